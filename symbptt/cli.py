@@ -1,0 +1,188 @@
+"""The symbptt command line. Errors end here: one line on stderr, exit 2."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+from . import __version__
+from .errors import SymbpttError
+from .spec import DIM_NAMES, DIM_RANGE, Dims, ModelSpec
+from .zoo import get_model, models
+
+EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT = 0, 1, 2
+T_MAX = 10_000
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line, not a usage block."""
+
+    def error(self, message: str):  # noqa: D401 - argparse's signature
+        raise SymbpttError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _whole(name: str, lo: int, hi: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}")
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{name} must be in {lo}..{hi}, got {value}")
+        return value
+    return parse
+
+
+def _add_dims(p: argparse.ArgumentParser) -> None:
+    for flag, sym in (("--hidden", "n"), ("--input", "d"), ("--output", "q")):
+        p.add_argument(flag, type=_whole(flag, *DIM_RANGE), default=None, metavar=sym,
+                       help=f"{DIM_NAMES[sym]} size {sym} (default 2)")
+
+
+def _add_model(p: argparse.ArgumentParser, T_required: bool = True) -> None:
+    p.add_argument("model", help="a zoo model (symbptt models lists them)")
+    p.add_argument("--T", type=_whole("--T", 1, T_MAX), required=T_required,
+                   help="sequence length")
+    p.add_argument("--activation", default=None, help="elman: tanh | sigmoid | identity")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="symbptt", description="Derive, prove and check BPTT gradients.")
+    parser.add_argument("--version", action="version", version=f"symbptt {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("models", help="list the model zoo")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("prove", help="prove direct = recursive = closed form, exactly")
+    _add_model(p)
+    _add_dims(p)
+    p.add_argument("--kind", default="unrolled", choices=("unrolled",),
+                   help="certificate kind (unrolled: every entry at this T)")
+    p.add_argument("--mutate", default=None, metavar="SLIP",
+                   help="replace one rule by a classic slip (missing-transpose, "
+                        "shifted-index, h_t-for-h_{t-1}, lost-1/T, ...) to see it caught")
+    p.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                   help="refuse requests estimated to take longer (default 600)")
+    p.add_argument("--force", action="store_true", help="run even past the budget")
+
+    p = sub.add_parser("grad", help="exact loss and gradients at given values, all three forms")
+    _add_model(p)
+    p.add_argument("--values", required=True, metavar="FILE.json",
+                   help="params, inputs, targets as numbers or strings like \"3/2\"")
+
+    p = sub.add_parser("bench", help="proof times against the plain SymPy path")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--T-max", dest="T_max", type=_whole("--T-max", 2, 12), default=8)
+    p.add_argument("--limit", type=float, default=60.0, metavar="SECONDS",
+                   help="time limit per run; a curve stops at the first run past it")
+    return parser
+
+
+def resolve_dims(spec: ModelSpec, args: argparse.Namespace) -> Dims:
+    given = {"n": args.hidden, "d": args.input, "q": args.output}
+    for sym, value in given.items():
+        if value is not None and sym not in spec.dims_used:
+            flag = {"n": "--hidden", "d": "--input", "q": "--output"}[sym]
+            has = ", ".join(spec.dims_used) or "none: it is a scalar model"
+            raise SymbpttError(f"{spec.name} has no {DIM_NAMES[sym]} size ({flag}); "
+                               f"its sizes: {has}")
+    return Dims(**{k: v if v is not None else 2 for k, v in given.items()})
+
+
+def resolve_activation(spec: ModelSpec, activation: str | None) -> str | None:
+    option = spec.option("activation")
+    if activation is None:
+        return option[1] if option else None
+    if option is None:
+        raise SymbpttError(f"{spec.name} has no --activation option "
+                           f"(only elman does: tanh | sigmoid | identity)")
+    if activation not in option[0]:
+        raise SymbpttError(f"unknown activation {activation!r} for {spec.name}; "
+                           f"choose from {', '.join(option[0])}")
+    return activation
+
+
+def _symbolic_model(name: str) -> ModelSpec:
+    spec = get_model(name)
+    if not spec.symbolic:
+        built = ", ".join(s.name for s in models() if s.symbolic)
+        raise SymbpttError(f"the symbolic side of {spec.name} is not built yet; "
+                           f"models with it: {built}")
+    return spec
+
+
+def _emit(args: argparse.Namespace, data: dict, text: str) -> None:
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        print(text)
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from .report import model_json, models_text
+    specs = models()
+    _emit(args, {"models": [model_json(s) for s in specs]}, models_text(specs))
+    return EXIT_OK
+
+
+def cmd_prove(args: argparse.Namespace) -> int:
+    from .report import certificate_json, certificate_text
+    from .symbolic.certificate import prove
+    from .symbolic.mutations import mutated_cell
+    spec = _symbolic_model(args.model)
+    dims = resolve_dims(spec, args)
+    activation = resolve_activation(spec, args.activation)
+    cell = mutated_cell(spec.name, args.mutate, activation) if args.mutate else None
+    if args.budget is not None and args.budget <= 0:
+        raise SymbpttError(f"--budget must be positive, got {args.budget}")
+    cert = prove(spec, args.T, dims, activation, cell=cell, budget=args.budget, force=args.force)
+    _emit(args, certificate_json(cert), certificate_text(cert))
+    return EXIT_OK if cert.proven else EXIT_MISMATCH
+
+
+def cmd_grad(args: argparse.Namespace) -> int:
+    from . import values
+    from .report import grad_json, grad_text
+    from .symbolic.certificate import check_budget
+    from .symbolic.evaluate import evaluate
+    spec = _symbolic_model(args.model)
+    activation = resolve_activation(spec, args.activation)
+    if not spec.numeric:
+        raise SymbpttError(f"{spec.name} has undefined functions (f, g, l): there are no "
+                           f"values to put in; try: symbptt prove {spec.name} --T {args.T}")
+    vals, dims = values.load(args.values, spec, args.T)
+    check_budget(spec, args.T, dims, None, False)
+    report = evaluate(spec, args.T, vals, dims, activation)
+    _emit(args, grad_json(report), grad_text(report))
+    return EXIT_OK if report.agree else EXIT_MISMATCH
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import bench_json, bench_text, run_bench
+    result = run_bench(T_max=args.T_max, limit=args.limit,
+                       progress=None if args.json else lambda line: print(line, flush=True))
+    _emit(args, bench_json(result), bench_text(result))
+    return EXIT_OK
+
+
+COMMANDS = {"models": cmd_models, "prove": cmd_prove, "grad": cmd_grad, "bench": cmd_bench}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except SymbpttError as err:
+        print(f"symbptt: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("symbptt: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""The two symbolic engines behind one small table of operations.
+
+SymPy builds what is printed, rendered and lambdified; SymEngine (a SymPy-org C++
+library) runs the exact zero tests, where SymPy's expand is 100x slower. Both build
+the unrolled loss from the same cell rules and both differentiate it on their own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Callable
+
+import symengine as se
+import sympy as sp
+
+from .activations import sigmoid as sympy_sigmoid
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    symbol: Callable[[str], Any]
+    number: Callable[[Fraction], Any]
+    tanh: Callable[[Any], Any]
+    sigmoid: Callable[[Any], Any]
+    exp: Callable[[Any], Any]
+    log: Callable[[Any], Any]
+    function: Callable[[str], Any] | None   # undefined function (f, g, l of `generic`)
+    diff: Callable[[Any, Any], Any]
+    expand: Callable[[Any], Any]
+    zero_method: str
+
+
+def _sympy_number(q: Fraction) -> Any:
+    return sp.Rational(q.numerator, q.denominator)
+
+
+def _se_number(q: Fraction) -> Any:
+    return se.Rational(q.numerator, q.denominator) if q.denominator != 1 else se.Integer(q.numerator)
+
+
+SYMPY = Backend(
+    name="sympy",
+    symbol=lambda name: sp.Symbol(name, real=True),
+    number=_sympy_number,
+    tanh=sp.tanh,
+    sigmoid=sympy_sigmoid,
+    exp=sp.exp,
+    log=sp.log,
+    function=lambda name: sp.Function(name, real=True),
+    diff=lambda e, s: sp.diff(e, s),
+    expand=sp.expand,
+    zero_method="sympy expand",
+)
+
+SYMENGINE = Backend(
+    name="symengine",
+    symbol=se.Symbol,
+    number=_se_number,
+    tanh=se.tanh,
+    # sigma(a) = (1 + tanh(a/2)) / 2 exactly, so sigma' = sigma (1 - sigma) becomes a
+    # polynomial identity in the atom tanh(a/2) that expansion decides.
+    sigmoid=lambda a: (1 + se.tanh(a / 2)) / 2,
+    exp=se.exp,
+    log=se.log,
+    function=None,
+    diff=lambda e, s: se.diff(e, s),
+    expand=se.expand,
+    zero_method="symengine expand",
+)
+
+BACKENDS = {"sympy": SYMPY, "symengine": SYMENGINE}

@@ -1,0 +1,123 @@
+"""grad: the loss and the gradient in all three forms, exactly, at given values."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import sympy as sp
+
+from ..errors import SymbpttError
+from ..spec import Dims, ModelSpec
+from . import closed_form, direct, recursive
+from .backend import SYMPY
+from .cells import cell_for
+from .linalg import tree_entries
+from .unroll import Unrolled, seq_label, unroll
+
+FORMS = ("direct", "recursive", "closed_form")
+
+
+@dataclass(frozen=True)
+class Value:
+    """An exact value (a rational, or an expression in tanh/exp of rationals) and a float."""
+    exact: str
+    approx: float
+
+
+@dataclass(frozen=True)
+class GradReport:
+    model: str
+    T: int
+    dims: dict = field(hash=False)
+    options: dict = field(hash=False)
+    loss: Value = None
+    states: dict = field(default_factory=dict, hash=False)    # "h_t" -> [Value]
+    grads: dict = field(default_factory=dict, hash=False)     # form -> name -> nested Values
+    deltas: dict = field(default_factory=dict, hash=False)    # form -> "dL/dh_t" -> [Value]
+    agree: bool = True
+    mismatches: tuple = ()
+
+
+def value(expr: Any) -> Value:
+    expr = sp.nsimplify(expr) if isinstance(expr, float) else sp.sympify(expr)
+    return Value(str(expr), float(sp.N(expr, 30)))
+
+
+def _substitution(u: Unrolled, values: dict) -> dict:
+    """symbol -> exact value, for every parameter, input and target symbol."""
+    pairs = []
+    for name, arr in u.params.items():
+        pairs += zip(_flat(arr), _flat(_tuple(values["params"][name])))
+    pairs += zip(_flat(u.xs), _flat(_tuple(values["inputs"])))
+    if values.get("targets") is not None:
+        pairs += zip(_flat(u.ys), _flat(_tuple(values["targets"])))
+    return {sym: sp.Rational(v.numerator, v.denominator) for sym, v in pairs if sym.is_Symbol}
+
+
+def _tuple(a: Any) -> Any:
+    """JSON lists as the nested tuples the unrolled symbols use (scalars stay scalars)."""
+    return tuple(_tuple(x) for x in a) if isinstance(a, list) else a
+
+
+def _flat(a: Any) -> list:
+    return [v for _, v in tree_entries(a if isinstance(a, tuple) else (a,))]
+
+
+def _nest(entries: list[tuple[tuple, Any]], shape: tuple[int, ...]) -> Any:
+    table = dict(entries)
+    if not shape:
+        return table[()]
+    if len(shape) == 1:
+        return [table[(i,)] for i in range(shape[0])]
+    return [[table[(i, j)] for j in range(shape[1])] for i in range(shape[0])]
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a == b or sp.expand(a - b) == 0
+
+
+def evaluate(spec: ModelSpec, T: int, values: dict, dims: Dims,
+             activation: str | None = None) -> GradReport:
+    """Exact loss, states, dL/dh_t and gradients (parameters and inputs) in all three forms."""
+    if not spec.numeric:
+        raise SymbpttError(f"{spec.name} has undefined functions (f, g, l): there is nothing "
+                           f"to evaluate; use 'symbptt prove {spec.name}'")
+    cell = cell_for(spec, activation)
+    u = unroll(spec, cell, T, dims, SYMPY)
+    sub = _substitution(u, values)
+    at = lambda e: sp.sympify(e).xreplace(sub)  # noqa: E731
+    forms = {"direct": direct.gradient(u), "recursive": recursive.gradient(u),
+             "closed_form": closed_form.gradient(u)}
+    deltas = {"recursive": recursive.deltas(u), "closed_form": closed_form.deltas(u)}
+    exact = {form: {label: at(g) for label, g in grads.items()} for form, grads in forms.items()}
+    mismatches = tuple(f"{form} {label}" for form in FORMS[1:] for label in exact["direct"]
+                       if not _same(exact["direct"][label], exact[form][label]))
+    # seq_label keeps the names of the JSON and the documents: h_1, dL/dh_2
+    states = {seq_label("h", st.t, ()): [value(at(v)) for v in st.s] for st in u.steps}
+    report_grads = {}
+    for form in FORMS:
+        per = {}
+        for p in spec.params:
+            entries = [(e.index, value(exact[form][e.label]))
+                       for e in u.param_entries if e.param == p.name]
+            per[p.name] = _nest(entries, dims.shape(p.shape))
+        per["x"] = [_row(exact[form], u, t) for t in range(1, T + 1)]
+        report_grads[form] = per
+    report_deltas = {form: {f"dL/d{seq_label('h', t, ())}": [value(at(v)) for v in d]
+                            for t, d in enumerate(ds, start=1)} for form, ds in deltas.items()}
+    options = {"activation": activation or "tanh"} if spec.option("activation") else {}
+    return GradReport(spec.name, T, dims.as_dict(spec.dims_used), options, value(at(u.loss)),
+                      states, report_grads, report_deltas, not mismatches, mismatches)
+
+
+def _row(grads: dict, u: Unrolled, t: int) -> Any:
+    entries = [e for e in u.input_entries if e.index[0] == t]
+    vals = [value(grads[e.label]) for e in entries]
+    return vals if u.spec.input_shape else vals[0]
+
+
+def fraction(v: Value) -> Fraction:
+    """The exact value as a Fraction (only for rational results)."""
+    return Fraction(v.exact)
+

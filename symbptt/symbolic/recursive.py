@@ -1,0 +1,51 @@
+"""The recursive form: delta_t backward through the cell's VJP rules, then accumulate."""
+from __future__ import annotations
+
+from .linalg import tree_add, tree_entries, vadd
+from .unroll import Unrolled
+
+
+def local_gradients(u: Unrolled) -> list:
+    """(dl_t/ds_t, {p: dl_t/dp}) for t = 1..T, from the cell's loss rule."""
+    return [u.cell.loss_vjp(u.backend, u.params, st, y, u.T) for st, y in zip(u.steps, u.ys)]
+
+
+def deltas(u: Unrolled) -> list:
+    """delta_t = dL/ds_t by the recursion of seeds 000 and 001:
+
+        delta_T = dl_T/ds_T,    delta_t = dl_t/ds_t + J_{t+1}^T delta_{t+1}
+
+    where J_{t+1}^T delta_{t+1} is the cell's VJP rule at step t+1.
+    """
+    local = [g for g, _ in local_gradients(u)]
+    delta = [None] * u.T
+    delta[-1] = local[-1]
+    for t in range(u.T - 2, -1, -1):
+        back, _, _ = u.cell.vjp(u.backend, u.params, u.steps[t + 1], delta[t + 1])
+        delta[t] = vadd(local[t], back)
+    return delta
+
+
+def accumulate(u: Unrolled, delta: list) -> dict:
+    """dL/dp = sum_t dl_t/dp + sum_t (VJP of step t w.r.t. p)(delta_t); dL/dx_t likewise.
+
+    Parameters are shared across steps, so their gradient is the sum over t (seed 004).
+    """
+    total = {}
+    inputs = {}
+    for (_, local), st, d in zip(local_gradients(u), u.steps, delta):
+        _, through_step, g_x = u.cell.vjp(u.backend, u.params, st, d)
+        for part in (local, through_step):
+            for name, g in part.items():
+                total[name] = g if name not in total else tree_add(total[name], g)
+        inputs[st.t] = g_x
+    grads = {}
+    for e in u.param_entries:
+        grads[e.label] = dict(tree_entries(total[e.param]))[e.index] if e.param in total else 0
+    for e in u.input_entries:
+        grads[e.label] = inputs[e.index[0]][e.index[1] if len(e.index) > 1 else 0]
+    return grads
+
+
+def gradient(u: Unrolled) -> dict:
+    return accumulate(u, deltas(u))
