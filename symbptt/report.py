@@ -29,8 +29,9 @@ def models_text(specs: tuple[ModelSpec, ...]) -> str:
     lines = []
     for s in specs:
         params = ", ".join(f"{p.name} ({'x'.join(p.shape) or 'scalar'})" for p in s.params)
-        sides = "symbolic+numeric" if s.symbolic and s.numeric else \
-            "symbolic" if s.symbolic else "numeric (symbolic side: issue 4)"
+        sides = "symbolic" if s.symbolic else "symbolic side not built yet"
+        if not s.numeric:
+            sides += ", undefined functions"
         lines.append(f"{s.name}  [{sides}]  seed {', '.join(x[:3] for x in s.seeds)}")
         lines.append(f"    {s.title}")
         lines.append(f"    params: {params}")

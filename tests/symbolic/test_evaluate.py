@@ -1,0 +1,81 @@
+"""grad: exact values of the loss and of the gradient in all three forms."""
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import symbptt
+from symbptt import values
+from symbptt.spec import Dims
+from symbptt.symbolic.evaluate import evaluate, fraction
+from symbptt.zoo import get_model
+
+EXAMPLES = Path(symbptt.__file__).parent / "examples"
+
+
+def test_seed004_worked_example_exactly():
+    # seed 004 (004_62ba402ad1754453.txt): x = [1, 2], W_xh = 0.5, W_hh = 1.5, W_hy = 1.0,
+    # y = [2, 5]: L = 12.8125, dL/dW_hy = -12.875, dL/dW_hh = -3.25, dL/dh_2 = -6.5,
+    # dL/dh_1 = -12.75. The seed does not give dL/dW_xh: it is -103/4 = -25.75
+    # (dL/dh_1 x_1 + dL/dh_2 x_2 = -12.75 - 13).
+    spec = get_model("scalar_linear")
+    vals, dims = values.load(str(EXAMPLES / "seed004.json"), spec, 2)
+    r = evaluate(spec, 2, vals, dims)
+    assert r.agree
+    assert fraction(r.loss) == Fraction(205, 16)
+    for form in ("direct", "recursive", "closed_form"):
+        g = r.grads[form]
+        assert fraction(g["W_hy"]) == Fraction(-103, 8)
+        assert fraction(g["W_hh"]) == Fraction(-13, 4)
+        assert fraction(g["W_xh"]) == Fraction(-103, 4)
+    for form in ("recursive", "closed_form"):
+        assert fraction(r.deltas[form]["dL/dh_2"][0]) == Fraction(-13, 2)
+        assert fraction(r.deltas[form]["dL/dh_1"][0]) == Fraction(-51, 4)
+    assert [fraction(v[0]) for v in r.states.values()] == [Fraction(1, 2), Fraction(7, 4)]
+
+
+def test_nonlinear_values_are_exact_expressions_with_a_float():
+    spec = get_model("elman")
+    vals = {"params": {"W": [[Fraction(1, 2), Fraction(-1)], [Fraction(1, 3), Fraction(0)]],
+                       "U": [[Fraction(1)], [Fraction(2)]], "b": [Fraction(0), Fraction(1, 4)]},
+            "inputs": [[Fraction(1)], [Fraction(-1)]],
+            "targets": [[Fraction(0), Fraction(1)], [Fraction(1, 2), Fraction(0)]]}
+    r = evaluate(spec, 2, vals, Dims(2, 1))
+    assert r.agree
+    assert "tanh" in r.grads["direct"]["W"][0][0].exact
+    assert r.grads["direct"]["W"][0][0].approx == pytest.approx(
+        r.grads["recursive"]["W"][0][0].approx, rel=1e-14)
+
+
+def test_softmax_values_one_hot_targets():
+    spec = get_model("elman_softmax")
+    h = Fraction(1, 2)
+    vals = {"params": {"W_xh": [[h], [-h]], "W_hh": [[h, 0], [0, h]], "b_h": [0, h],
+                       "W_hy": [[1, 0], [0, 1], [h, h]], "b_y": [0, 0, h]},
+            "inputs": [[1], [2]], "targets": [[1, 0, 0], [0, 0, 1]]}
+    vals = {k: v if k != "params" else {n: _frac(a) for n, a in v.items()} for k, v in vals.items()}
+    vals["inputs"] = _frac(vals["inputs"])
+    vals["targets"] = _frac(vals["targets"])
+    r = evaluate(spec, 2, vals, Dims(2, 1, 3))
+    assert r.agree
+
+
+def _frac(a):
+    return [_frac(x) for x in a] if isinstance(a, list) else Fraction(a)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.fractions(min_value=-3, max_value=3, max_denominator=7), min_size=7,
+                max_size=7))
+def test_three_forms_agree_exactly_at_any_rational_point(v):
+    spec = get_model("d2l_linear")
+    vals = {"params": {"W_hx": [[v[0]], [v[1]]], "W_hh": [[v[2], v[3]], [v[4], v[5]]],
+                       "W_qh": [[v[6], v[0]]]},
+            "inputs": [[v[1]], [v[2]], [v[3]]], "targets": [[v[4]], [v[5]], [v[6]]]}
+    r = evaluate(spec, 3, vals, Dims(2, 1, 1))
+    assert r.agree
+    assert all(isinstance(fraction(x), Fraction) for x in r.grads["direct"]["W_hh"][0])
