@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from typing import Sequence
 
@@ -137,8 +138,8 @@ def cmd_prove(args: argparse.Namespace) -> int:
     dims = resolve_dims(spec, args)
     activation = resolve_activation(spec, args.activation)
     cell = mutated_cell(spec.name, args.mutate, activation) if args.mutate else None
-    if args.budget is not None and args.budget <= 0:
-        raise SymbpttError(f"--budget must be positive, got {args.budget}")
+    if args.budget is not None and not (math.isfinite(args.budget) and args.budget > 0):
+        raise SymbpttError(f"--budget must be a positive number of seconds, got {args.budget}")
     cert = prove(spec, args.T, dims, activation, cell=cell, budget=args.budget, force=args.force)
     _emit(args, certificate_json(cert), certificate_text(cert))
     return EXIT_OK if cert.proven else EXIT_MISMATCH
@@ -179,6 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SymbpttError as err:
         print(f"symbptt: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except SystemExit as done:          # --help and --version: argparse's own exit
+        return done.code if isinstance(done.code, int) else EXIT_OK
     except KeyboardInterrupt:
         print("symbptt: interrupted", file=sys.stderr)
         return 130

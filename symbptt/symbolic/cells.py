@@ -200,13 +200,14 @@ ELMAN_SOFTMAX = Cell(
 
 def _residual_step(be, P, s_prev, x):
     a = vadd(matvec(P["W"], s_prev), matvec(P["U"], x), P["b"])
-    h = vadd(s_prev, tuple(be.tanh(ai) for ai in a))
-    return {"a": a, "h": h}, h
+    phi = tuple(be.tanh(ai) for ai in a)
+    h = vadd(s_prev, phi)
+    return {"a": a, "phi": phi, "h": h}, h
 
 
 def _residual_slope(st):
-    # phi(a_t) = h_t - h_{t-1}: the slope from what the forward pass stored
-    return tuple(1 - (h - hp) ** 2 for h, hp in zip(st.vals["h"], st.s_prev))
+    # phi'(a_t) = 1 - phi(a_t)^2, from the phi(a_t) the forward pass stored
+    return tuple(1 - p * p for p in st.vals["phi"])
 
 
 def _residual_vjp(be, P, st, g):

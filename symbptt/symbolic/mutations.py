@@ -11,20 +11,24 @@ from ..errors import SymbpttError
 from .activations import ACTIVATIONS
 from .cells import (D2L_LINEAR, ELMAN_SOFTMAX, GENERIC, LINEAR_HALF_SQUARE, RESIDUAL,
                     SCALAR_LINEAR, Cell, _residual_slope, elman_cell)
-from .linalg import hadamard, matvec, outer, tmatvec, vsub
+from .linalg import hadamard, matvec, outer, tmatvec, vadd, vsub
 
 
-def _elman_family(cell: Cell, w: str, slope) -> dict:
-    """Mutations of a cell whose VJP is W^T (slope * g) with W = P[w]."""
+def _elman_family(cell: Cell, w: str, slope, skip: bool = False) -> dict:
+    """Mutations of a cell whose VJP is W^T (slope * g) with W = P[w] (plus g if `skip`:
+    the residual cell's identity path, kept intact so that each mutation is one slip)."""
+    def back_with(g, wrong):
+        return vadd(g, wrong) if skip else wrong
+
     def missing_transpose(be, P, st, g):
         back, params, g_x = cell.vjp(be, P, st, g)
-        return matvec(P[w], hadamard(slope(st), g)), params, g_x
+        return back_with(g, matvec(P[w], hadamard(slope(st), g))), params, g_x
 
     def shifted_index(be, P, st, g):
         # diag(phi'(a_t)) where diag(phi'(a_{t+1})) belongs: the slope of the step before
         _, params, g_x = cell.vjp(be, P, st, g)
         prev = replace(st, vals={**st.vals, "h": st.s_prev})
-        return tmatvec(P[w], hadamard(slope(prev), g)), params, g_x
+        return back_with(g, tmatvec(P[w], hadamard(slope(prev), g))), params, g_x
 
     def h_t_for_h_prev(be, P, st, g):
         back, params, g_x = cell.vjp(be, P, st, g)
@@ -96,7 +100,8 @@ def mutations(model: str, activation: str | None = None) -> dict:
     if model == "elman_softmax":
         return _elman_family(ELMAN_SOFTMAX, "W_hh", _elman_slope(ACTIVATIONS["tanh"]))
     if model == "residual":
-        table = _elman_family(RESIDUAL, "W", _residual_slope)
+        table = _elman_family(RESIDUAL, "W", _residual_slope, skip=True)
+        del table["shifted-index"]       # phi(a_t) of the step before is not in a Step
         table["dropped-identity"] = ("J_t = diag(phi'(a_t)) W, the skip connection's I lost",
                                      replace(RESIDUAL, vjp=_residual_dropped_identity))
         return table

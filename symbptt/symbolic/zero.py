@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import symengine as se
 import sympy as sp
 
 from .backend import Backend
@@ -19,6 +20,109 @@ from .backend import Backend
 def canonical(be: Backend, expr: Any) -> Any:
     """The expanded (canonical) form of a form's entry."""
     return be.expand(expr)
+
+
+class SlopeAtoms:
+    """Expansion in the atoms tau = tanh(X) and s_X = 1 - tanh(X)^2, tau-degree at most 1.
+
+    Every power tau^k (k >= 2) is rewritten tau^(k mod 2) (1 - s_X)^(k // 2), and a
+    product of factors in one tau that expands to c (1 - tau^2) (the logistic slope
+    sigma (1 - sigma) written from sigma = (1 + tanh(X/2)) / 2) becomes c s_X. Both are
+    identities, so nothing is assumed. The result is a normal form: a polynomial A + tau B
+    with s_X free equals another iff they agree at s_X = 1 - tau^2 (compare the parts even
+    and odd in tau). Why bother: a slope is one atom instead of two terms, so an expanded
+    product of T Jacobians has about n^T terms instead of (2n)^T — at T = 6, n = 3,
+    sixty times fewer. One instance per proof: it remembers what it rewrote.
+    """
+
+    def __init__(self) -> None:
+        self.atoms: dict = {}
+        self.memo: dict = {}
+
+    def equal(self, a: Any, b: Any) -> bool:
+        """a == b, exactly. Most pairs are already equal after rewriting and expanding;
+        only if not are the powers that expansion made reduced (the normal form)."""
+        ea, eb = se.expand(self.rewrite(a)), se.expand(self.rewrite(b))
+        if ea == eb:
+            return True
+        return se.expand(self._reduce_powers(ea) - self._reduce_powers(eb)) == 0
+
+    def atom(self, tau: Any) -> Any:
+        found = self.atoms.get(tau)
+        if found is None:
+            found = self.atoms[tau] = se.Symbol(f"_slope{len(self.atoms)}")
+        return found
+
+    def rewrite(self, e: Any) -> Any:
+        done = self.memo.get(e)
+        if done is not None:
+            return done
+        out = e
+        if isinstance(e, se.Pow) and isinstance(e.args[0], se.tanh) and _even_split(e.args[1]):
+            k = int(e.args[1])
+            out = e.args[0] ** (k % 2) * (1 - self.atom(e.args[0])) ** (k // 2)
+        elif isinstance(e, se.Mul):
+            out = se.Mul(*self._slopes_in_product([self.rewrite(a) for a in e.args]))
+        elif isinstance(e, (se.Add, se.Pow)):
+            out = e.func(*[self.rewrite(a) for a in e.args])
+        self.memo[e] = out
+        return out
+
+    def _slopes_in_product(self, factors: list) -> list:
+        """Factors in a single tau whose product expands to c (1 - tau^2) become c s."""
+        groups: dict = {}
+        rest = []
+        for f in factors:
+            tau = _tanh_poly(f)
+            if tau is None or f == tau:
+                rest.append(f)
+            else:
+                groups.setdefault(tau, []).append(f)
+        for tau, fs in groups.items():
+            poly = se.expand(se.Mul(*fs))
+            c = _slope_coefficient(poly, tau)
+            rest.extend([c * self.atom(tau)] if c is not None else fs)
+        return rest
+
+    def _reduce_powers(self, poly: Any) -> Any:
+        if isinstance(poly, se.Pow) and isinstance(poly.args[0], se.tanh) \
+                and _even_split(poly.args[1]):
+            return self.rewrite(poly)
+        if isinstance(poly, (se.Add, se.Mul)):
+            return poly.func(*[self._reduce_powers(a) for a in poly.args])
+        return poly
+
+
+def _even_split(k: Any) -> bool:
+    return k.is_Integer and int(k) >= 2
+
+
+def _tanh_poly(e: Any, depth: int = 3) -> Any:
+    """The one tanh atom of a small polynomial in it with numeric coefficients, else None."""
+    if isinstance(e, se.tanh):
+        return e
+    if depth == 0 or not isinstance(e, (se.Add, se.Mul, se.Pow)):
+        return None
+    found = None
+    for a in e.args:
+        if a.is_Number:
+            continue
+        t = _tanh_poly(a, depth - 1)
+        if t is None or (found is not None and t != found):
+            return None
+        found = t
+    return found
+
+
+def _slope_coefficient(poly: Any, tau: Any) -> Any:
+    """c when poly == c (1 - tau^2), else None."""
+    if not isinstance(poly, se.Add) or len(poly.args) != 2:
+        return None
+    const = [a for a in poly.args if a.is_Number]
+    if len(const) != 1:
+        return None
+    c = const[0]
+    return c if se.expand(poly - c * (1 - tau ** 2)) == 0 else None
 
 
 def equal(be: Backend, a: Any, b: Any) -> bool:
