@@ -156,7 +156,7 @@ def cmd_grad(args: argparse.Namespace) -> int:
         raise SymbpttError(f"{spec.name} has undefined functions (f, g, l): there are no "
                            f"values to put in; try: symbptt prove {spec.name} --T {args.T}")
     vals, dims = values.load(args.values, spec, args.T)
-    check_budget(spec, args.T, dims, None, False)
+    check_budget(spec, args.T, dims, None, False, activation)
     report = evaluate(spec, args.T, vals, dims, activation)
     _emit(args, grad_json(report), grad_text(report))
     return EXIT_OK if report.agree else EXIT_MISMATCH

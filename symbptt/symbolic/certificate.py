@@ -87,18 +87,17 @@ def backend_for(cell: Cell) -> Backend:
 
 def method_of(be: Backend, fast: int = 0, total: int = 0) -> str:
     if be.name == "symengine":
-        text = ("symengine expand: both forms expanded to canonical polynomials in the "
-                "activation atoms (tanh, exp, 1/sum exp) and the entries; equal expansions")
-        if fast:
-            text += (f"; {fast} of {total} comparisons with each slope 1 - tanh(a)^2 kept as "
-                     f"one free atom (an identity in a free atom holds at its value)")
-        return text
-    return "sympy expand: canonical polynomial in the atoms (undefined f, g, l and their " \
-           "derivatives as atoms); equal expansions"
+        slopes = (f", slopes 1 - tanh(a)^2 as free atoms in {fast} of {total} comparisons"
+                  if fast else "")
+        return ("symengine expand: equal canonical polynomials in the atoms tanh(a), "
+                f"exp(o), 1/sum exp(o) and the entries{slopes}")
+    return ("sympy expand: equal canonical polynomials in the atoms (undefined f, g, l and "
+            "their derivatives) and the entries")
 
 
-def check_budget(spec: ModelSpec, T: int, dims: Dims, budget: float | None, force: bool) -> float:
-    est = estimate_seconds(spec, T, dims)
+def check_budget(spec: ModelSpec, T: int, dims: Dims, budget: float | None, force: bool,
+                 activation: str | None = None) -> float:
+    est = estimate_seconds(spec, T, dims, activation)
     if not force and est > (budget or DEFAULT_BUDGET):
         raise TooExpensive(
             f"an unrolled proof of {spec.name} at T={T} would take about {describe(est)} "
@@ -111,7 +110,7 @@ def prove(spec: ModelSpec, T: int, dims: Dims, activation: str | None = None,
           cell: Cell | None = None, backend: str | None = None,
           budget: float | None = None, force: bool = False) -> Certificate:
     """Unroll at T, derive the three forms and compare every entry exactly."""
-    check_budget(spec, T, dims, budget, force)
+    check_budget(spec, T, dims, budget, force, activation)
     start = time.perf_counter()
     cell = cell or cell_for(spec, activation)
     be = BACKENDS[backend] if backend else backend_for(cell)
