@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from typing import Sequence
 
@@ -182,6 +183,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except SystemExit as done:          # --help and --version: argparse's own exit
         return done.code if isinstance(done.code, int) else EXIT_OK
+    except BrokenPipeError:             # output piped into `head`: stop quietly
+        sys.stdout = open(os.devnull, "w")
+        return EXIT_OK
     except KeyboardInterrupt:
         print("symbptt: interrupted", file=sys.stderr)
         return 130

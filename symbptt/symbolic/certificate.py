@@ -89,8 +89,8 @@ def method_of(be: Backend, fast: int = 0, total: int = 0) -> str:
     if be.name == "symengine":
         slopes = (f", slopes 1 - tanh(a)^2 as free atoms in {fast} of {total} comparisons"
                   if fast else "")
-        return ("symengine expand: equal canonical polynomials in the atoms tanh(a), "
-                f"exp(o), 1/sum exp(o) and the entries{slopes}")
+        return ("symengine expand: equal canonical polynomials in the entries and the "
+                f"activation atoms tanh(a), exp(o), 1/sum exp(o) the model has{slopes}")
     return ("sympy expand: equal canonical polynomials in the atoms (undefined f, g, l and "
             "their derivatives) and the entries")
 

@@ -1,0 +1,30 @@
+"""The bench's plumbing (not its figures: those are measured by `symbptt bench`)."""
+from __future__ import annotations
+
+from symbptt.bench import BenchResult, Run, bench_json, bench_text, targets, timed
+
+
+def test_a_run_reports_its_time_and_its_verdict():
+    run = timed("ours", 2, limit=120)
+    assert run.seconds is not None and run.proven and run.entries == 18 + 4
+    plain = timed("plain", 2, limit=120)
+    assert plain.proven and plain.entries == 18
+
+
+def test_a_run_past_the_limit_is_stopped():
+    run = timed("plain", 8, limit=0.5)
+    assert run.seconds is None
+
+
+def test_the_report_names_the_targets_and_marks_the_stops():
+    r = BenchResult(60.0, (Run(4, 0.05, 26, True), Run(5, 0.2, 28, True), Run(6, 0.7, 30, True),
+                           Run(7, None)),
+                    (Run(4, 7.0, 18, True), Run(5, None)), {"cpus": 2})
+    text = bench_text(r)
+    assert "> 60" in text and "140x" in text
+    met = {t: m for t, m, _ in targets(r)}
+    assert met["T = 5 proven in under 10 s"] and met["T = 6 proven in under 60 s"]
+    assert all(m is not False for m in met.values())
+    data = bench_json(r)
+    assert data["ours"][-1] == {"T": 7, "seconds": None, "entries": 0, "proven": None}
+    assert data["targets"][-1]["measured"] == "14.0"
