@@ -20,7 +20,7 @@ import sympy as sp
 from .spec import Dims
 from .symbolic import recursive
 from .symbolic.activations import ACTIVATIONS
-from .symbolic.backend import SYMPY
+from .symbolic.backend import SYMENGINE, SYMPY
 from .symbolic.cells import elman_cell
 from .symbolic.certificate import prove
 from .symbolic.unroll import unroll
@@ -43,6 +43,7 @@ class BenchResult:
     limit: float
     ours: tuple = ()
     plain: tuple = ()
+    symengine: tuple = ()
     machine: dict = field(default_factory=dict, hash=False)
 
     def seconds(self, which: str, T: int) -> float | None:
@@ -54,15 +55,20 @@ def _ours(T: int) -> tuple[bool, int]:
     return cert.proven, cert.entries
 
 
-def _plain(T: int) -> tuple[bool, int]:
-    u = unroll(get_model(BENCH_MODEL), elman_cell(ACTIVATIONS["tanh"]), T, Dims(*BENCH_DIMS),
-               SYMPY)
-    rec = recursive.gradient(u)
-    ok = all(sp.expand(sp.diff(u.loss, e.symbol) - rec[e.label]) == 0 for e in u.param_entries)
-    return ok, len(u.param_entries)
+def _expand_path(backend) -> tuple[bool, int]:
+    def run(T: int) -> tuple[bool, int]:
+        u = unroll(get_model(BENCH_MODEL), elman_cell(ACTIVATIONS["tanh"]), T,
+                   Dims(*BENCH_DIMS), backend)
+        rec = recursive.gradient(u)
+        ok = all(backend.expand(backend.diff(u.loss, e.symbol) - rec[e.label]) == 0
+                 for e in u.param_entries)
+        return ok, len(u.param_entries)
+    return run
 
 
-KINDS = {"ours": _ours, "plain": _plain}
+# ours: the certificate; plain: SymPy alone, as a user would; symengine: the same plain
+# path on SymEngine, which isolates what the slope atoms add to the engine switch
+KINDS = {"ours": _ours, "plain": _expand_path(SYMPY), "symengine": _expand_path(SYMENGINE)}
 
 
 def _child(kind: str, T: int, conn) -> None:
@@ -112,7 +118,8 @@ def run_bench(T_max: int = 8, limit: float = 60.0, progress=None) -> BenchResult
                  f"limit {limit:g} s per run")
     ours = curve("ours", T_max, limit, progress)
     plain = curve("plain", T_max, limit, progress)
-    return BenchResult(limit, ours, plain, machine())
+    symengine_plain = curve("symengine", T_max, limit, progress)
+    return BenchResult(limit, ours, plain, symengine_plain, machine())
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -146,7 +153,8 @@ def bench_json(r: BenchResult) -> dict:
                  "entries": x.entries, "proven": x.proven} for x in rs]
     return {"model": BENCH_MODEL, "activation": "tanh",
             "dims": {"n": BENCH_DIMS[0], "d": BENCH_DIMS[1]}, "limit_seconds": r.limit,
-            "ours": runs(r.ours), "plain": runs(r.plain), "machine": r.machine,
+            "ours": runs(r.ours), "plain": runs(r.plain), "symengine_plain": runs(r.symengine),
+            "machine": r.machine,
             "targets": [{"target": t, "met": m, "measured": v} for t, m, v in targets(r)]}
 
 
@@ -156,16 +164,22 @@ def bench_text(r: BenchResult) -> str:
              "  ours: symbptt prove (every parameter and input entry, recursive and closed form)",
              f"  plain: SymPy diff + expand(direct - recursive) == 0 ({n * n + n * d + n} "
              f"parameter entries, recursive only)",
-             f"  {'T':>3}  {'ours':>10}  {'plain':>10}  {'plain/ours':>10}"]
-    Ts = sorted({x.T for x in r.ours} | {x.T for x in r.plain})
+             "  symengine: the same plain path on SymEngine (no slope atoms)",
+             f"  {'T':>3}  {'ours':>10}  {'plain':>10}  {'plain/ours':>10}  {'symengine':>10}"]
+    Ts = sorted({x.T for x in r.ours} | {x.T for x in r.plain} | {x.T for x in r.symengine})
+
+    def cell(which: str, T: int) -> str:
+        s = r.seconds(which, T)
+        ran = any(x.T == T for x in getattr(r, which))
+        return f"{s:.3f}" if s is not None else (f"> {r.limit:g}" if ran else "-")
+
     for T in Ts:
         o, p = r.seconds("ours", T), r.seconds("plain", T)
-        ran_o, ran_p = any(x.T == T for x in r.ours), any(x.T == T for x in r.plain)
-        fo = f"{o:.3f}" if o is not None else (f"> {r.limit:g}" if ran_o else "-")
-        fp = f"{p:.3f}" if p is not None else (f"> {r.limit:g}" if ran_p else "-")
         ratio = _ratio(p, o)
+        ran_p = any(x.T == T for x in r.plain)
         fr = f"{ratio:.0f}x" if ratio else (f"> {r.limit / o:.0f}x" if o and ran_p else "")
-        lines.append(f"  {T:>3}  {fo:>10}  {fp:>10}  {fr:>10}")
+        lines.append(f"  {T:>3}  {cell('ours', T):>10}  {cell('plain', T):>10}  {fr:>10}  "
+                     f"{cell('symengine', T):>10}")
     last = max((x.T for x in r.ours if x.seconds is not None), default=None)
     lines.append(f"  ours reaches T = {last} within the limit" if last else "")
     for what, met, measured in targets(r):

@@ -5,11 +5,13 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+import symengine as se
 import sympy as sp
 
 from ..errors import SymbpttError
 from ..spec import Dims, ModelSpec
 from . import closed_form, direct, recursive
+from .activations import sigmoid
 from .backend import SYMPY
 from .cells import cell_for
 from .linalg import tree_entries
@@ -40,8 +42,19 @@ class GradReport:
 
 
 def value(expr: Any) -> Value:
-    expr = sp.nsimplify(expr) if isinstance(expr, float) else sp.sympify(expr)
-    return Value(str(expr), float(sp.N(expr, 30)))
+    """The exact value, and a float evaluated from it (by SymEngine's MPFR, 100 bits:
+    SymPy's evalf re-evaluates every shared subexpression of a nested tanh)."""
+    expr = sp.sympify(expr)
+    if expr.is_Rational:
+        return Value(str(expr), float(expr))
+    # order="none": the default printer sorts the terms of a sum by evaluating each one
+    exact = sp.sstr(expr, order="none")
+    try:
+        approx = float(se.sympify(expr.rewrite(sp.tanh)
+                                  if expr.has(sigmoid) else expr).n(100, real=True))
+    except (RuntimeError, TypeError, ValueError, AttributeError):
+        approx = float(sp.N(expr, 30))
+    return Value(exact, approx)
 
 
 def _substitution(u: Unrolled, values: dict) -> dict:
