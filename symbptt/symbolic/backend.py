@@ -70,3 +70,18 @@ SYMENGINE = Backend(
 )
 
 BACKENDS = {"sympy": SYMPY, "symengine": SYMENGINE}
+
+
+def as_sympy(expr: Any) -> Any:
+    """A SymPy object (an int from an empty sum becomes an Integer). Objects only: no
+    text is ever parsed here."""
+    if isinstance(expr, int):
+        return sp.Integer(expr)
+    if not isinstance(expr, sp.Basic):
+        raise TypeError(f"expected a SymPy expression, got {type(expr).__name__}")
+    return expr
+
+
+def to_symengine(expr: Any) -> Any:
+    """A SymPy expression converted to SymEngine's, structure for structure."""
+    return se.S(as_sympy(expr))

@@ -10,7 +10,7 @@ from . import closed_form, direct, recursive
 from .backend import BACKENDS, SYMENGINE, SYMPY, Backend
 from .cells import Cell, cell_for
 from .cost import DEFAULT_BUDGET, describe, estimate_seconds
-from .unroll import unroll
+from .unroll import Unrolled, unroll
 from .zero import Counterexample, SlopeAtoms, canonical, counterexample, equal
 
 FORMS = ("recursive", "closed_form")
@@ -85,14 +85,19 @@ def backend_for(cell: Cell) -> Backend:
     return SYMENGINE if "symengine" in cell.backends else SYMPY
 
 
-def method_of(be: Backend, fast: int = 0, total: int = 0) -> str:
-    if be.name == "symengine":
-        slopes = (f", slopes 1 - tanh(a)^2 as free atoms in {fast} of {total} comparisons"
-                  if fast else "")
-        return ("symengine expand: equal canonical polynomials in the entries and the "
-                f"activation atoms tanh(a), exp(o), 1/sum exp(o) the model has{slopes}")
-    return ("sympy expand: equal canonical polynomials in the atoms (undefined f, g, l and "
-            "their derivatives) and the entries")
+def method_of(u: Unrolled, fast: SlopeAtoms | None, decided: int, total: int) -> str:
+    if u.backend.name == "sympy":
+        return ("sympy expand: equal canonical polynomials in the entries and the atoms "
+                "(activations; undefined f, g, l and their derivatives)")
+    first = str(u.losses[0])            # step 1 shows which atoms the model has
+    atoms = (["tanh(a)"] if "tanh(" in first else []) + \
+        (["exp(o)", "1/sum exp(o)"] if "exp(" in first else [])
+    text = "symengine expand: equal canonical polynomials in the entries"
+    text += f" and the atoms {', '.join(atoms)}" if atoms else ""
+    if fast is not None and fast.atoms:
+        text += (f"; each slope 1 - tanh(a)^2 one free atom (a normal form) in {decided} of "
+                 f"{total} comparisons")
+    return text
 
 
 def check_budget(spec: ModelSpec, T: int, dims: Dims, budget: float | None, force: bool,
@@ -143,7 +148,8 @@ def prove(spec: ModelSpec, T: int, dims: Dims, activation: str | None = None,
         groups.append(Group(name, shape, len(labels), proven, tuple(failures)))
     options = {"activation": activation or "tanh"} if spec.option("activation") else {}
     return Certificate("unrolled", spec.name, options, T, dims.as_dict(spec.dims_used),
-                       tuple(groups), FORMS, method_of(be, decided_fast, len(forms) * len(u.entries)),
+                       tuple(groups), FORMS,
+                       method_of(u, fast, decided_fast, len(forms) * len(u.entries)),
                        time.perf_counter() - start,
                        cell.name)
 

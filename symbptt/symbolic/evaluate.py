@@ -5,14 +5,13 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-import symengine as se
 import sympy as sp
 
 from ..errors import SymbpttError
 from ..spec import Dims, ModelSpec
 from . import closed_form, direct, recursive
 from .activations import sigmoid
-from .backend import SYMPY
+from .backend import SYMPY, as_sympy, to_symengine
 from .cells import cell_for
 from .linalg import tree_entries
 from .unroll import Unrolled, seq_label, unroll
@@ -44,14 +43,14 @@ class GradReport:
 def value(expr: Any) -> Value:
     """The exact value, and a float evaluated from it (by SymEngine's MPFR, 100 bits:
     SymPy's evalf re-evaluates every shared subexpression of a nested tanh)."""
-    expr = sp.sympify(expr)
+    expr = as_sympy(expr)
     if expr.is_Rational:
         return Value(str(expr), float(expr))
     # order="none": the default printer sorts the terms of a sum by evaluating each one
     exact = sp.sstr(expr, order="none")
     try:
-        approx = float(se.sympify(expr.rewrite(sp.tanh)
-                                  if expr.has(sigmoid) else expr).n(100, real=True))
+        approx = float(to_symengine(expr.rewrite(sp.tanh) if expr.has(sigmoid) else expr)
+                       .n(100, real=True))
     except (RuntimeError, TypeError, ValueError, AttributeError):
         approx = float(sp.N(expr, 30))
     return Value(exact, approx)
@@ -99,7 +98,7 @@ def evaluate(spec: ModelSpec, T: int, values: dict, dims: Dims,
     cell = cell_for(spec, activation)
     u = unroll(spec, cell, T, dims, SYMPY)
     sub = _substitution(u, values)
-    at = lambda e: sp.sympify(e).xreplace(sub)  # noqa: E731
+    at = lambda e: as_sympy(e).xreplace(sub)  # noqa: E731
     forms = {"direct": direct.gradient(u), "recursive": recursive.gradient(u),
              "closed_form": closed_form.gradient(u)}
     deltas = {"recursive": recursive.deltas(u), "closed_form": closed_form.deltas(u)}
