@@ -230,3 +230,36 @@ def test_d2l_closed_form_without_the_sum_is_wrong():
     u = unrolled("generic", 3, backend=SYMPY)
     h_3 = u.steps[2].s[0]
     assert sp.expand(sp.diff(h_3, u.params["w_h"]) - u.steps[2].vals["h"][0].fdiff(3)) != 0
+
+
+# ---- seed 004, second half (004_62ba402ad1754453.txt): tanh RNN, softmax, cross-entropy --
+# dL/dW_hy = sum_t dL_t/dyhat_t dyhat_t/dW_hy  (= sum_t (yhat_t - y_t) h_t^T through o_t)
+# dL/dh_k = dL_k/dyhat_k dyhat_k/dh_k + dL/dh_{k+1} dh_{k+1}/dh_k,
+# dh_{k+1}/dh_k = tanh'(...) W_hh;  dL/dW_hh = sum_t dL/dh_t dh_t/dW_hh
+
+def seed004_softmax_grads(u, transpose_whh: bool = True) -> dict:
+    W_hh, W_hy, T = u.params["W_hh"], u.params["W_hy"], u.T
+    g_o = [vsub(st.vals["yhat"], y) for st, y in zip(u.steps, u.ys)]
+    slope = [tuple(1 - h * h for h in st.s) for st in u.steps]          # tanh' = 1 - h^2
+    dh = [None] * T
+    dh[-1] = tmatvec(W_hy, g_o[-1])
+    for k in range(T - 2, -1, -1):
+        g = hadamard(slope[k + 1], dh[k + 1])
+        dh[k] = vadd(tmatvec(W_hy, g_o[k]), tmatvec(W_hh, g) if transpose_whh else matvec(W_hh, g))
+    g_a = [hadamard(slope[t], dh[t]) for t in range(T)]
+    return {**_matrix_grads("W_hy", _sum([outer(g_o[t], u.steps[t].s) for t in range(T)])),
+            **_vector_grads("b_y", vadd(*g_o)),
+            **_matrix_grads("W_hh", _sum([outer(g_a[t], u.steps[t].s_prev) for t in range(T)])),
+            **_matrix_grads("W_xh", _sum([outer(g_a[t], u.xs[t]) for t in range(T)])),
+            **_vector_grads("b_h", vadd(*g_a))}
+
+
+@pytest.mark.parametrize("T,n,d,q", [(1, 2, 2, 3), (2, 3, 2, 4)])
+def test_seed004_softmax_cross_entropy_recursion(T, n, d, q):
+    u = unrolled("elman_softmax", T, n, d, q)
+    assert _agrees(u, seed004_softmax_grads(u))
+
+
+def test_seed004_softmax_slip_is_caught():
+    u = unrolled("elman_softmax", 2, 3, 2, 4)
+    assert not _agrees(u, seed004_softmax_grads(u, transpose_whh=False))
