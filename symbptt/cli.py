@@ -76,6 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--values", required=True, metavar="FILE.json",
                    help="params, inputs, targets as numbers or strings like \"3/2\"")
 
+    p = sub.add_parser("crosscheck", help="every symbolic form and engine algorithm on the "
+                                          "same random numbers")
+    _add_model(p)
+    _add_dims(p)
+    p.add_argument("--seed", type=_whole("--seed", 0, 2**63 - 1), default=0)
+    p.add_argument("--batch", type=_whole("--batch", 1, 4096), default=1)
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                   help="float32 computes in float32 (default: float64)")
+
     p = sub.add_parser("bench", help="proof times against the plain SymPy path")
     p.add_argument("--json", action="store_true")
     p.add_argument("--T-max", dest="T_max", type=_whole("--T-max", 2, 12), default=8)
@@ -163,6 +172,19 @@ def cmd_grad(args: argparse.Namespace) -> int:
     return EXIT_OK if report.agree else EXIT_MISMATCH
 
 
+def cmd_crosscheck(args: argparse.Namespace) -> int:
+    from .crosscheck import crosscheck, report_json, report_text
+    spec = get_model(args.model)
+    if not spec.numeric:
+        raise SymbpttError(f"{spec.name} has undefined functions (f, g, l): there are no "
+                           f"numbers to check; try: symbptt prove {spec.name} --T {args.T}")
+    dims = resolve_dims(spec, args)
+    activation = resolve_activation(spec, args.activation)
+    report = crosscheck(spec, args.T, dims, args.seed, args.batch, args.dtype, activation)
+    _emit(args, report_json(report, spec), report_text(report))
+    return EXIT_OK if report.agree else EXIT_MISMATCH
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import bench_json, bench_text, run_bench
     result = run_bench(T_max=args.T_max, limit=args.limit,
@@ -171,7 +193,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"models": cmd_models, "prove": cmd_prove, "grad": cmd_grad, "bench": cmd_bench}
+COMMANDS = {"models": cmd_models, "prove": cmd_prove, "grad": cmd_grad,
+            "crosscheck": cmd_crosscheck, "bench": cmd_bench}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,7 +1,7 @@
 """The symbolic gradients as NumPy callables, built once per (model, activation, T, dims)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -42,24 +42,29 @@ def compile_model(model: str, activation: str | None, T: int, dims: Dims) -> Com
     expressions with SymPy's own cse takes seconds to minutes, growing with T.
     """
     spec = get_model(model)
-    u = unroll(spec, cell_for(spec, activation), T, dims, SYMENGINE)
-    # plain identifiers for the arguments ("W[0,1]" is none), so lambdify need not rename
-    safe = {s: se.Symbol(f"arg{i}") for i, s in enumerate(u.symbols)}
-    args = tuple(_to_sympy(a) for a in safe.values())
+    # symbols named as plain identifiers ("W[0,1]" is none), so lambdify need not rename
+    # them: renaming rebuilds every shared subexpression of the DAG once per use
+    be = replace(SYMENGINE, symbol=lambda name: se.Symbol(identifier(name)))
+    u = unroll(spec, cell_for(spec, activation), T, dims, be)
+    args = tuple(_to_sympy(a) for a in u.symbols)
     grads = {"direct": direct.gradient(u), "recursive": recursive.gradient(u),
              "closed_form": closed_form.gradient(u)}
-    fns = {form: _program(args, [g[e.label] for e in u.entries], safe)
-           for form, g in grads.items()}
+    fns = {form: _program(args, [g[e.label] for e in u.entries]) for form, g in grads.items()}
     return Compiled(model, T, dims, tuple(u.entries), tuple(u.symbols),
-                    _program(args, [u.loss], safe), fns)
+                    _program(args, [u.loss]), fns)
+
+
+def identifier(name: str) -> str:
+    """ "W[0,1]" -> "W__0_1": a Python identifier, one to one on the zoo's names."""
+    return name.replace("[", "__").replace(",", "_").replace("]", "")
 
 
 def _to_sympy(e: Any) -> Any:
     return sp.Integer(e) if isinstance(e, int) else e._sympy_()
 
 
-def _program(args: tuple, exprs: list, safe: dict) -> Callable:
-    replacements, reduced = se.cse([(se.S(0) + e).subs(safe) for e in exprs])
+def _program(args: tuple, exprs: list) -> Callable:
+    replacements, reduced = se.cse([se.S(0) + e for e in exprs])
     program = ([(_to_sympy(a), _to_sympy(b)) for a, b in replacements],
                [_to_sympy(e) for e in reduced])
     return sp.lambdify(args, program[1], modules=NUMPY, cse=lambda _: program, dummify=False)
@@ -71,17 +76,17 @@ def _arguments(c: Compiled, params: dict, X: np.ndarray, Y: np.ndarray | None) -
     for name, arr in params.items():
         arr = np.asarray(arr)
         for index in np.ndindex(arr.shape):
-            values[_label(name, index)] = arr[index]
+            values[identifier(_label(name, index))] = arr[index]
     B, T, d = X.shape
     scalar_input = not get_model(c.model).input_shape
     for t in range(1, T + 1):
         for i in range(d):
-            values[f"x_{t}" if scalar_input else f"x_{t}[{i}]"] = X[:, t - 1, i]
+            values[identifier(f"x_{t}" if scalar_input else f"x_{t}[{i}]")] = X[:, t - 1, i]
     if Y is not None:
         scalar_target = not get_model(c.model).target_shape
         for t in range(1, T + 1):
             for k in range(Y.shape[2]):
-                values[f"y_{t}" if scalar_target else f"y_{t}[{k}]"] = Y[:, t - 1, k]
+                values[identifier(f"y_{t}" if scalar_target else f"y_{t}[{k}]")] = Y[:, t - 1, k]
     return [values[str(s)] for s in c.args]
 
 

@@ -1,0 +1,158 @@
+"""crosscheck: the same numbers through every lambdified form and every engine algorithm.
+
+The symbolic forms (direct, recursive, closed form) and the NumPy engine meet only here,
+through the model spec and the drawn numbers: the engine never imports SymPy.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import SymbpttError
+from .numeric import data, engine
+from .numeric.cells import cell_for
+from .spec import Dims, ModelSpec
+from .symbolic.cost import describe, estimate_seconds
+
+TOLERANCE = {"float64": 1e-10, "float32": 1e-4}
+SYMBOLIC_BUDGET = 60.0          # seconds of estimated proof cost; past it, forms are skipped
+
+
+@dataclass(frozen=True)
+class Report:
+    model: str
+    T: int
+    dims: dict = field(hash=False)
+    seed: int = 0
+    batch: int = 1
+    dtype: str = "float64"
+    options: dict = field(default_factory=dict, hash=False)
+    problem: data.Problem = None
+    loss: float = 0.0
+    grads: dict = field(default_factory=dict, hash=False)     # method -> name -> array
+    reference: str = ""
+    max_abs_diff: dict = field(default_factory=dict, hash=False)
+    max_rel_diff: dict = field(default_factory=dict, hash=False)
+    tolerance: float = 1e-10
+    agree: bool = True
+    symbolic: bool = False
+    note: str = ""
+    paths: int = 0
+
+
+def _engine(spec: ModelSpec, activation, problem: data.Problem) -> dict:
+    cell = cell_for(spec.name, activation)
+    P, X, Y = problem.params, problem.X, problem.Y
+    T = X.shape[1]
+    runs = {"engine_full": engine.full(cell, P, X, Y),
+            "engine_path_sum": engine.path_sum(cell, P, X, Y),
+            "engine_truncated": engine.truncated(cell, P, X, Y, tau=T),
+            "engine_forward_mode": engine.forward_mode(cell, P, X, Y)}
+    for name, g in runs.items():
+        if not engine.is_finite(g):
+            raise SymbpttError(f"the engine's {name.removeprefix('engine_')} gave NaN or inf at "
+                               f"T={T}: the values overflow (exploding weights?), which is not "
+                               f"a gradient mismatch; try a smaller --T or another --seed")
+    return runs
+
+
+def _symbolic(spec: ModelSpec, activation, T: int, dims: Dims, problem: data.Problem):
+    from .symbolic import lambdify          # the SymPy side, only when it is wanted
+    compiled = lambdify.compile_model(spec.name, activation, T, dims)
+    P = {k: np.asarray(v, dtype=np.float64) for k, v in problem.params.items()}
+    X = problem.X.astype(np.float64)
+    Y = None if problem.Y is None else problem.Y.astype(np.float64)
+    out = {}
+    for form in lambdify.FORMS:
+        params, gx = lambdify.gradients(compiled, form, P, X, Y)
+        out[form] = {**params, "x": gx}
+    return out
+
+
+def crosscheck(spec: ModelSpec, T: int, dims: Dims, seed: int = 0, batch: int = 1,
+               dtype: str = "float64", activation: str | None = None) -> Report:
+    problem = data.draw(spec, T, dims, seed, batch, np.float32 if dtype == "float32" else np.float64)
+    runs = _engine(spec, activation, problem)
+    grads = {name: {**g.params, **({"x": g.inputs} if g.inputs is not None else {})}
+             for name, g in runs.items()}
+    note = ""
+    symbolic = False
+    if not spec.symbolic:
+        note = f"the symbolic forms of {spec.name} are missing (its symbolic side is not built " \
+               f"yet): the engine's algorithms are compared with each other"
+    elif estimate_seconds(spec, T, dims, activation) > SYMBOLIC_BUDGET:
+        note = (f"the symbolic forms are skipped at T={T}: building them would take about "
+                f"{describe(estimate_seconds(spec, T, dims, activation))}; the engine's "
+                f"algorithms are compared with each other")
+    else:
+        grads.update(_symbolic(spec, activation, T, dims, problem))
+        symbolic = True
+    reference = "direct" if symbolic else "engine_full"
+    ref = grads[reference]
+    max_abs, max_rel = {}, {}
+    for name in ref:
+        scale = max(float(np.max(np.abs(ref[name]))) if np.size(ref[name]) else 0.0, 1e-300)
+        diffs = [float(np.max(np.abs(np.asarray(g[name], dtype=np.float64) - ref[name])))
+                 for g in grads.values() if name in g]
+        max_abs[name] = max(diffs)
+        max_rel[name] = max(diffs) / scale if scale > 1e-300 else max(diffs)
+    tol = TOLERANCE[dtype]
+    options = {"activation": activation or "tanh"} if spec.option("activation") else {}
+    return Report(spec.name, T, dims.as_dict(spec.dims_used), seed, batch, dtype, options,
+                  problem, runs["engine_full"].loss, grads, reference, max_abs, max_rel, tol,
+                  all(v <= tol for v in max_rel.values()), symbolic, note,
+                  runs["engine_path_sum"].paths)
+
+
+def _plain(a, scalar_last: bool) -> list | float:
+    a = np.asarray(a, dtype=np.float64)
+    if scalar_last and a.ndim >= 1:
+        a = a[..., 0]
+    return a.tolist()
+
+
+def report_json(r: Report, spec: ModelSpec) -> dict:
+    one = r.batch == 1
+    scalar_x = not spec.input_shape
+    scalar_y = spec.target_shape == ()
+
+    def data_part(a, scalar):
+        if a is None:
+            return None
+        return _plain(a[0] if one else a, scalar)
+
+    return {
+        "model": r.model, "T": r.T, "dims": r.dims, "seed": r.seed, "batch": r.batch,
+        "dtype": r.dtype, "options": r.options,
+        "params": {k: _plain(v, False) for k, v in r.problem.params.items()},
+        "inputs": data_part(r.problem.X, scalar_x), "targets": data_part(r.problem.Y, scalar_y),
+        "loss": r.loss,
+        "grads": {m: {k: (data_part(v, scalar_x) if k == "x" else _plain(v, False))
+                      for k, v in g.items()} for m, g in r.grads.items()},
+        "reference": r.reference, "max_abs_diff": r.max_abs_diff, "max_rel_diff": r.max_rel_diff,
+        "tolerance": r.tolerance, "agree": r.agree, "symbolic_forms": r.symbolic,
+        "note": r.note, "paths": r.paths,
+    }
+
+
+def report_text(r: Report) -> str:
+    opts = "".join(f", {k} {v}" for k, v in r.options.items())
+    dims = "".join(f", {k} = {v}" for k, v in r.dims.items())
+    methods = list(r.grads)
+    lines = [f"symbptt crosscheck {r.model}{opts}: T = {r.T}{dims}, batch {r.batch}, "
+             f"seed {r.seed}, {r.dtype}",
+             f"  loss (summed over the batch) = {r.loss:.15g}",
+             f"  max relative difference from the {r.reference.replace('_', ' ')} gradient:"]
+    width = max(len(m) for m in methods)
+    for name in r.max_rel_diff:
+        lines.append(f"  {('x (inputs)' if name == 'x' else name):<12} "
+                     f"max abs {r.max_abs_diff[name]:.2e}  max rel {r.max_rel_diff[name]:.2e}")
+    lines.append("  methods: " + ", ".join(m.ljust(width).strip() for m in methods))
+    lines.append(f"  naive path sum: {r.paths} paths (T (T + 1) / 2)")
+    if r.note:
+        lines.append(f"  note: {r.note}")
+    verdict = "AGREE" if r.agree else "DISAGREE"
+    lines.append(f"{verdict}: every method within {r.tolerance:g} relative" if r.agree else
+                 f"{verdict}: some method differs by more than {r.tolerance:g} relative")
+    return "\n".join(lines)
