@@ -35,6 +35,11 @@ class Cell:
     loss(P, st, y, T) -> l_t summed over the batch
     loss_vjp(P, st, y, T) -> (dl_t/ds_t, {p: dl_t/dp}, {k: dl_t/dx_k})
     vjp(P, st, g) -> (J_t^T g, {p: grad through the step}, dL/dx_t part)
+    back(P, st, g) -> J_t^T g alone (optional: the recursion needs only this)
+    stackable: the step's cache holds only (B, ...) arrays, so T steps can be stacked
+        along the batch axis and one vjp call gives every step's parameter part at once
+    prepare(P, X_by_time) -> (T, B, k): the input's part of every step in one product
+        (optional; step then gets it as `pre`), as a hand-written RNN hoists U x_t + b
     """
     name: str
     step: Callable
@@ -42,6 +47,23 @@ class Cell:
     loss_vjp: Callable
     vjp: Callable
     states: int = 1
+    back: Callable | None = None
+    stackable: bool = False
+    prepare: Callable | None = None
+
+
+def tanh(a):
+    """tanh(a) = sign(a) (1 - e) / (1 + e), e = exp(-2|a|): within a few units of 2^-53
+    in absolute error (what a gradient check needs; near 0 the relative error grows as a
+    difference of nearly equal numbers would), no overflow, and about 3x faster than
+    np.tanh on these machines, whose exp is vectorised and tanh is not."""
+    e = np.abs(a)
+    e *= -2.0
+    np.exp(e, out=e)
+    out = 1.0 - e
+    e += 1.0
+    out /= e
+    return np.copysign(out, a, out=out)
 
 
 def _tanh_slope(h):
@@ -49,14 +71,23 @@ def _tanh_slope(h):
 
 
 def _sigmoid(a):
-    return 0.5 * (1.0 + np.tanh(0.5 * a))      # no overflow for large |a|
+    return 0.5 * (1.0 + tanh(0.5 * a))         # no overflow for large |a|
 
 
 ACTIVATIONS = {
-    "tanh": (np.tanh, _tanh_slope),
+    "tanh": (tanh, _tanh_slope),
     "sigmoid": (_sigmoid, lambda h: h * (1.0 - h)),
     "identity": (lambda a: a, lambda h: np.ones_like(h)),
 }
+
+
+def _input_part(P, U, b, x):
+    return x @ P[U].T + P[b]
+
+
+def _prepare(U: str, b: str):
+    """U x_t + b for every t in one product: (T, B, d) -> (T, B, n)."""
+    return lambda P, X: _input_part(P, U, b, X)
 
 
 def _half_square(P, st, y, T):
@@ -90,7 +121,8 @@ def _scalar_vjp(P, st, g):
         P["W_xh"] * g
 
 
-SCALAR_LINEAR = Cell("scalar_linear", _scalar_step, _scalar_loss, _scalar_loss_vjp, _scalar_vjp)
+SCALAR_LINEAR = Cell("scalar_linear", _scalar_step, _scalar_loss, _scalar_loss_vjp, _scalar_vjp,
+                     back=lambda P, st, g: (P["W_hh"] * g[0],), stackable=True)
 
 
 # ---- linear_half_square (seed 000) ----------------------------------------------------
@@ -108,7 +140,7 @@ LINEAR_HALF_SQUARE = Cell(
     "linear_half_square", _lhs_step,
     lambda P, st, y, T: 0.5 * float(np.sum(st.s[0] ** 2)),
     lambda P, st, y, T: ((st.s[0],), {}, {}),
-    _lhs_vjp)
+    _lhs_vjp, back=lambda P, st, g: (g[0] @ P["W_h"],), stackable=True)
 
 
 # ---- d2l_linear (seeds 002, 003) ------------------------------------------------------
@@ -132,7 +164,8 @@ def _d2l_vjp(P, st, g):
     return (g @ P["W_hh"],), {"W_hx": g.T @ st.x, "W_hh": g.T @ st.s_prev[0]}, g @ P["W_hx"]
 
 
-D2L_LINEAR = Cell("d2l_linear", _d2l_step, _d2l_loss, _d2l_loss_vjp, _d2l_vjp)
+D2L_LINEAR = Cell("d2l_linear", _d2l_step, _d2l_loss, _d2l_loss_vjp, _d2l_vjp,
+                  back=lambda P, st, g: (g[0] @ P["W_hh"],), stackable=True)
 
 
 # ---- elman (seed 001) -----------------------------------------------------------------
@@ -140,8 +173,8 @@ D2L_LINEAR = Cell("d2l_linear", _d2l_step, _d2l_loss, _d2l_loss_vjp, _d2l_vjp)
 def elman_cell(activation: str = "tanh") -> Cell:
     phi, slope = ACTIVATIONS[activation]
 
-    def step(P, s_prev, x, xs):
-        h = phi(s_prev[0] @ P["W"].T + x @ P["U"].T + P["b"])
+    def step(P, s_prev, x, xs, pre=None):
+        h = phi(s_prev[0] @ P["W"].T + (_input_part(P, "U", "b", x) if pre is None else pre))
         return {}, (h,)
 
     def vjp(P, st, g):
@@ -149,7 +182,11 @@ def elman_cell(activation: str = "tanh") -> Cell:
         return (g_a @ P["W"],), \
             {"W": g_a.T @ st.s_prev[0], "U": g_a.T @ st.x, "b": g_a.sum(axis=0)}, g_a @ P["U"]
 
-    return Cell(f"elman/{activation}", step, _half_square, _half_square_vjp, vjp)
+    def back(P, st, g):
+        return ((slope(st.s[0]) * g[0]) @ P["W"],)      # W^T diag(phi'(a_t)) delta_t
+
+    return Cell(f"elman/{activation}", step, _half_square, _half_square_vjp, vjp, back=back,
+                stackable=True, prepare=_prepare("U", "b"))
 
 
 # ---- elman_softmax (seeds 004, 000) ---------------------------------------------------
@@ -159,8 +196,8 @@ def _softmax(o):
     return z / z.sum(axis=-1, keepdims=True)
 
 
-def _sm_step(P, s_prev, x, xs):
-    h = np.tanh(x @ P["W_xh"].T + s_prev[0] @ P["W_hh"].T + P["b_h"])
+def _sm_step(P, s_prev, x, xs, pre=None):
+    h = tanh(s_prev[0] @ P["W_hh"].T + (_input_part(P, "W_xh", "b_h", x) if pre is None else pre))
     o = h @ P["W_hy"].T + P["b_y"]
     return {"o": o, "yhat": _softmax(o)}, (h,)
 
@@ -184,13 +221,15 @@ def _sm_vjp(P, st, g):
         g_a @ P["W_xh"]
 
 
-ELMAN_SOFTMAX = Cell("elman_softmax", _sm_step, _sm_loss, _sm_loss_vjp, _sm_vjp)
+ELMAN_SOFTMAX = Cell("elman_softmax", _sm_step, _sm_loss, _sm_loss_vjp, _sm_vjp,
+                     back=lambda P, st, g: ((_tanh_slope(st.s[0]) * g[0]) @ P["W_hh"],),
+                     stackable=True, prepare=_prepare("W_xh", "b_h"))
 
 
 # ---- residual (seed 001) --------------------------------------------------------------
 
-def _res_step(P, s_prev, x, xs):
-    phi = np.tanh(s_prev[0] @ P["W"].T + x @ P["U"].T + P["b"])
+def _res_step(P, s_prev, x, xs, pre=None):
+    phi = tanh(s_prev[0] @ P["W"].T + (_input_part(P, "U", "b", x) if pre is None else pre))
     return {"phi": phi}, (s_prev[0] + phi,)
 
 
@@ -200,7 +239,9 @@ def _res_vjp(P, st, g):
         {"W": g_a.T @ st.s_prev[0], "U": g_a.T @ st.x, "b": g_a.sum(axis=0)}, g_a @ P["U"]
 
 
-RESIDUAL = Cell("residual", _res_step, _half_square, _half_square_vjp, _res_vjp)
+RESIDUAL = Cell("residual", _res_step, _half_square, _half_square_vjp, _res_vjp,
+                back=lambda P, st, g: (g[0] + (_tanh_slope(st.cache["phi"]) * g[0]) @ P["W"],),
+                stackable=True, prepare=_prepare("U", "b"))
 
 
 CELLS = {"scalar_linear": SCALAR_LINEAR, "linear_half_square": LINEAR_HALF_SQUARE,

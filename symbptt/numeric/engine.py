@@ -29,9 +29,14 @@ def forward(cell: Cell, P: dict, X: np.ndarray) -> list[Step]:
     n = _state_size(P, X)
     s = tuple(np.zeros((B, n), dtype=X.dtype) for _ in range(cell.states))
     steps = []
+    by_time = np.ascontiguousarray(X.transpose(1, 0, 2))   # x_t contiguous: faster products
+    pre = cell.prepare(P, by_time) if cell.prepare is not None else None
     for t in range(1, T + 1):
-        x = X[:, t - 1]
-        cache, s_new = cell.step(P, s, x, X[:, :t])
+        x = by_time[t - 1]
+        if pre is None:
+            cache, s_new = cell.step(P, s, x, X[:, :t])
+        else:
+            cache, s_new = cell.step(P, s, x, X[:, :t], pre=pre[t - 1])
         steps.append(Step(t, x, s, cache, s_new, X[:, :t]))
         s = s_new
     return steps
@@ -50,7 +55,7 @@ def _target(Y, t):
 
 def _add(acc: dict, part: dict) -> None:
     for name, g in part.items():
-        acc[name] = acc[name] + g
+        acc[name] += g
 
 
 def _zeros(P: dict) -> dict:
@@ -71,45 +76,82 @@ def _loss(cell, P, steps, Y) -> float:
     return float(sum(cell.loss(P, st, _target(Y, st.t), T) for st in steps))
 
 
-def full(cell: Cell, P: dict, X: np.ndarray, Y: np.ndarray | None) -> Gradients:
-    """Full BPTT (seeds 000, 001): delta_T = dl_T/ds_T, delta_t = dl_t/ds_t + J_{t+1}^T delta_{t+1},
-    each step's VJP adding its parameter and input parts."""
-    steps = forward(cell, P, X)
+def _back(cell: Cell, P: dict, st: Step, g: tuple) -> tuple:
+    """J_t^T g: the recursion's only need from a step."""
+    return cell.back(P, st, g) if cell.back is not None else cell.vjp(P, st, g)[0]
+
+
+def _stack(steps: list[Step], G: list[tuple]) -> tuple[Step, tuple]:
+    """T steps as one step of batch T B (the order: step 1's examples, then step 2's...).
+    s_{t-1} of step t is s_{t-1} of step t - 1, so one copy of s_0..s_T serves both."""
+    cat = lambda parts: np.concatenate(parts, axis=0)  # noqa: E731
+    B = steps[0].x.shape[0]
+    states = [cat([steps[0].s_prev[i]] + [st.s[i] for st in steps])
+              for i in range(len(steps[0].s))]
+    st = Step(0, cat([s.x for s in steps]), tuple(a[:-B] for a in states),
+              {k: cat([s.cache[k] for s in steps]) for k in steps[0].cache},
+              tuple(a[B:] for a in states))
+    return st, tuple(cat(p) for p in zip(*G))
+
+
+def _through_steps(cell: Cell, P: dict, steps: list[Step], G: list[tuple], locals_: list,
+                   X: np.ndarray) -> tuple[dict, np.ndarray]:
+    """Parameter and input gradients, given G[t] = dL/ds_t (whatever paths it sums): the
+    loss rules' local parts plus each step's VJP at G[t]. VJPs are linear in G, so a
+    stackable cell does all T steps in one call, with T B rows in each product."""
     grads, gx = _zeros(P), np.zeros_like(X)
-    back = None
-    for st, (g_s, g_p, g_xs) in zip(reversed(steps), reversed(_locals(cell, P, steps, Y))):
-        delta = g_s if back is None else _add_state(g_s, back)
+    for _, g_p, g_xs in locals_:
         _add(grads, g_p)
         for k, g in g_xs.items():
             gx[:, k - 1] += g
-        back, g_p, g_x = cell.vjp(P, st, delta)
+    if cell.stackable:
+        big, g_big = _stack(steps, G)
+        _, g_p, g_x = cell.vjp(P, big, g_big)
         _add(grads, g_p)
-        gx[:, st.t - 1] += g_x
+        B = X.shape[0]
+        gx += g_x.reshape(len(steps), B, -1).transpose(1, 0, 2)
+    else:
+        for st, g in zip(steps, G):
+            _, g_p, g_x = cell.vjp(P, st, g)
+            _add(grads, g_p)
+            gx[:, st.t - 1] += g_x
+    return grads, gx
+
+
+def full(cell: Cell, P: dict, X: np.ndarray, Y: np.ndarray | None) -> Gradients:
+    """Full BPTT (seeds 000, 001): delta_T = dl_T/ds_T,
+    delta_t = dl_t/ds_t + J_{t+1}^T delta_{t+1}; then every step's VJP at delta_t."""
+    steps = forward(cell, P, X)
+    locals_ = _locals(cell, P, steps, Y)
+    delta = [None] * len(steps)
+    delta[-1] = locals_[-1][0]
+    for t in range(len(steps) - 2, -1, -1):
+        delta[t] = _add_state(locals_[t][0], _back(cell, P, steps[t + 1], delta[t + 1]))
+    grads, gx = _through_steps(cell, P, steps, delta, locals_, X)
     return Gradients(_loss(cell, P, steps, Y), grads, gx, vjp_calls=len(steps))
 
 
 def path_sum(cell: Cell, P: dict, X: np.ndarray, Y: np.ndarray | None,
              window: int | None = None) -> Gradients:
     """Every path from every loss l_s back to every step t <= s, one at a time (seed 000):
-    T (T + 1) / 2 paths, no sharing between them. With a window tau, only the paths with
-    s - t < tau: truncated BPTT, where the gradient of l_s stops at step s - tau + 1 and
-    h_{s - tau} is a constant (seed 001)."""
+    T (T + 1) / 2 paths, no sharing between them; what each path brings to step t is
+    added to G[t]. With a window tau, only the paths with s - t < tau: truncated BPTT,
+    where the gradient of l_s stops at step s - tau + 1 and h_{s - tau} is a constant
+    (seed 001)."""
     steps = forward(cell, P, X)
-    grads, gx = _zeros(P), np.zeros_like(X)
+    locals_ = _locals(cell, P, steps, Y)
+    G = [tuple(np.zeros_like(c) for c in st.s) for st in steps]
     paths = calls = 0
-    for st_s, (g_s, g_p, g_xs) in zip(steps, _locals(cell, P, steps, Y)):
-        _add(grads, g_p)
-        for k, g in g_xs.items():
-            gx[:, k - 1] += g
+    for s_idx, (g_s, _, _) in enumerate(locals_):
         g = g_s
-        lowest = 1 if window is None else max(1, st_s.t - window + 1)
-        for t in range(st_s.t, lowest - 1, -1):
-            g_prev, g_p, g_x = cell.vjp(P, steps[t - 1], g)
-            _add(grads, g_p)
-            gx[:, t - 1] += g_x
+        lowest = 0 if window is None else max(0, s_idx - window + 1)
+        for t in range(s_idx, lowest - 1, -1):
+            G[t] = _add_state(G[t], g)
             paths += 1
-            calls += 1
-            g = g_prev
+            if t > lowest:
+                g = _back(cell, P, steps[t], g)
+                calls += 1
+    grads, gx = _through_steps(cell, P, steps, G, locals_, X)
     return Gradients(_loss(cell, P, steps, Y), grads, gx, paths, calls)
 
 
@@ -122,22 +164,23 @@ def truncated(cell: Cell, P: dict, X: np.ndarray, Y: np.ndarray | None, tau: int
 def randomized(cell: Cell, P: dict, X: np.ndarray, Y: np.ndarray | None, pi,
                rng: np.random.Generator) -> Gradients:
     """Randomized truncation (seed 002; Tallec and Ollivier): the gradient crossing from
-    step t to t - 1 is multiplied by xi_t, P(xi_t = 0) = 1 - pi_t, P(xi_t = 1/pi_t) = pi_t,
-    so E[xi_t] = 1 and the estimate is unbiased. `pi` is a number or one per step."""
+    step t + 1 back to t is multiplied by xi_{t+1}, P(xi = 0) = 1 - pi, P(xi = 1/pi) = pi,
+    so E[xi] = 1 and the estimate is unbiased. `pi` is a number or one per step
+    (pi[t] for the crossing into step t + 1; pi[0] is unused: nothing precedes step 1)."""
     steps = forward(cell, P, X)
     T = len(steps)
     pis = np.broadcast_to(np.asarray(pi, dtype=float), (T,))
-    xi = np.where(rng.random(T) < pis, 1.0 / pis, 0.0)
-    grads, gx = _zeros(P), np.zeros_like(X)
-    back = None
-    for st, (g_s, g_p, g_xs) in zip(reversed(steps), reversed(_locals(cell, P, steps, Y))):
-        delta = g_s if back is None else _add_state(g_s, tuple(xi[st.t] * b for b in back))
-        _add(grads, g_p)
-        for k, g in g_xs.items():
-            gx[:, k - 1] += g
-        back, g_p, g_x = cell.vjp(P, st, delta)
-        _add(grads, g_p)
-        gx[:, st.t - 1] += g_x
+    draws = rng.random(T)
+    xi = np.zeros(T)
+    kept = draws < pis
+    xi[kept] = 1.0 / pis[kept]
+    locals_ = _locals(cell, P, steps, Y)
+    delta = [None] * T
+    delta[-1] = locals_[-1][0]
+    for t in range(T - 2, -1, -1):
+        back = _back(cell, P, steps[t + 1], delta[t + 1])
+        delta[t] = _add_state(locals_[t][0], tuple(xi[t + 1] * b for b in back))
+    grads, gx = _through_steps(cell, P, steps, delta, locals_, X)
     return Gradients(_loss(cell, P, steps, Y), grads, gx, vjp_calls=T)
 
 
@@ -151,8 +194,7 @@ def forward_mode(cell: Cell, P: dict, X: np.ndarray, Y: np.ndarray | None) -> Gr
     names = list(P)
     sizes = [int(np.size(P[k])) for k in names]
     K = sum(sizes)
-    m_parts = [c.shape[1] for c in steps[0].s]
-    m = sum(m_parts)
+    m = sum(c.shape[1] for c in steps[0].s)
     A = np.zeros((B, m, K))
     total = np.zeros(K)
     local = _zeros(P)

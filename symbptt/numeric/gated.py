@@ -42,7 +42,7 @@ def _gru_vjp(P, st, g):
     return (g_prev,), grads, g_az @ P["U_z"] + g_ar @ P["U_r"] + g_ah @ P["U_h"]
 
 
-GRU = Cell("gru", _gru_step, _half_square, _half_square_vjp, _gru_vjp)
+GRU = Cell("gru", _gru_step, _half_square, _half_square_vjp, _gru_vjp, stackable=True)
 
 
 # ---- gru_torch (PyTorch nn.GRU) -------------------------------------------------------
@@ -73,7 +73,8 @@ def _gru_torch_vjp(P, st, g):
     return (g_prev,), grads, g_ar @ P["W_ir"] + g_az @ P["W_iz"] + g_an @ P["W_in"]
 
 
-GRU_TORCH = Cell("gru_torch", _gru_torch_step, _half_square, _half_square_vjp, _gru_torch_vjp)
+GRU_TORCH = Cell("gru_torch", _gru_torch_step, _half_square, _half_square_vjp, _gru_torch_vjp,
+                 stackable=True)
 
 
 # ---- lstm (seed 001, as nn.LSTM) ------------------------------------------------------
@@ -117,7 +118,8 @@ def _lstm_vjp(P, st, g):
     return (g_h_prev, g_c_prev), grads, sum(g_a[k] @ P[f"U_{k}"] for k in "fioc")
 
 
-LSTM = Cell("lstm", _lstm_step, _half_square, _lstm_loss_vjp, _lstm_vjp, states=2)
+LSTM = Cell("lstm", _lstm_step, _half_square, _lstm_loss_vjp, _lstm_vjp, states=2,
+            stackable=True)
 
 
 # ---- attention (seed 001) -------------------------------------------------------------
