@@ -36,6 +36,7 @@ class Cell:
     loss_vjp(P, st, y, T) -> (dl_t/ds_t, {p: dl_t/dp}, {k: dl_t/dx_k})
     vjp(P, st, g) -> (J_t^T g, {p: grad through the step}, dL/dx_t part)
     back(P, st, g) -> J_t^T g alone (optional: the recursion needs only this)
+    through(P, st, g) -> ({p: grad}, dL/dx_t part) alone (optional: the parameter pass)
     stackable: the step's cache holds only (B, ...) arrays, so T steps can be stacked
         along the batch axis and one vjp call gives every step's parameter part at once
     prepare(P, X_by_time) -> (T, B, k): the input's part of every step in one product
@@ -48,6 +49,7 @@ class Cell:
     vjp: Callable
     states: int = 1
     back: Callable | None = None
+    through: Callable | None = None
     stackable: bool = False
     prepare: Callable | None = None
 
@@ -87,7 +89,10 @@ def _input_part(P, U, b, x):
 
 def _prepare(U: str, b: str):
     """U x_t + b for every t in one product: (T, B, d) -> (T, B, n)."""
-    return lambda P, X: _input_part(P, U, b, X)
+    def prepare(P, X):
+        T, B, d = X.shape
+        return _input_part(P, U, b, X.reshape(T * B, d)).reshape(T, B, -1)
+    return prepare
 
 
 def _half_square(P, st, y, T):
@@ -177,16 +182,24 @@ def elman_cell(activation: str = "tanh") -> Cell:
         h = phi(s_prev[0] @ P["W"].T + (_input_part(P, "U", "b", x) if pre is None else pre))
         return {}, (h,)
 
-    def vjp(P, st, g):
-        g_a = slope(st.s[0]) * g[0]                  # diag(phi'(a_t)) delta_t
-        return (g_a @ P["W"],), \
-            {"W": g_a.T @ st.s_prev[0], "U": g_a.T @ st.x, "b": g_a.sum(axis=0)}, g_a @ P["U"]
-
     def back(P, st, g):
         return ((slope(st.s[0]) * g[0]) @ P["W"],)      # W^T diag(phi'(a_t)) delta_t
 
-    return Cell(f"elman/{activation}", step, _half_square, _half_square_vjp, vjp, back=back,
-                stackable=True, prepare=_prepare("U", "b"))
+    def through(P, st, g):
+        g_a = slope(st.s[0]) * g[0]                     # dL/da_t = diag(phi'(a_t)) delta_t
+        return {"W": g_a.T @ st.s_prev[0], "U": g_a.T @ st.x, "b": g_a.sum(axis=0)}, \
+            g_a @ P["U"]
+
+    return Cell(f"elman/{activation}", step, _half_square, _half_square_vjp,
+                _joined(back, through), back=back, through=through, stackable=True,
+                prepare=_prepare("U", "b"))
+
+
+def _joined(back: Callable, through: Callable) -> Callable:
+    """The whole VJP of a step from its two halves."""
+    def vjp(P, st, g):
+        return (back(P, st, g), *through(P, st, g))
+    return vjp
 
 
 # ---- elman_softmax (seeds 004, 000) ---------------------------------------------------

@@ -106,7 +106,7 @@ def _through_steps(cell: Cell, P: dict, steps: list[Step], G: list[tuple], local
             gx[:, k - 1] += g
     if cell.stackable:
         big, g_big = _stack(steps, G)
-        _, g_p, g_x = cell.vjp(P, big, g_big)
+        g_p, g_x = cell.through(P, big, g_big) if cell.through else cell.vjp(P, big, g_big)[1:]
         _add(grads, g_p)
         B = X.shape[0]
         gx += g_x.reshape(len(steps), B, -1).transpose(1, 0, 2)
