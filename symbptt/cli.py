@@ -84,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=_whole("--batch", 1, 4096), default=1)
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                    help="float32 computes in float32 (default: float64)")
+    p.add_argument("--tau", type=_whole("--tau", -10**9, 10**9), default=None,
+                   help="truncation window (default T; tau < T is an estimate, shown apart)")
+    p.add_argument("--pi", type=float, default=None,
+                   help="also run randomized truncation with keep probability pi in (0, 1]")
 
     p = sub.add_parser("bench", help="proof times against the plain SymPy path")
     p.add_argument("--json", action="store_true")
@@ -180,7 +184,8 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
                            f"numbers to check; try: symbptt prove {spec.name} --T {args.T}")
     dims = resolve_dims(spec, args)
     activation = resolve_activation(spec, args.activation)
-    report = crosscheck(spec, args.T, dims, args.seed, args.batch, args.dtype, activation)
+    report = crosscheck(spec, args.T, dims, args.seed, args.batch, args.dtype, activation,
+                        args.tau, args.pi)
     _emit(args, report_json(report, spec), report_text(report))
     return EXIT_OK if report.agree else EXIT_MISMATCH
 

@@ -39,16 +39,24 @@ class Report:
     symbolic: bool = False
     note: str = ""
     paths: int = 0
+    approximations: dict = field(default_factory=dict, hash=False)  # method -> name -> rel diff
 
 
-def _engine(spec: ModelSpec, activation, problem: data.Problem) -> dict:
+def _engine(spec: ModelSpec, activation, problem: data.Problem, tau: int | None = None,
+            pi: float | None = None, seed: int = 0) -> dict:
+    """Every engine algorithm. Exact ones unless tau < T (truncated drops paths) or
+    pi < 1 (randomized is an estimate): those are returned under their own names."""
     cell = cell_for(spec.name, activation)
     P, X, Y = problem.params, problem.X, problem.Y
     T = X.shape[1]
+    tau = T if tau is None else tau
     runs = {"engine_full": engine.full(cell, P, X, Y),
             "engine_path_sum": engine.path_sum(cell, P, X, Y),
-            "engine_truncated": engine.truncated(cell, P, X, Y, tau=T),
+            "engine_truncated": engine.truncated(cell, P, X, Y, tau=tau),
             "engine_forward_mode": engine.forward_mode(cell, P, X, Y)}
+    if pi is not None:
+        runs["engine_randomized"] = engine.randomized(cell, P, X, Y, pi,
+                                                      np.random.default_rng(seed))
     for name, g in runs.items():
         if not engine.is_finite(g):
             raise SymbpttError(f"the engine's {name.removeprefix('engine_')} gave NaN or inf at "
@@ -71,11 +79,22 @@ def _symbolic(spec: ModelSpec, activation, T: int, dims: Dims, problem: data.Pro
 
 
 def crosscheck(spec: ModelSpec, T: int, dims: Dims, seed: int = 0, batch: int = 1,
-               dtype: str = "float64", activation: str | None = None) -> Report:
+               dtype: str = "float64", activation: str | None = None, tau: int | None = None,
+               pi: float | None = None) -> Report:
+    """`tau` (default T) is the truncation window, `pi` (default: not run) the keep
+    probability of randomized truncation; with tau < T or pi < 1 those two are estimates,
+    reported beside the exact methods but not counted in the agreement."""
+    if tau is not None and tau < 1:
+        raise SymbpttError(f"--tau must be at least 1, got {tau}")
+    if pi is not None and not (0 < pi <= 1):
+        raise SymbpttError(f"--pi must be in (0, 1], got {pi}")
     problem = data.draw(spec, T, dims, seed, batch, np.float32 if dtype == "float32" else np.float64)
-    runs = _engine(spec, activation, problem)
+    runs = _engine(spec, activation, problem, tau, pi, seed)
+    inexact = [m for m, bad in (("engine_truncated", tau is not None and tau < T),
+                                ("engine_randomized", pi is not None and pi < 1)) if bad]
     grads = {name: {**g.params, **({"x": g.inputs} if g.inputs is not None else {})}
              for name, g in runs.items()}
+    estimates = {m: grads.pop(m) for m in inexact}
     note = ""
     symbolic = False
     if not spec.symbolic:
@@ -97,12 +116,16 @@ def crosscheck(spec: ModelSpec, T: int, dims: Dims, seed: int = 0, batch: int = 
                  for g in grads.values() if name in g]
         max_abs[name] = max(diffs)
         max_rel[name] = max(diffs) / scale if scale > 1e-300 else max(diffs)
+    approximations = {m: {name: float(np.max(np.abs(g[name] - ref[name])))
+                          / max(float(np.max(np.abs(ref[name]))), 1e-300) for name in g}
+                      for m, g in estimates.items()}
+    grads.update(estimates)
     tol = TOLERANCE[dtype]
     options = {"activation": activation or "tanh"} if spec.option("activation") else {}
     return Report(spec.name, T, dims.as_dict(spec.dims_used), seed, batch, dtype, options,
                   problem, runs["engine_full"].loss, grads, reference, max_abs, max_rel, tol,
                   all(v <= tol for v in max_rel.values()), symbolic, note,
-                  runs["engine_path_sum"].paths)
+                  runs["engine_path_sum"].paths, approximations)
 
 
 def _plain(a, scalar_last: bool) -> list | float:
@@ -132,14 +155,14 @@ def report_json(r: Report, spec: ModelSpec) -> dict:
                       for k, v in g.items()} for m, g in r.grads.items()},
         "reference": r.reference, "max_abs_diff": r.max_abs_diff, "max_rel_diff": r.max_rel_diff,
         "tolerance": r.tolerance, "agree": r.agree, "symbolic_forms": r.symbolic,
-        "note": r.note, "paths": r.paths,
+        "note": r.note, "paths": r.paths, "estimates_rel_diff": r.approximations,
     }
 
 
 def report_text(r: Report) -> str:
     opts = "".join(f", {k} {v}" for k, v in r.options.items())
     dims = "".join(f", {k} = {v}" for k, v in r.dims.items())
-    methods = list(r.grads)
+    methods = [m for m in r.grads if m not in r.approximations]
     lines = [f"symbptt crosscheck {r.model}{opts}: T = {r.T}{dims}, batch {r.batch}, "
              f"seed {r.seed}, {r.dtype}",
              f"  loss (summed over the batch) = {r.loss:.15g}",
@@ -150,6 +173,9 @@ def report_text(r: Report) -> str:
                      f"max abs {r.max_abs_diff[name]:.2e}  max rel {r.max_rel_diff[name]:.2e}")
     lines.append("  methods: " + ", ".join(m.ljust(width).strip() for m in methods))
     lines.append(f"  naive path sum: {r.paths} paths (T (T + 1) / 2)")
+    for m, diffs in r.approximations.items():
+        worst = max(diffs.values())
+        lines.append(f"  {m} is an estimate here (not counted): max rel difference {worst:.2e}")
     if r.note:
         lines.append(f"  note: {r.note}")
     verdict = "AGREE" if r.agree else "DISAGREE"

@@ -25,10 +25,14 @@ class Gradients:
 
 def forward(cell: Cell, P: dict, X: np.ndarray) -> list[Step]:
     """The forward pass from h_0 = 0 (c_0 = 0): one Step per t = 1..T."""
+    return list(stream(cell, P, X))
+
+
+def stream(cell: Cell, P: dict, X: np.ndarray):
+    """The forward pass one Step at a time, keeping none (forward mode needs no history)."""
     B, T, _ = X.shape
     n = _state_size(P, X)
     s = tuple(np.zeros((B, n), dtype=X.dtype) for _ in range(cell.states))
-    steps = []
     by_time = np.ascontiguousarray(X.transpose(1, 0, 2))   # x_t contiguous: faster products
     pre = cell.prepare(P, by_time) if cell.prepare is not None else None
     for t in range(1, T + 1):
@@ -37,9 +41,8 @@ def forward(cell: Cell, P: dict, X: np.ndarray) -> list[Step]:
             cache, s_new = cell.step(P, s, x, X[:, :t])
         else:
             cache, s_new = cell.step(P, s, x, X[:, :t], pre=pre[t - 1])
-        steps.append(Step(t, x, s, cache, s_new, X[:, :t]))
+        yield Step(t, x, s, cache, s_new, X[:, :t])
         s = s_new
-    return steps
 
 
 def _state_size(P: dict, X: np.ndarray) -> int:
@@ -188,18 +191,23 @@ def forward_mode(cell: Cell, P: dict, X: np.ndarray, Y: np.ndarray | None) -> Gr
     """Forward mode (RTRL, seed 003): carry A_t = ds_t/dtheta forward by
     A_t = B_t + C_t A_{t-1}, with C_t = ds_t/ds_{t-1} and B_t = ds_t/dtheta at step t, per
     example; then dL/dtheta = sum_t dl_t/ds_t . A_t. C_t and B_t are read off the cell's VJP
-    rule one cotangent e_i at a time. Memory O(n P) per example, whatever T."""
-    steps = forward(cell, P, X)
-    B = X.shape[0]
+    rule one cotangent e_i at a time. Memory O(n P) per example, whatever T: the forward
+    pass streams and no step is kept."""
+    B, T = X.shape[:2]
     names = list(P)
     sizes = [int(np.size(P[k])) for k in names]
     K = sum(sizes)
-    m = sum(c.shape[1] for c in steps[0].s)
-    A = np.zeros((B, m, K))
+    A = None
     total = np.zeros(K)
     local = _zeros(P)
     calls = 0
-    for st, (g_s, g_p, _) in zip(steps, _locals(cell, P, steps, Y)):
+    loss = 0.0
+    for st in stream(cell, P, X):
+        y = _target(Y, st.t)
+        g_s, g_p, _ = cell.loss_vjp(P, st, y, T)
+        loss += cell.loss(P, st, y, T)
+        m = sum(c.shape[1] for c in st.s)
+        A = np.zeros((B, m, K)) if A is None else A
         C = np.zeros((B, m, m))
         Bt = np.zeros((B, m, K))
         for b in range(B):
@@ -218,7 +226,7 @@ def forward_mode(cell: Cell, P: dict, X: np.ndarray, Y: np.ndarray | None) -> Gr
     for k, size in zip(names, sizes):
         grads[k] = local[k] + total[offset:offset + size].reshape(np.shape(P[k]))
         offset += size
-    return Gradients(_loss(cell, P, steps, Y), grads, None, vjp_calls=calls)
+    return Gradients(float(loss), grads, None, vjp_calls=calls)
 
 
 def _basis(s: tuple, b: int, i: int) -> tuple:
