@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--T-max", dest="T_max", type=_whole("--T-max", 2, 12), default=8)
     p.add_argument("--limit", type=float, default=60.0, metavar="SECONDS",
                    help="time limit per run; a curve stops at the first run past it")
+    p.add_argument("--part", choices=("all", "proofs", "numeric"), default="all")
     return parser
 
 
@@ -191,10 +192,20 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import bench_json, bench_text, run_bench
-    result = run_bench(T_max=args.T_max, limit=args.limit,
-                       progress=None if args.json else lambda line: print(line, flush=True))
-    _emit(args, bench_json(result), bench_text(result))
+    from .bench import bench_json, bench_text, numeric_bench, numeric_text, run_bench
+    if not (math.isfinite(args.limit) and args.limit > 0):
+        raise SymbpttError(f"--limit must be a positive number of seconds, got {args.limit}")
+    progress = None if args.json else lambda line: print(line, flush=True)
+    data, texts = {}, []
+    if args.part in ("all", "proofs"):
+        result = run_bench(T_max=args.T_max, limit=args.limit, progress=progress)
+        data["proofs"] = bench_json(result)
+        texts.append(bench_text(result))
+    if args.part in ("all", "numeric"):
+        numbers = numeric_bench(progress)
+        data["numeric"] = numbers
+        texts.append(numeric_text(numbers))
+    _emit(args, data, "\n\n".join(texts))
     return EXIT_OK
 
 
