@@ -54,18 +54,20 @@ class Cell:
     prepare: Callable | None = None
 
 
-def tanh(a):
+def tanh(a, out=None):
     """tanh(a) = sign(a) (1 - e) / (1 + e), e = exp(-2|a|): within a few units of 2^-53
     in absolute error (what a gradient check needs; near 0 the relative error grows as a
     difference of nearly equal numbers would), no overflow, and about 3x faster than
-    np.tanh on these machines, whose exp is vectorised and tanh is not."""
+    np.tanh on these machines, whose exp is vectorised and tanh is not. `out` may be `a`."""
     e = np.abs(a)
     e *= -2.0
     np.exp(e, out=e)
-    out = 1.0 - e
+    sign = np.signbit(a)
+    out = np.subtract(1.0, e, out=out)
     e += 1.0
     out /= e
-    return np.copysign(out, a, out=out)
+    np.negative(out, out=out, where=sign)
+    return out
 
 
 def _tanh_slope(h):
@@ -179,8 +181,9 @@ def elman_cell(activation: str = "tanh") -> Cell:
     phi, slope = ACTIVATIONS[activation]
 
     def step(P, s_prev, x, xs, pre=None):
-        h = phi(s_prev[0] @ P["W"].T + (_input_part(P, "U", "b", x) if pre is None else pre))
-        return {}, (h,)
+        a = s_prev[0] @ P["W"].T                      # a_t = W h_{t-1} + (U x_t + b)
+        a += _input_part(P, "U", "b", x) if pre is None else pre
+        return {}, (phi(a),)
 
     def back(P, st, g):
         return ((slope(st.s[0]) * g[0]) @ P["W"],)      # W^T diag(phi'(a_t)) delta_t

@@ -1,0 +1,317 @@
+"""`symbptt crosscheck`: every lambdified symbolic form and every exact engine algorithm on
+the same random numbers (DESIGN.md, CLI).
+
+Every test calls ``symbptt.cli.main(argv)`` in-process (it returns the exit code) and reads
+stdout/stderr through pytest's ``capsys``.
+
+Exit codes: 0 every method agrees within the tolerance (1e-10 relative in float64, 1e-4 in
+float32); 1 a genuine mismatch; 2 bad input, with exactly one line on stderr starting
+"symbptt: error:", no traceback anywhere and nothing on stdout.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+import symbptt.crosscheck
+from symbptt.cli import main
+from symbptt.numeric import cells
+
+TOL64 = 1e-10
+SYMBOLIC_FORMS = ("direct", "recursive", "closed_form")
+EXACT_ENGINE = ("engine_full", "engine_path_sum", "engine_forward_mode", "engine_truncated")
+SIZE_FLAGS = {"n": "--hidden", "d": "--input", "q": "--output"}
+SIZES = {"n": 3, "d": 2, "q": 4}          # all different, so a swapped shape shows
+
+
+# --------------------------------------------------------------------------- helpers
+
+def run(capsys, argv):
+    """main(argv) -> (exit code, stdout, stderr)."""
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_json(capsys, argv, expect=0):
+    """main(argv + --json): the exit code must be `expect`; returns (parsed JSON, stdout)."""
+    code, out, err = run(capsys, [*argv, "--json"])
+    assert code == expect, (code, out, err)
+    assert "Traceback" not in err and "Traceback" not in out
+    return json.loads(out), out
+
+
+def assert_bad_input(code, out, err, contains=None):
+    """Exit 2, exactly one 'symbptt: error:' line on stderr, no traceback, empty stdout."""
+    assert code == 2, (code, out, err)
+    assert out == "", f"stdout must be empty on exit 2, got {out!r}"
+    assert "Traceback" not in err and "Traceback" not in out
+    lines = err.splitlines()
+    assert len(lines) == 1, f"expected exactly one stderr line, got {lines!r}"
+    assert err.endswith("\n")
+    assert lines[0].startswith("symbptt: error:"), lines[0]
+    if contains is not None:
+        assert contains in lines[0], f"{contains!r} not in {lines[0]!r}"
+    return lines[0]
+
+
+def model_dims(capsys):
+    """name -> the dims the model has, from `symbptt models --json` (key "dims")."""
+    code, out, _ = run(capsys, ["models", "--json"])
+    assert code == 0
+    return {m["name"]: list(m["dims"]) for m in json.loads(out)["models"]}
+
+
+def dims_flags(dims):
+    """Only the size flags the model has."""
+    return [a for sym in dims for a in (SIZE_FLAGS[sym], SIZES[sym])]
+
+
+# --------------------------------------------------------------------------- every model
+
+SYMBOLIC_MODELS = [("scalar_linear", None), ("linear_half_square", None), ("d2l_linear", None),
+                   ("elman", "tanh"), ("elman", "sigmoid"), ("elman", "identity"),
+                   ("elman_softmax", None), ("residual", None)]
+ENGINE_ONLY_MODELS = [("gru", None), ("gru_torch", None), ("lstm", None), ("attention", None)]
+
+
+@pytest.mark.parametrize("model, activation, symbolic",
+                         [(m, a, True) for m, a in SYMBOLIC_MODELS]
+                         + [(m, a, False) for m, a in ENGINE_ONLY_MODELS],
+                         ids=lambda v: v if isinstance(v, str) else None)
+def test_every_numeric_model_agrees(capsys, model, activation, symbolic):
+    dims = model_dims(capsys)[model]
+    T = 3 if model in ("scalar_linear", "elman", "gru", "lstm") else 2
+    argv = ["crosscheck", model, "--T", T, *dims_flags(dims), "--seed", 7]
+    if activation:
+        argv += ["--activation", activation]
+    code, out, err = run(capsys, [*argv, "--json"])
+    assert code == 0, (code, out, err)
+    assert err == ""
+    r = json.loads(out)
+
+    assert r["model"] == model and r["T"] == T and r["seed"] == 7
+    assert r["dims"] == {sym: SIZES[sym] for sym in dims}
+    if activation:
+        assert r["options"]["activation"] == activation
+    assert r["agree"] is True
+    assert r["max_rel_diff"] and all(v <= TOL64 for v in r["max_rel_diff"].values()), \
+        r["max_rel_diff"]
+    assert set(r["max_abs_diff"]) == set(r["max_rel_diff"])
+    assert np.isfinite(r["loss"])
+    assert r["estimates_rel_diff"] == {}
+
+    # inputs T x d for batch 1 (a scalar model: T numbers)
+    X = np.asarray(r["inputs"])
+    assert X.shape == ((T,) if "d" not in dims else (T, SIZES["d"]))
+
+    # every exact engine algorithm is there, each with every parameter
+    for m in EXACT_ENGINE:
+        assert m in r["grads"], list(r["grads"])
+        assert set(r["params"]) <= set(r["grads"][m])
+        for name, v in r["params"].items():
+            assert np.shape(r["grads"][m][name]) == np.shape(v), (m, name)
+
+    if symbolic:
+        assert r["symbolic_forms"] is True
+        for form in SYMBOLIC_FORMS:
+            assert form in r["grads"], list(r["grads"])
+            assert set(r["params"]) <= set(r["grads"][form])
+        assert r["reference"] == "direct"
+    else:
+        assert r["symbolic_forms"] is False
+        assert "missing" in r["note"], r["note"]
+        assert not set(SYMBOLIC_FORMS) & set(r["grads"])
+
+
+def test_text_output_says_agree(capsys):
+    code, out, err = run(capsys, ["crosscheck", "elman", "--T", 2])
+    assert code == 0 and err == ""
+    assert "AGREE" in out and "DISAGREE" not in out
+
+
+def test_engine_only_model_text_has_the_note(capsys):
+    code, out, err = run(capsys, ["crosscheck", "lstm", "--T", 2])
+    assert code == 0 and err == ""
+    assert "missing" in out
+
+
+# --------------------------------------------------------------------------- recomputation
+
+def _elman_tanh_bptt(W, U, b, X, Y):
+    """Hand-written BPTT: h_t = tanh(W h_{t-1} + U x_t + b), h_0 = 0,
+    L = sum_t 1/2 ||h_t - y_t||^2. Returns loss, dW, dU, db, dX."""
+    T = X.shape[0]
+    n = W.shape[0]
+    H = np.zeros((T + 1, n))
+    for t in range(T):
+        H[t + 1] = np.tanh(W @ H[t] + U @ X[t] + b)
+    loss = 0.5 * float(np.sum((H[1:] - Y) ** 2))
+    dW, dU, db, dX = np.zeros_like(W), np.zeros_like(U), np.zeros_like(b), np.zeros_like(X)
+    carry = np.zeros(n)                             # dL/dh_t from later steps
+    for t in range(T - 1, -1, -1):
+        dh = (H[t + 1] - Y[t]) + carry
+        da = (1.0 - H[t + 1] ** 2) * dh
+        dW += np.outer(da, H[t])
+        dU += np.outer(da, X[t])
+        db += da
+        dX[t] = U.T @ da
+        carry = W.T @ da
+    return loss, dW, dU, db, dX
+
+
+def test_json_holds_everything_to_recompute_the_gradient(capsys):
+    r, _ = run_json(capsys, ["crosscheck", "elman", "--T", 4, "--hidden", 3, "--input", 2,
+                             "--activation", "tanh", "--seed", 11])
+    W, U, b = (np.asarray(r["params"][k], dtype=float) for k in ("W", "U", "b"))
+    X = np.asarray(r["inputs"], dtype=float)
+    Y = np.asarray(r["targets"], dtype=float)
+    assert W.shape == (3, 3) and U.shape == (3, 2) and b.shape == (3,)
+    assert X.shape == (4, 2) and Y.shape == (4, 3)
+
+    loss, dW, dU, db, dX = _elman_tanh_bptt(W, U, b, X, Y)
+    assert abs(loss - r["loss"]) <= TOL64 * max(1.0, abs(loss))
+    direct = r["grads"]["direct"]
+    for name, mine in (("W", dW), ("U", dU), ("b", db), ("x", dX)):
+        theirs = np.asarray(direct[name], dtype=float)
+        assert theirs.shape == mine.shape, name
+        np.testing.assert_allclose(theirs, mine, rtol=TOL64, atol=TOL64 * np.max(np.abs(mine)),
+                                   err_msg=name)
+
+
+# --------------------------------------------------------------------------- batch, seed
+
+def test_batch_inputs_are_B_by_T_by_d(capsys):
+    r, _ = run_json(capsys, ["crosscheck", "elman", "--T", 3, "--hidden", 3, "--input", 2,
+                             "--batch", 3])
+    assert r["batch"] == 3
+    assert np.shape(r["inputs"]) == (3, 3, 2)
+    assert np.shape(r["targets"]) == (3, 3, 3)
+    assert np.shape(r["grads"]["direct"]["x"]) == (3, 3, 2)
+    assert r["agree"] is True
+
+
+def test_same_seed_same_json_other_seed_other_params(capsys):
+    argv = ["crosscheck", "d2l_linear", "--T", 2, "--hidden", 3, "--input", 2, "--output", 4]
+    a, out_a = run_json(capsys, [*argv, "--seed", 5])
+    b, out_b = run_json(capsys, [*argv, "--seed", 5])
+    assert out_a == out_b
+    c, _ = run_json(capsys, [*argv, "--seed", 6])
+    assert c["params"] != a["params"]
+    assert c["seed"] == 6
+
+
+# --------------------------------------------------------------------------- options
+
+def test_float32_agrees_within_its_tolerance(capsys):
+    r, _ = run_json(capsys, ["crosscheck", "elman", "--T", 3, "--dtype", "float32"])
+    assert r["dtype"] == "float32"
+    assert r["agree"] is True
+    assert all(v <= 1e-4 for v in r["max_rel_diff"].values())
+
+
+def test_tau_below_T_makes_truncated_an_estimate(capsys):
+    r, _ = run_json(capsys, ["crosscheck", "elman", "--T", 4, "--tau", 1])
+    assert r["agree"] is True
+    est = r["estimates_rel_diff"]
+    assert "engine_truncated" in est
+    assert max(est["engine_truncated"].values()) > 1e-6
+    assert "engine_randomized" not in r["grads"]
+
+
+def test_tau_at_least_T_is_exact(capsys):
+    r, _ = run_json(capsys, ["crosscheck", "elman", "--T", 3, "--tau", 5])
+    assert r["agree"] is True
+    assert r["estimates_rel_diff"] == {}
+    assert "engine_truncated" in r["grads"]
+
+
+def test_pi_half_adds_randomized_as_an_estimate(capsys):
+    r, _ = run_json(capsys, ["crosscheck", "elman", "--T", 4, "--pi", 0.5])
+    assert r["agree"] is True
+    assert "engine_randomized" in r["estimates_rel_diff"]
+    assert "engine_randomized" in r["grads"]
+
+
+def test_pi_one_is_full_bptt_and_counted(capsys):
+    r, _ = run_json(capsys, ["crosscheck", "elman", "--T", 4, "--pi", 1])
+    assert r["agree"] is True
+    assert "engine_randomized" in r["grads"]
+    assert "engine_randomized" not in r["estimates_rel_diff"]
+    for name, v in r["grads"]["engine_full"].items():
+        np.testing.assert_allclose(r["grads"]["engine_randomized"][name], v, rtol=0, atol=0)
+
+
+# --------------------------------------------------------------------------- bad input
+
+BAD_INPUT = [
+    (["elman", "--T", 0], "--T"),
+    (["elman", "--T", 2, "--batch", 0], "--batch"),
+    (["elman", "--T", 2, "--batch", -2], "--batch"),
+    (["elman", "--T", 2, "--seed", "abc"], "--seed"),
+    (["elman", "--T", 2, "--seed", 1.5], "--seed"),
+    (["elman", "--T", 2, "--seed", -1], "--seed"),
+    (["elman", "--T", 2, "--tau", 0], "--tau"),
+    (["elman", "--T", 2, "--tau", -5], "--tau"),
+    (["elman", "--T", 2, "--pi", 0], "--pi"),
+    (["elman", "--T", 2, "--pi", 1.5], "--pi"),
+    (["elman", "--T", 2, "--pi", "nan"], "--pi"),
+    (["elman", "--T", 2, "--pi", "inf"], "--pi"),
+    (["elman", "--T", 2, "--dtype", "float16"], "float16"),
+    (["no_such_model", "--T", 2], "no_such_model"),
+    (["generic", "--T", 2], "generic"),
+    (["elman", "--T", 2, "--output", 3], "--output"),
+    (["lstm", "--T", 2, "--activation", "tanh"], "activation"),
+]
+
+
+@pytest.mark.parametrize("argv, contains", BAD_INPUT, ids=lambda v: " ".join(map(str, v))
+                         if isinstance(v, list) else None)
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_bad_input_exit_2_one_line(capsys, argv, contains, as_json):
+    code, out, err = run(capsys, ["crosscheck", *argv, *(["--json"] if as_json else [])])
+    assert_bad_input(code, out, err, contains)
+
+
+# --------------------------------------------------------------------------- a real mismatch
+
+def _elman_without_transpose():
+    """elman/tanh whose J_t^T g is J_t g: W where W^T belongs (the missing-transpose slip).
+    back, through and vjp stay consistent, so every engine algorithm makes the same slip."""
+    good = cells.elman_cell("tanh")
+    slope = cells.ACTIVATIONS["tanh"][1]
+
+    def back(P, st, g):
+        return ((slope(st.s[0]) * g[0]) @ P["W"].T,)
+
+    def vjp(P, st, g):
+        return (back(P, st, g), *good.through(P, st, g))
+
+    return dataclasses.replace(good, name="elman/tanh-no-transpose", back=back, vjp=vjp,
+                               through=good.through)
+
+
+def test_a_wrong_vjp_is_exit_1(capsys, monkeypatch):
+    bad = _elman_without_transpose()
+    real = symbptt.crosscheck.cell_for
+
+    def cell_for(model, activation=None):
+        return bad if model == "elman" else real(model, activation)
+
+    monkeypatch.setattr(symbptt.crosscheck, "cell_for", cell_for)
+    argv = ["crosscheck", "elman", "--T", 3, "--hidden", 3, "--input", 2, "--seed", 3]
+    r, _ = run_json(capsys, argv, expect=1)
+    assert r["agree"] is False
+    assert max(r["max_rel_diff"].values()) > TOL64
+    # the engine algorithms agree with each other (same slip): the symbolic forms catch it
+    full = r["grads"]["engine_full"]
+    for m in ("engine_path_sum", "engine_forward_mode"):
+        for name in full:
+            if name in r["grads"][m]:
+                np.testing.assert_allclose(r["grads"][m][name], full[name], rtol=1e-10,
+                                           atol=1e-12)
+    code, out, err = run(capsys, argv)
+    assert code == 1 and "DISAGREE" in out and "Traceback" not in err
