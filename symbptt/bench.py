@@ -217,7 +217,9 @@ def _elman_problem(B: int, n: int, d: int, T: int):
 
 def engine_vs_torch() -> list[dict]:
     """engine.full (forward + backward) against torch.nn.RNN forward + backward, same
-    model, same numbers, float64, best of 5, in this process. torch is optional."""
+    model, same numbers, float64, best of 5, in this process. Both compute the same
+    things: the loss and the gradients of W, U, b and of the inputs (torch's X requires
+    grad). torch is optional."""
     from .numeric import engine
     try:
         import torch
@@ -235,10 +237,12 @@ def engine_vs_torch() -> list[dict]:
                 rnn.weight_ih_l0.copy_(torch.from_numpy(pr.params["U"]))
                 rnn.bias_ih_l0.copy_(torch.from_numpy(pr.params["b"]))
                 rnn.bias_hh_l0.zero_()
-            X, Y = torch.from_numpy(pr.X), torch.from_numpy(pr.Y)
+            X = torch.from_numpy(pr.X).requires_grad_(True)
+            Y = torch.from_numpy(pr.Y)
 
             def run_torch():
                 rnn.zero_grad()
+                X.grad = None
                 out, _ = rnn(X)
                 (0.5 * ((out - Y) ** 2).sum()).backward()
             theirs = _best(run_torch)

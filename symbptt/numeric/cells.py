@@ -37,8 +37,9 @@ class Cell:
     vjp(P, st, g) -> (J_t^T g, {p: grad through the step}, dL/dx_t part)
     back(P, st, g) -> J_t^T g alone (optional: the recursion needs only this)
     through(P, st, g) -> ({p: grad}, dL/dx_t part) alone (optional: the parameter pass)
-    stackable: the step's cache holds only (B, ...) arrays, so T steps can be stacked
-        along the batch axis and one vjp call gives every step's parameter part at once
+    stackable: the rules act row by row and do not read st.t, and the cache holds only
+        (B, ...) arrays, so T steps can be stacked along the batch axis: one loss call and
+        one `through` call serve every step, with T B rows in each product
     prepare(P, X_by_time) -> (T, B, k): the input's part of every step in one product
         (optional; step then gets it as `pre`), as a hand-written RNN hoists U x_t + b
     """
@@ -62,12 +63,10 @@ def tanh(a, out=None):
     e = np.abs(a)
     e *= -2.0
     np.exp(e, out=e)
-    sign = np.signbit(a)
-    out = np.subtract(1.0, e, out=out)
+    t = 1.0 - e
     e += 1.0
-    out /= e
-    np.negative(out, out=out, where=sign)
-    return out
+    t /= e
+    return np.copysign(t, a, out=out)
 
 
 def _tanh_slope(h):

@@ -69,14 +69,34 @@ def _add_state(a: tuple, b: tuple) -> tuple:
     return tuple(x + y for x, y in zip(a, b))
 
 
-def _locals(cell, P, steps, Y):
-    T = len(steps)
-    return [cell.loss_vjp(P, st, _target(Y, st.t), T) for st in steps]
+@dataclass(frozen=True)
+class _Local:
+    """What the loss rules give: dl_t/ds_t per step, the parameter and input parts, L."""
+    per_step: list                    # dl_t/ds_t, a tuple of (B, n) arrays per step
+    params: dict = field(hash=False)  # sum_t dl_t/dp
+    inputs: dict = field(hash=False)  # k -> (B, d): dl_t/dx_k (attention's shortcut)
+    loss: float = 0.0
+    big: Step | None = None           # the T steps stacked, for a stackable cell
 
 
-def _loss(cell, P, steps, Y) -> float:
-    T = len(steps)
-    return float(sum(cell.loss(P, st, _target(Y, st.t), T) for st in steps))
+def _local(cell: Cell, P: dict, steps: list[Step], Y) -> _Local:
+    T, B = len(steps), steps[0].x.shape[0]
+    params = _zeros(P)
+    if cell.stackable:              # the loss rules act row by row: one call for all steps
+        big = _stack_steps(steps)
+        Yb = None if Y is None else np.ascontiguousarray(Y.transpose(1, 0, 2)).reshape(T * B, -1)
+        g_s, g_p, _ = cell.loss_vjp(P, big, Yb, T)
+        _add(params, g_p)
+        per_step = [tuple(g[t * B:(t + 1) * B] for g in g_s) for t in range(T)]
+        return _Local(per_step, params, {}, float(cell.loss(P, big, Yb, T)), big)
+    parts = [cell.loss_vjp(P, st, _target(Y, st.t), T) for st in steps]
+    inputs: dict = {}
+    for _, g_p, g_xs in parts:
+        _add(params, g_p)
+        for k, g in g_xs.items():
+            inputs[k] = inputs[k] + g if k in inputs else g
+    loss = float(sum(cell.loss(P, st, _target(Y, st.t), T) for st in steps))
+    return _Local([g for g, _, _ in parts], params, inputs, loss)
 
 
 def _back(cell: Cell, P: dict, st: Step, g: tuple) -> tuple:
@@ -84,35 +104,41 @@ def _back(cell: Cell, P: dict, st: Step, g: tuple) -> tuple:
     return cell.back(P, st, g) if cell.back is not None else cell.vjp(P, st, g)[0]
 
 
-def _stack(steps: list[Step], G: list[tuple]) -> tuple[Step, tuple]:
+def _stack_steps(steps: list[Step]) -> Step:
     """T steps as one step of batch T B (the order: step 1's examples, then step 2's...).
     s_{t-1} of step t is s_{t-1} of step t - 1, so one copy of s_0..s_T serves both."""
     cat = lambda parts: np.concatenate(parts, axis=0)  # noqa: E731
     B = steps[0].x.shape[0]
     states = [cat([steps[0].s_prev[i]] + [st.s[i] for st in steps])
               for i in range(len(steps[0].s))]
-    st = Step(0, cat([s.x for s in steps]), tuple(a[:-B] for a in states),
-              {k: cat([s.cache[k] for s in steps]) for k in steps[0].cache},
-              tuple(a[B:] for a in states))
-    return st, tuple(cat(p) for p in zip(*G))
+    return Step(0, cat([s.x for s in steps]), tuple(a[:-B] for a in states),
+                {k: cat([s.cache[k] for s in steps]) for k in steps[0].cache},
+                tuple(a[B:] for a in states))
 
 
-def _through_steps(cell: Cell, P: dict, steps: list[Step], G: list[tuple], locals_: list,
-                   X: np.ndarray) -> tuple[dict, np.ndarray]:
+def _buffers(steps: list[Step]) -> tuple[tuple, list]:
+    """One (T B, n) array per state component, and each step's rows of it as views: the
+    recursion writes delta_t in place and the parameter pass reads them all at once."""
+    T, B = len(steps), steps[0].x.shape[0]
+    whole = tuple(np.empty((T * B,) + c.shape[1:], dtype=c.dtype) for c in steps[0].s)
+    return whole, [tuple(w[t * B:(t + 1) * B] for w in whole) for t in range(T)]
+
+
+def _through_steps(cell: Cell, P: dict, steps: list[Step], G: list[tuple], loc: _Local,
+                   X: np.ndarray, G_whole: tuple | None = None) -> tuple[dict, np.ndarray]:
     """Parameter and input gradients, given G[t] = dL/ds_t (whatever paths it sums): the
     loss rules' local parts plus each step's VJP at G[t]. VJPs are linear in G, so a
     stackable cell does all T steps in one call, with T B rows in each product."""
-    grads, gx = _zeros(P), np.zeros_like(X)
-    for _, g_p, g_xs in locals_:
+    grads, gx = {k: v.copy() for k, v in loc.params.items()}, np.zeros_like(X)
+    for k, g in loc.inputs.items():
+        gx[:, k - 1] += g
+    if loc.big is not None:
+        g_big = G_whole if G_whole is not None else \
+            tuple(np.concatenate(p, axis=0) for p in zip(*G))
+        g_p, g_x = cell.through(P, loc.big, g_big) if cell.through else \
+            cell.vjp(P, loc.big, g_big)[1:]
         _add(grads, g_p)
-        for k, g in g_xs.items():
-            gx[:, k - 1] += g
-    if cell.stackable:
-        big, g_big = _stack(steps, G)
-        g_p, g_x = cell.through(P, big, g_big) if cell.through else cell.vjp(P, big, g_big)[1:]
-        _add(grads, g_p)
-        B = X.shape[0]
-        gx += g_x.reshape(len(steps), B, -1).transpose(1, 0, 2)
+        gx += g_x.reshape(len(steps), X.shape[0], -1).transpose(1, 0, 2)
     else:
         for st, g in zip(steps, G):
             _, g_p, g_x = cell.vjp(P, st, g)
@@ -121,17 +147,30 @@ def _through_steps(cell: Cell, P: dict, steps: list[Step], G: list[tuple], local
     return grads, gx
 
 
+def _recursion(cell: Cell, P: dict, steps: list[Step], loc: _Local, xi=None):
+    """delta_T = dl_T/ds_T, delta_t = dl_t/ds_t + xi_{t+1} J_{t+1}^T delta_{t+1} (xi = 1:
+    full BPTT), written into one buffer."""
+    whole, delta = _buffers(steps)
+    for d, g in zip(delta[-1], loc.per_step[-1]):
+        d[...] = g
+    for t in range(len(steps) - 2, -1, -1):
+        back = _back(cell, P, steps[t + 1], delta[t + 1])
+        for d, g, b in zip(delta[t], loc.per_step[t], back):
+            if xi is None:
+                np.add(g, b, out=d)
+            else:
+                np.add(g, xi[t + 1] * b, out=d)
+    return whole, delta
+
+
 def full(cell: Cell, P: dict, X: np.ndarray, Y: np.ndarray | None) -> Gradients:
     """Full BPTT (seeds 000, 001): delta_T = dl_T/ds_T,
     delta_t = dl_t/ds_t + J_{t+1}^T delta_{t+1}; then every step's VJP at delta_t."""
     steps = forward(cell, P, X)
-    locals_ = _locals(cell, P, steps, Y)
-    delta = [None] * len(steps)
-    delta[-1] = locals_[-1][0]
-    for t in range(len(steps) - 2, -1, -1):
-        delta[t] = _add_state(locals_[t][0], _back(cell, P, steps[t + 1], delta[t + 1]))
-    grads, gx = _through_steps(cell, P, steps, delta, locals_, X)
-    return Gradients(_loss(cell, P, steps, Y), grads, gx, vjp_calls=len(steps))
+    loc = _local(cell, P, steps, Y)
+    whole, delta = _recursion(cell, P, steps, loc)
+    grads, gx = _through_steps(cell, P, steps, delta, loc, X, whole)
+    return Gradients(loc.loss, grads, gx, vjp_calls=len(steps))
 
 
 def path_sum(cell: Cell, P: dict, X: np.ndarray, Y: np.ndarray | None,
@@ -142,10 +181,10 @@ def path_sum(cell: Cell, P: dict, X: np.ndarray, Y: np.ndarray | None,
     where the gradient of l_s stops at step s - tau + 1 and h_{s - tau} is a constant
     (seed 001)."""
     steps = forward(cell, P, X)
-    locals_ = _locals(cell, P, steps, Y)
+    loc = _local(cell, P, steps, Y)
     G = [tuple(np.zeros_like(c) for c in st.s) for st in steps]
     paths = calls = 0
-    for s_idx, (g_s, _, _) in enumerate(locals_):
+    for s_idx, g_s in enumerate(loc.per_step):
         g = g_s
         lowest = 0 if window is None else max(0, s_idx - window + 1)
         for t in range(s_idx, lowest - 1, -1):
@@ -154,8 +193,8 @@ def path_sum(cell: Cell, P: dict, X: np.ndarray, Y: np.ndarray | None,
             if t > lowest:
                 g = _back(cell, P, steps[t], g)
                 calls += 1
-    grads, gx = _through_steps(cell, P, steps, G, locals_, X)
-    return Gradients(_loss(cell, P, steps, Y), grads, gx, paths, calls)
+    grads, gx = _through_steps(cell, P, steps, G, loc, X)
+    return Gradients(loc.loss, grads, gx, paths, calls)
 
 
 def truncated(cell: Cell, P: dict, X: np.ndarray, Y: np.ndarray | None, tau: int) -> Gradients:
@@ -177,14 +216,10 @@ def randomized(cell: Cell, P: dict, X: np.ndarray, Y: np.ndarray | None, pi,
     xi = np.zeros(T)
     kept = draws < pis
     xi[kept] = 1.0 / pis[kept]
-    locals_ = _locals(cell, P, steps, Y)
-    delta = [None] * T
-    delta[-1] = locals_[-1][0]
-    for t in range(T - 2, -1, -1):
-        back = _back(cell, P, steps[t + 1], delta[t + 1])
-        delta[t] = _add_state(locals_[t][0], tuple(xi[t + 1] * b for b in back))
-    grads, gx = _through_steps(cell, P, steps, delta, locals_, X)
-    return Gradients(_loss(cell, P, steps, Y), grads, gx, vjp_calls=T)
+    loc = _local(cell, P, steps, Y)
+    whole, delta = _recursion(cell, P, steps, loc, xi)
+    grads, gx = _through_steps(cell, P, steps, delta, loc, X, whole)
+    return Gradients(loc.loss, grads, gx, vjp_calls=T)
 
 
 def forward_mode(cell: Cell, P: dict, X: np.ndarray, Y: np.ndarray | None) -> Gradients:

@@ -197,7 +197,9 @@ def last_step_only(cell):
             return cell.loss_vjp(P, st, y, T)
         return tuple(np.zeros_like(s) for s in st.s), {}, {}
 
-    return dataclasses.replace(cell, name=cell.name + "/last", loss=loss, loss_vjp=loss_vjp)
+    # its loss rules depend on t, so the steps cannot be stacked into one loss call
+    return dataclasses.replace(cell, name=cell.name + "/last", loss=loss, loss_vjp=loss_vjp,
+                               stackable=False)
 
 
 # seed 001 (001_1e08c73fd0114278.txt): "in computing the loss at time t the gradient only
