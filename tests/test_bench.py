@@ -30,3 +30,15 @@ def test_the_report_names_the_targets_and_marks_the_stops():
     data = bench_json(r)
     assert data["ours"][-1] == {"T": 7, "seconds": None, "entries": 0, "proven": None}
     assert data["targets"][-1]["measured"] == "14.0"
+
+
+def test_forward_mode_keeps_less_memory_than_full_bptt_at_T1000():
+    # the O(T n) vs O(n P) trade-off, measured with tracemalloc (a size, not a time)
+    from symbptt.bench import memory
+    m = memory()
+    assert m["T"] == 1000 and m["forward_mode_bytes"] < m["full_bytes"]
+
+
+def test_the_fitted_exponent_of_a_power_law():
+    from symbptt.bench import _fit_exponent
+    assert abs(_fit_exponent([10, 100, 1000], [3e-4, 3e-2, 3.0]) - 2.0) < 1e-9
