@@ -50,6 +50,11 @@ def _engine(spec: ModelSpec, activation, problem: data.Problem, tau: int | None 
     P, X, Y = problem.params, problem.X, problem.Y
     T = X.shape[1]
     tau = T if tau is None else tau
+    with np.errstate(all="ignore"):      # overflow is detected below and said in one line
+        return _checked(_runs(cell, P, X, Y, tau, pi, seed), T)
+
+
+def _runs(cell, P, X, Y, tau: int, pi, seed: int) -> dict:
     runs = {"engine_full": engine.full(cell, P, X, Y),
             "engine_path_sum": engine.path_sum(cell, P, X, Y),
             "engine_truncated": engine.truncated(cell, P, X, Y, tau=tau),
@@ -57,6 +62,10 @@ def _engine(spec: ModelSpec, activation, problem: data.Problem, tau: int | None 
     if pi is not None:
         runs["engine_randomized"] = engine.randomized(cell, P, X, Y, pi,
                                                       np.random.default_rng(seed))
+    return runs
+
+
+def _checked(runs: dict, T: int) -> dict:
     for name, g in runs.items():
         if not engine.is_finite(g):
             raise SymbpttError(f"the engine's {name.removeprefix('engine_')} gave NaN or inf at "

@@ -315,3 +315,21 @@ def test_a_wrong_vjp_is_exit_1(capsys, monkeypatch):
                                            atol=1e-12)
     code, out, err = run(capsys, argv)
     assert code == 1 and "DISAGREE" in out and "Traceback" not in err
+
+
+def test_overflow_is_reported_as_such_not_as_a_mismatch(capsys, monkeypatch):
+    # exploding weights: NaN/inf in the engine is bad input (exit 2, one line), never "disagree"
+    import symbptt.crosscheck as cc
+    real_draw = cc.data.draw
+
+    def exploding(*args, **kwargs):
+        pr = real_draw(*args, **kwargs)
+        params = dict(pr.params)
+        params["W"] = params["W"] * 1e200
+        return cc.data.Problem(params, pr.X * 1e200, pr.Y)
+
+    monkeypatch.setattr(cc.data, "draw", exploding)
+    code = main(["crosscheck", "elman", "--activation", "identity", "--T", "4"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "NaN or inf" in err and "not" in err
