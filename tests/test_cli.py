@@ -18,6 +18,8 @@ import pytest
 import symbptt
 from symbptt.cli import main
 
+from .cli_helpers import assert_bad_input, run
+
 EXAMPLES = Path(symbptt.__file__).resolve().parent / "examples"
 SEED004 = EXAMPLES / "seed004.json"
 REPO = Path(symbptt.__file__).resolve().parent.parent
@@ -37,25 +39,6 @@ SOFTMAX_VALID = {"params": {"W_xh": [[1, 0], [0, 1]], "W_hh": [[1, 0], [0, 1]], 
 
 # --------------------------------------------------------------------------- helpers
 
-def run(capsys, argv):
-    """main(argv) -> (exit code, stdout, stderr)."""
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_bad_input(code, out, err, contains=None):
-    """Exit 2, exactly one 'symbptt: error:' line on stderr, no traceback, empty stdout."""
-    assert code == 2, (code, out, err)
-    assert out == "", f"stdout must be empty on exit 2, got {out!r}"
-    assert "Traceback" not in err and "Traceback" not in out
-    lines = err.splitlines()
-    assert len(lines) == 1, f"expected exactly one stderr line, got {lines!r}"
-    assert err.endswith("\n")
-    assert lines[0].startswith("symbptt: error:"), lines[0]
-    if contains is not None:
-        assert contains in lines[0], f"{contains!r} not in {lines[0]!r}"
-    return lines[0]
 
 
 def write_json(tmp_path, data, name="values.json"):

@@ -18,6 +18,8 @@ import pytest
 
 import symbptt.crosscheck
 from symbptt.cli import main
+
+from .cli_helpers import assert_bad_input, run
 from symbptt.numeric import cells
 
 TOL64 = 1e-10
@@ -29,13 +31,6 @@ SIZES = {"n": 3, "d": 2, "q": 4}          # all different, so a swapped shape sh
 
 # --------------------------------------------------------------------------- helpers
 
-def run(capsys, argv):
-    """main(argv) -> (exit code, stdout, stderr)."""
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def run_json(capsys, argv, expect=0):
     """main(argv + --json): the exit code must be `expect`; returns (parsed JSON, stdout)."""
     code, out, err = run(capsys, [*argv, "--json"])
@@ -44,18 +39,6 @@ def run_json(capsys, argv, expect=0):
     return json.loads(out), out
 
 
-def assert_bad_input(code, out, err, contains=None):
-    """Exit 2, exactly one 'symbptt: error:' line on stderr, no traceback, empty stdout."""
-    assert code == 2, (code, out, err)
-    assert out == "", f"stdout must be empty on exit 2, got {out!r}"
-    assert "Traceback" not in err and "Traceback" not in out
-    lines = err.splitlines()
-    assert len(lines) == 1, f"expected exactly one stderr line, got {lines!r}"
-    assert err.endswith("\n")
-    assert lines[0].startswith("symbptt: error:"), lines[0]
-    if contains is not None:
-        assert contains in lines[0], f"{contains!r} not in {lines[0]!r}"
-    return lines[0]
 
 
 def model_dims(capsys):

@@ -19,17 +19,7 @@ from symbptt.numeric.data import draw
 from symbptt.spec import Dims
 from symbptt.zoo import get_model
 
-CASES = [
-    ("scalar_linear", None),
-    ("linear_half_square", None),
-    ("d2l_linear", None),
-    ("elman", "tanh"),
-    ("elman", "sigmoid"),
-    ("elman", "identity"),
-    ("elman_softmax", None),
-    ("residual", None),
-]
-IDS = [m if a is None else f"{m}/{a}" for m, a in CASES]
+from .cases import CASES, IDS
 NONLINEAR = [c for c in CASES if c[0] in ("elman_softmax", "residual")
              or (c[0] == "elman" and c[1] != "identity")]
 

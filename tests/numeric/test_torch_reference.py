@@ -22,17 +22,7 @@ from symbptt.numeric.data import draw  # noqa: E402
 from symbptt.spec import Dims  # noqa: E402
 from symbptt.zoo import get_model  # noqa: E402
 
-CASES = [
-    ("scalar_linear", None),
-    ("linear_half_square", None),
-    ("d2l_linear", None),
-    ("elman", "tanh"),
-    ("elman", "sigmoid"),
-    ("elman", "identity"),
-    ("elman_softmax", None),
-    ("residual", None),
-]
-IDS = [m if a is None else f"{m}/{a}" for m, a in CASES]
+from .cases import CASES, IDS  # noqa: E402
 
 # (T, n, d, q, batch, seed): n, d, q pairwise different
 SHAPES = [
