@@ -99,8 +99,7 @@ def gru() -> ModelSpec:
                    "htilde_t = tanh(W_h (r_t * h_{t-1}) + U_h x_t + b_h)",
                    "h_t = (1 - z_t) * h_{t-1} + z_t * htilde_t"),
         loss=HALF_SQUARE, seeds=(SEED["001"],), dims_used=("n", "d"),
-        input_shape=("d",), target_shape=("n",), intermediates=("z", "r", "htilde", "h"),
-        symbolic=False)
+        input_shape=("d",), target_shape=("n",), intermediates=("z", "r", "htilde", "h"))
 
 
 def gru_torch() -> ModelSpec:
@@ -114,8 +113,7 @@ def gru_torch() -> ModelSpec:
                    "n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))",
                    "h_t = (1 - z_t) * n_t + z_t * h_{t-1}"),
         loss=HALF_SQUARE, seeds=(SEED["001"],), dims_used=("n", "d"),
-        input_shape=("d",), target_shape=("n",), intermediates=("r", "z", "n", "h"),
-        symbolic=False)
+        input_shape=("d",), target_shape=("n",), intermediates=("r", "z", "n", "h"))
 
 
 def lstm() -> ModelSpec:
@@ -130,7 +128,7 @@ def lstm() -> ModelSpec:
                    "c_t = f_t * c_{t-1} + i_t * ctilde_t", "h_t = o_t * tanh(c_t)"),
         loss=HALF_SQUARE, seeds=(SEED["001"],), dims_used=("n", "d"),
         input_shape=("d",), target_shape=("n",),
-        intermediates=("f", "i", "o", "ctilde", "c", "h"), states=("h", "c"), symbolic=False)
+        intermediates=("f", "i", "o", "ctilde", "c", "h"), states=("h", "c"))
 
 
 def attention() -> ModelSpec:

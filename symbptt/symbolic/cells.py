@@ -269,6 +269,8 @@ def cell_for(spec: ModelSpec, activation: str | None = None) -> Cell:
     table = {"scalar_linear": SCALAR_LINEAR, "linear_half_square": LINEAR_HALF_SQUARE,
              "d2l_linear": D2L_LINEAR, "elman_softmax": ELMAN_SOFTMAX, "residual": RESIDUAL,
              "generic": GENERIC}
+    from .gated import GATED            # imported here: gated.py builds on this module
+    table.update(GATED)
     if spec.name not in table:
         raise SymbpttError(f"the symbolic side of {spec.name} is not built yet "
                            f"(models with it: {', '.join(['elman'] + sorted(table))})")
