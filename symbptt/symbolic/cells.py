@@ -37,6 +37,8 @@ class Cell:
     loss_vjp(be, P, step, y, T) -> (g_s, {p: g})   dl_t/ds_t and dl_t/dp (output layer)
     vjp(be, P, step, g) -> (J_t^T g, {p: g}, g_x)  back through the step
     jacobian(be, P, step) -> J_t = ds_t/ds_{t-1}
+    readout(be, P, s_t) -> the outputs the loss reads, from the state alone (optional);
+        kept apart from the step so that the loss rule can be proven on its own
     """
     name: str
     step: Callable
@@ -46,6 +48,7 @@ class Cell:
     jacobian: Callable
     rules: tuple[str, ...] = ()
     backends: tuple[str, ...] = ("sympy", "symengine")
+    readout: Callable | None = None   # (be, P, s_t) -> outputs the loss reads (o, yhat)
 
 
 def _half_square_loss(be, P, st, y, T):
@@ -60,7 +63,7 @@ def _half_square_vjp(be, P, st, y, T):
 
 def _scalar_step(be, P, s_prev, x):
     h = P["W_xh"] * x[0] + P["W_hh"] * s_prev[0]
-    return {"h": (h,), "yhat": (P["W_hy"] * h,)}, (h,)
+    return {"h": (h,)}, (h,)
 
 
 def _scalar_loss(be, P, st, y, T):
@@ -82,7 +85,8 @@ SCALAR_LINEAR = Cell(
     lambda be, P, st: ((P["W_hh"],),),
     rules=("dL/dh_t = 2 (yhat_t - y_t) W_hy + W_hh dL/dh_{t+1}",
            "dL/dW_hy = sum_t 2 (yhat_t - y_t) h_t", "dL/dW_hh = sum_t dL/dh_t h_{t-1}",
-           "dL/dW_xh = sum_t dL/dh_t x_t"))
+           "dL/dW_xh = sum_t dL/dh_t x_t"),
+    readout=lambda be, P, s: {"yhat": (P["W_hy"] * s[0],)})
 
 
 # ---- linear_half_square (seed 000) ----------------------------------------------------
@@ -108,7 +112,7 @@ LINEAR_HALF_SQUARE = Cell(
 
 def _d2l_step(be, P, s_prev, x):
     h = vadd(matvec(P["W_hx"], x), matvec(P["W_hh"], s_prev))
-    return {"h": h, "o": matvec(P["W_qh"], h)}, h
+    return {"h": h}, h
 
 
 def _d2l_loss(be, P, st, y, T):
@@ -128,7 +132,8 @@ D2L_LINEAR = Cell(
     lambda be, P, st: P["W_hh"],
     rules=("dL/do_t = (o_t - y_t) / T", "dL/dh_t = W_hh^T dL/dh_{t+1} + W_qh^T dL/do_t",
            "dL/dW_qh = sum_t dL/do_t h_t^T", "dL/dW_hx = sum_t dL/dh_t x_t^T",
-           "dL/dW_hh = sum_t dL/dh_t h_{t-1}^T"))
+           "dL/dW_hh = sum_t dL/dh_t h_{t-1}^T"),
+    readout=lambda be, P, s: {"o": matvec(P["W_qh"], s)})
 
 
 # ---- elman (seed 001) -----------------------------------------------------------------
@@ -162,10 +167,14 @@ def elman_cell(act: Activation) -> Cell:
 def _softmax_step(be, P, s_prev, x):
     a = vadd(matvec(P["W_xh"], x), matvec(P["W_hh"], s_prev), P["b_h"])
     h = tuple(be.tanh(ai) for ai in a)
+    return {"a": a, "h": h}, h
+
+
+def _softmax_readout(be, P, h):
     o = vadd(matvec(P["W_hy"], h), P["b_y"])
     e = tuple(be.exp(oi) for oi in o)
     z = total(list(e))
-    return {"a": a, "h": h, "o": o, "yhat": tuple(ei / z for ei in e)}, h
+    return {"o": o, "yhat": tuple(ei / z for ei in e)}
 
 
 def _softmax_loss(be, P, st, y, T):
@@ -193,7 +202,8 @@ ELMAN_SOFTMAX = Cell(
     rules=("dL/do_t = yhat_t - y_t", "dL/dW_hy = sum_t dL/do_t h_t^T",
            "dL/dh_t = W_hy^T dL/do_t + W_hh^T diag(1 - h_{t+1}^2) dL/dh_{t+1}",
            "dL/dW_hh = sum_t (diag(1 - h_t^2) dL/dh_t) h_{t-1}^T",
-           "dL/dW_xh = sum_t (diag(1 - h_t^2) dL/dh_t) x_t^T"))
+           "dL/dW_xh = sum_t (diag(1 - h_t^2) dL/dh_t) x_t^T"),
+    readout=_softmax_readout)
 
 
 # ---- residual (seed 001) --------------------------------------------------------------
@@ -233,9 +243,8 @@ RESIDUAL = Cell(
 # ---- generic (seeds 002, 003): f, g, l undefined --------------------------------------
 
 def _generic_step(be, P, s_prev, x):
-    f, g = be.function("f"), be.function("g")
-    h = f(x[0], s_prev[0], P["w_h"])
-    return {"h": (h,), "o": (g(h, P["w_o"]),)}, (h,)
+    h = be.function("f")(x[0], s_prev[0], P["w_h"])
+    return {"h": (h,)}, (h,)
 
 
 def _generic_loss(be, P, st, y, T):
@@ -259,6 +268,7 @@ GENERIC = Cell(
     lambda be, P, st: ((st.vals["h"][0].fdiff(2),),),
     rules=("dh_t/dw_h = df_t/dw_h + df_t/dh_{t-1} dh_{t-1}/dw_h",
            "dh_t/dw_h = df_t/dw_h + sum_{i<t} (prod_{j=i+1}^t df_j/dh_{j-1}) df_i/dw_h"),
+    readout=lambda be, P, s: {"o": (be.function("g")(s[0], P["w_o"]),)},
     backends=("sympy",))
 
 
