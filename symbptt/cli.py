@@ -45,7 +45,8 @@ def _add_dims(p: argparse.ArgumentParser) -> None:
 def _add_model(p: argparse.ArgumentParser, T_required: bool = True) -> None:
     p.add_argument("model", help="a zoo model (symbptt models lists them)")
     p.add_argument("--T", type=_whole("--T", 1, T_MAX), required=T_required,
-                   help="sequence length")
+                   help="sequence length" + ("" if T_required else
+                                             " (not needed for --kind inductive)"))
     p.add_argument("--activation", default=None, help="elman: tanh | sigmoid | identity")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -60,10 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("prove", help="prove direct = recursive = closed form, exactly")
-    _add_model(p)
+    _add_model(p, T_required=False)
     _add_dims(p)
-    p.add_argument("--kind", default="unrolled", choices=("unrolled",),
-                   help="certificate kind (unrolled: every entry at this T)")
+    p.add_argument("--kind", default="both", choices=("unrolled", "inductive", "both"),
+                   help="unrolled: every entry at this T; inductive: the per-step rules, "
+                        "for every T; both (default)")
     p.add_argument("--mutate", default=None, metavar="SLIP",
                    help="replace one rule by a classic slip (missing-transpose, "
                         "shifted-index, h_t-for-h_{t-1}, lost-1/T, ...) to see it caught")
@@ -155,9 +157,22 @@ def cmd_prove(args: argparse.Namespace) -> int:
     cell = mutated_cell(spec.name, args.mutate, activation) if args.mutate else None
     if args.budget is not None and not (math.isfinite(args.budget) and args.budget > 0):
         raise SymbpttError(f"--budget must be a positive number of seconds, got {args.budget}")
-    cert = prove(spec, args.T, dims, activation, cell=cell, budget=args.budget, force=args.force)
-    _emit(args, certificate_json(cert), certificate_text(cert))
-    return EXIT_OK if cert.proven else EXIT_MISMATCH
+    if args.kind != "inductive" and args.T is None:
+        raise SymbpttError(f"--T is needed for the {args.kind} certificate "
+                           f"(or ask for --kind inductive, which holds for every T)")
+    certs = []
+    if args.kind in ("unrolled", "both"):
+        certs.append(prove(spec, args.T, dims, activation, cell=cell, budget=args.budget,
+                           force=args.force))
+    if args.kind in ("inductive", "both"):
+        from .symbolic.inductive import prove_inductive
+        certs.append(prove_inductive(spec, dims, activation, cell=cell))
+    proven = all(c.proven for c in certs)
+    data = certificate_json(certs[0]) if len(certs) == 1 else \
+        {"kind": "both", "model": spec.name, "proven": proven,
+         "certificates": [certificate_json(c) for c in certs]}
+    _emit(args, data, "\n\n".join(certificate_text(c) for c in certs))
+    return EXIT_OK if proven else EXIT_MISMATCH
 
 
 def cmd_grad(args: argparse.Namespace) -> int:

@@ -47,10 +47,11 @@ def certificate_json(c: Certificate) -> dict:
     groups = [{"name": g.name, "shape": list(g.shape), "entries": g.entries, "proven": g.proven}
               for g in c.groups]
     return {
-        "kind": c.kind, "model": c.model, "options": c.options, "T": c.T, "dims": c.dims,
+        "kind": c.kind, "model": c.model, "options": c.options,
+        "T": c.T if c.kind == "unrolled" else "all", "dims": c.dims,
         "cell": c.cell, "proven": c.proven, "claim": c.claim, "forms": list(c.forms),
         "entries": c.entries, "params": [g for g in groups if g["name"] != "x"],
-        "inputs": next(g for g in groups if g["name"] == "x"),
+        "inputs": next((g for g in groups if g["name"] == "x"), None),
         "method": c.method, "seconds": round(c.seconds, 4),
         "failures": [{"entry": f.entry, "form": f.form, "T": f.T,
                       "point": f.counterexample.point, "direct": f.counterexample.expected,
@@ -64,10 +65,14 @@ def certificate_json(c: Certificate) -> dict:
 def certificate_text(c: Certificate, shown: int = 5) -> str:
     opts = "".join(f", {k} {v}" for k, v in c.options.items())
     dims = "".join(f", {k} = {v}" for k, v in c.dims.items())
-    lines = [f"symbptt prove {c.model}{opts}: unrolled certificate at T = {c.T}{dims}"]
+    where = "for every T" if c.kind == "inductive" else f"at T = {c.T}"
+    lines = [f"symbptt prove {c.model}{opts}: {c.kind} certificate {where}{dims}"]
     for g in c.groups:
         name = "x (inputs)" if g.name == "x" else g.name
         status = "proven" if g.proven == g.entries else f"{g.entries - g.proven} NOT proven"
+        if c.kind == "inductive":
+            lines.append(f"  {name:<18} {g.entries:4d} identities  {status}")
+            continue
         lines.append(f"  {name:<12} {shape_text(g.shape):>7}  {g.entries:4d} entries  {status}")
     verdict = "PROVEN" if c.proven else "NOT PROVEN"
     lines.append(f"{verdict}: {c.claim}")
@@ -76,11 +81,14 @@ def certificate_text(c: Certificate, shown: int = 5) -> str:
         lines.append("  counterexample point: " + ", ".join(f"{k}={v}" for k, v in point.items()))
     for f in c.failures[:shown]:
         cx = f.counterexample
-        if cx.point:
-            lines.append(f"  {f.entry} at T = {f.T}: direct = {cx.expected}, "
-                         f"{f.form} = {cx.got}")
+        where = f"{f.form}, " if c.kind == "inductive" else ""
+        at = "" if c.kind == "inductive" else f" at T = {f.T}"
+        if cx.point and c.kind == "inductive":
+            lines.append(f"  {where}{f.entry}: derivative = {cx.expected}, rule = {cx.got}")
+        elif cx.point:
+            lines.append(f"  {f.entry}{at}: direct = {cx.expected}, {f.form} = {cx.got}")
         else:
-            lines.append(f"  {f.entry} at T = {f.T}: direct - {f.form} = {cx.difference}")
+            lines.append(f"  {where}{f.entry}{at}: difference = {cx.difference}")
     if len(c.failures) > shown:
         lines.append(f"  ... and {len(c.failures) - shown} more (see --json)")
     lines.append(f"zero test: {c.method}")

@@ -412,7 +412,7 @@ def test_models_text(capsys):
 # --------------------------------------------------------------------------- prove
 
 def test_prove_elman_json(capsys):
-    code, out, err = run(capsys, ["prove", "elman", "--T", "2", "--json"])
+    code, out, err = run(capsys, ["prove", "elman", "--T", "2", "--kind", "unrolled", "--json"])
     assert code == 0, err
     assert err == ""
     cert = json.loads(out)
@@ -435,7 +435,8 @@ def test_prove_elman_text(capsys):
 
 
 @pytest.mark.parametrize("model", ["scalar_linear", "linear_half_square", "d2l_linear",
-                                   "elman_softmax", "generic", "residual"])
+                                   "elman_softmax", "generic", "residual", "gru", "gru_torch",
+                                   "lstm"])
 def test_prove_every_symbolic_model(capsys, model):
     code, out, err = run(capsys, ["prove", model, "--T", "2", "--json"])
     assert code == 0, err
@@ -444,7 +445,7 @@ def test_prove_every_symbolic_model(capsys, model):
 
 def test_prove_dims_reported(capsys):
     code, out, err = run(capsys, ["prove", "d2l_linear", "--T", "2", "--hidden", "1",
-                                  "--input", "2", "--output", "3", "--json"])
+                                  "--input", "2", "--output", "3", "--kind", "unrolled", "--json"])
     assert code == 0, err
     assert json.loads(out)["dims"] == {"n": 1, "d": 2, "q": 3}
 
@@ -455,7 +456,7 @@ def test_prove_force_overrides_budget(capsys):
 
 
 MUTANT = ["prove", "elman", "--T", "3", "--hidden", "3", "--input", "2",
-          "--mutate", "missing-transpose"]
+          "--mutate", "missing-transpose", "--kind", "unrolled"]
 
 
 def test_prove_mutation_text_exits_1(capsys):
@@ -496,8 +497,10 @@ def test_prove_mutation_json(capsys):
 def test_every_slip_is_caught(capsys, model, slip):
     code, out, err = run(capsys, ["prove", model, "--T", "2", "--mutate", slip, "--json"])
     assert code == 1, err
-    cert = json.loads(out)
-    assert cert["proven"] is False and cert["failures"]
+    both = json.loads(out)
+    assert both["proven"] is False
+    for cert in both["certificates"]:          # unrolled at T = 2, and inductive
+        assert cert["proven"] is False and cert["failures"], cert["kind"]
 
 
 # --------------------------------------------------------------------------- known bugs
@@ -517,3 +520,33 @@ def test_values_path_too_long(capsys, tmp_path):
 @pytest.mark.parametrize("argv", [["--version"], ["prove", "--help"]])
 def test_version_and_help_return_0(capsys, argv):
     assert run(capsys, argv)[0] == 0
+
+
+def test_prove_both_kinds_by_default(capsys):
+    code, out, err = run(capsys, ["prove", "elman", "--T", "2", "--json"])
+    assert code == 0, err
+    both = json.loads(out)
+    assert both["kind"] == "both" and both["proven"] is True
+    kinds = [c["kind"] for c in both["certificates"]]
+    assert kinds == ["unrolled", "inductive"]
+    assert both["certificates"][1]["T"] == "all"
+
+
+def test_prove_inductive_needs_no_T(capsys):
+    code, out, err = run(capsys, ["prove", "lstm", "--kind", "inductive"])
+    assert code == 0, err
+    assert "for every T" in out and "PROVEN: for all T >= 1" in out
+
+
+def test_a_wrong_rule_fails_both_kinds(capsys):
+    code, out, err = run(capsys, ["prove", "gru", "--T", "2", "--mutate", "swapped-z",
+                                  "--json"])
+    assert code == 1, err
+    both = json.loads(out)
+    assert [c["proven"] for c in both["certificates"]] == [False, False]
+    assert all(c["failures"] for c in both["certificates"])
+
+
+def test_gated_unrolled_past_the_budget_hints_inductive(capsys):
+    line = assert_bad_input(*run(capsys, ["prove", "gru", "--T", "8"]))
+    assert "--kind inductive" in line

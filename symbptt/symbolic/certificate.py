@@ -64,6 +64,15 @@ class Certificate:
 
     @property
     def claim(self) -> str:
+        if self.kind == "inductive":
+            if self.proven:
+                return ("for all T >= 1: every per-step rule equals the derivative of the cell "
+                        f"({self.entries} identities, h_{{t-1}} opaque); by the chain rule on "
+                        "the unrolled graph the recursive form is the gradient at every T, and "
+                        "the closed form is the recursion unrolled (seed 003's lemma)")
+            bad = sorted({f.form for f in self.failures})
+            return (f"a per-step rule is wrong ({', '.join(bad)}: {len(self.failures)} of "
+                    f"{self.entries} identities fail), so no T is proven by induction")
         what = " and the ".join(_form_name(f) for f in self.forms)
         if self.proven:
             return (f"at T = {self.T}, the {what} equal the direct gradient (diff of "
@@ -106,8 +115,8 @@ def check_budget(spec: ModelSpec, T: int, dims: Dims, budget: float | None, forc
     if not force and est > (budget or DEFAULT_BUDGET):
         raise TooExpensive(
             f"an unrolled proof of {spec.name} at T={T} would take about {describe(est)} "
-            f"(budget {describe(budget or DEFAULT_BUDGET)}); try a smaller --T or dims, "
-            f"--budget SECONDS, or --force to insist")
+            f"(budget {describe(budget or DEFAULT_BUDGET)}); try --kind inductive (every T, "
+            f"at a cost independent of T), a smaller --T or dims, --budget SECONDS, or --force")
     return est
 
 

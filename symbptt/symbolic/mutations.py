@@ -120,7 +120,7 @@ def mutations(model: str, activation: str | None = None) -> dict:
     if model == "generic":
         return {"lost-1/T": ("dL/do_t = dl/do_t, the 1/T of the mean lost",
                              replace(GENERIC, loss_vjp=_generic_lost_t))}
-    return {}
+    return gated_mutations(model)
 
 
 def mutated_cell(model: str, name: str, activation: str | None = None) -> Cell:
@@ -130,3 +130,106 @@ def mutated_cell(model: str, name: str, activation: str | None = None) -> Cell:
         raise SymbpttError(f"unknown mutation {name!r} for {model}; known: {known}")
     return replace(table[name][1], name=f"{table[name][1].name} [mutation: {name}]")
 
+
+
+# ---- the gated cells: a dropped gate term, a swapped z / 1 - z, a missing transpose ------
+
+def _gated_table(cell: Cell, slips: dict) -> dict:
+    """slips: name -> (what, back_delta(be, P, st, g)): what the slip adds to J^T g."""
+    def mutate(delta):
+        def vjp(be, P, st, g):
+            back, params, g_x = cell.vjp(be, P, st, g)
+            return vadd(back, delta(be, P, st, g)), params, g_x
+        return replace(cell, vjp=vjp)
+    return {name: (what, mutate(delta)) for name, (what, delta) in slips.items()}
+
+
+def _neg(v):
+    return tuple(-a for a in v)
+
+
+def _gru_pieces(P, st, g):
+    from .gated import _sig_slope, _tanh_slope
+    h, v = st.s_prev, st.vals
+    g_a_h = hadamard(hadamard(g, v["z"]), _tanh_slope(v["htilde"]))
+    g_rh = tmatvec(P["W_h"], g_a_h)
+    g_a_r = hadamard(hadamard(g_rh, h), _sig_slope(v["r"]))
+    return g_a_h, g_rh, g_a_r
+
+
+def _gru_slips() -> dict:
+    def dropped(be, P, st, g):                  # the reset gate's path W_r^T g_a_r forgotten
+        return _neg(tmatvec(P["W_r"], _gru_pieces(P, st, g)[2]))
+
+    def swapped(be, P, st, g):                  # g * z where g * (1 - z) belongs
+        return tuple(gi * (2 * zi - 1) for gi, zi in zip(g, st.vals["z"]))
+
+    def transpose(be, P, st, g):                # W_h g_a_h where W_h^T g_a_h belongs
+        g_a_h, g_rh, _ = _gru_pieces(P, st, g)
+        return hadamard(vsub(matvec(P["W_h"], g_a_h), g_rh), st.vals["r"])
+    return {"dropped-gate-term": ("the reset gate's term W_r^T dL/da_r dropped", dropped),
+            "swapped-z": ("z where 1 - z belongs on the h_{t-1} path", swapped),
+            "missing-transpose": ("W_h where W_h^T belongs", transpose)}
+
+
+def _gt_pieces(P, st, g):
+    from .gated import _sig_slope, _tanh_slope
+    v = st.vals
+    g_an = hadamard(hadamard(g, tuple(1 - zi for zi in v["z"])), _tanh_slope(v["n"]))
+    g_ar = hadamard(hadamard(g_an, v["hn"]), _sig_slope(v["r"]))
+    return hadamard(g_an, v["r"]), g_ar
+
+
+def _gt_slips() -> dict:
+    def dropped(be, P, st, g):
+        return _neg(tmatvec(P["W_hr"], _gt_pieces(P, st, g)[1]))
+
+    def swapped(be, P, st, g):                  # g * (1 - z) where g * z belongs
+        return tuple(gi * (1 - 2 * zi) for gi, zi in zip(g, st.vals["z"]))
+
+    def transpose(be, P, st, g):
+        g_hn = _gt_pieces(P, st, g)[0]
+        return vsub(matvec(P["W_hn"], g_hn), tmatvec(P["W_hn"], g_hn))
+    return {"dropped-gate-term": ("the reset gate's term W_hr^T dL/da_r dropped", dropped),
+            "swapped-z": ("1 - z where z belongs on the h_{t-1} path", swapped),
+            "missing-transpose": ("W_hn where W_hn^T belongs", transpose)}
+
+
+def _lstm_slips(n_of) -> dict:
+    from .gated import _sig_slope, _tanh_slope
+
+    def pieces(P, st, g):
+        n = n_of(st)
+        v = st.vals
+        g_h, g_c = g[:n], g[n:]
+        g_c_all = vadd(g_c, hadamard(hadamard(g_h, v["o"]), _tanh_slope(v["tanh_c"])))
+        g_ao = hadamard(hadamard(g_h, v["tanh_c"]), _sig_slope(v["o"]))
+        g_af = hadamard(hadamard(g_c_all, st.s_prev[n:]), _sig_slope(v["f"]))
+        return n, g_c_all, g_ao, g_af
+
+    def dropped(be, P, st, g):                  # the output gate's W_o^T dL/da_o dropped
+        n, _, g_ao, _ = pieces(P, st, g)
+        return _neg(tmatvec(P["W_o"], g_ao)) + tuple(0 for _ in range(n))
+
+    def carousel(be, P, st, g):                 # dL/dc_{t-1} = dL/dc_t * f, the h path lost
+        n, g_c_all, _, _ = pieces(P, st, g)
+        return tuple(0 for _ in range(n)) + _neg(hadamard(vsub(g_c_all, g[n:]), st.vals["f"]))
+
+    def transpose(be, P, st, g):
+        n, _, _, g_af = pieces(P, st, g)
+        return vsub(matvec(P["W_f"], g_af), tmatvec(P["W_f"], g_af)) + tuple(0 for _ in range(n))
+    return {"dropped-gate-term": ("the output gate's term W_o^T dL/da_o dropped", dropped),
+            "carousel-without-h": ("dL/dc_{t-1} = f dL/dc_t, the path through h_t lost",
+                                   carousel),
+            "missing-transpose": ("W_f where W_f^T belongs", transpose)}
+
+
+def gated_mutations(model: str) -> dict:
+    from .gated import GATED
+    if model == "gru":
+        return _gated_table(GATED["gru"], _gru_slips())
+    if model == "gru_torch":
+        return _gated_table(GATED["gru_torch"], _gt_slips())
+    if model == "lstm":
+        return _gated_table(GATED["lstm"], _lstm_slips(lambda st: len(st.s) // 2))
+    return {}

@@ -12,6 +12,7 @@ from symbptt.spec import Dims
 from symbptt.symbolic import direct
 from symbptt.symbolic.backend import SYMENGINE, SYMPY
 from symbptt.symbolic.certificate import Certificate, Group, prove
+from symbptt.symbolic.inductive import prove_inductive
 from symbptt.symbolic.mutations import mutated_cell, mutations
 from symbptt.zoo import get_model, models
 
@@ -67,14 +68,14 @@ def test_the_zoo_has_all_eleven_models_and_ten_are_symbolic():
 
 MUTATIONS = [(model, name) for model in
              ("scalar_linear", "linear_half_square", "d2l_linear", "elman", "elman_softmax",
-              "residual", "generic") for name in mutations(model)]
+              "residual", "generic", "gru", "gru_torch", "lstm") for name in mutations(model)]
 
 
 @pytest.mark.parametrize("model,name", MUTATIONS)
 def test_a_wrong_rule_is_never_proven(model, name):
     spec = get_model(model)
-    dims = Dims(3, 2, 4)
-    T = 2 if model in ("d2l_linear", "elman_softmax") else 3
+    dims = Dims(2, 3) if model in ("gru", "gru_torch", "lstm") else Dims(3, 2, 4)
+    T = 2 if model in ("d2l_linear", "elman_softmax", "gru", "gru_torch", "lstm") else 3
     cert = prove(spec, T, dims, cell=mutated_cell(model, name))
     assert not cert.proven
     assert cert.failures
@@ -148,3 +149,36 @@ def test_three_way_agreement_over_small_T_and_dims(model, T, n, d, q):
         T = 2                                   # keep the expansion small
     cert = prove(get_model(model), T, Dims(n, d, q))
     assert cert.proven
+
+
+# ---- the inductive certificate (issue 4): the per-step rules, for every T ----------------
+
+@pytest.mark.parametrize("spec", [s for s in models() if s.symbolic], ids=lambda s: s.name)
+def test_every_symbolic_model_is_proven_for_every_T(spec):
+    cert = prove_inductive(spec, Dims(3, 2, 4))
+    assert cert.proven, cert.failures[:3]
+    assert cert.kind == "inductive" and "for all T >= 1" in cert.claim
+    names = {g.name for g in cert.groups}
+    assert {"jacobian", "vjp state", "vjp params", "loss state", "closed-form step"} <= names
+
+
+@pytest.mark.parametrize("model,name", MUTATIONS)
+def test_a_wrong_rule_fails_the_inductive_certificate_too(model, name):
+    cert = prove_inductive(get_model(model), Dims(2, 3, 4), cell=mutated_cell(model, name))
+    assert not cert.proven and cert.failures
+    f = cert.failures[0]
+    assert f.entry and f.form
+    if model != "generic":
+        assert f.counterexample.expected != f.counterexample.got
+
+
+def test_every_gated_model_has_three_slips():
+    for model in ("gru", "gru_torch", "lstm"):
+        assert len(mutations(model)) >= 3
+        assert "missing-transpose" in mutations(model)
+
+
+def test_the_inductive_cost_does_not_grow_with_T():
+    # it has no T at all: the same identities whatever the sequence length
+    a = prove_inductive(get_model("elman"), Dims(3, 2))
+    assert a.T == 0 and a.entries == prove_inductive(get_model("elman"), Dims(3, 2)).entries
