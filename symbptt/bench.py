@@ -67,9 +67,17 @@ def _expand_path(backend) -> tuple[bool, int]:
     return run
 
 
+def _gated(model: str):
+    def run(T: int) -> tuple[bool, int]:
+        cert = prove(get_model(model), T, Dims(2, 3), force=True)
+        return cert.proven, cert.entries
+    return run
+
+
 # ours: the certificate; plain: SymPy alone, as a user would; symengine: the same plain
 # path on SymEngine, which isolates what the slope atoms add to the engine switch
-KINDS = {"ours": _ours, "plain": _expand_path(SYMPY), "symengine": _expand_path(SYMENGINE)}
+KINDS = {"ours": _ours, "plain": _expand_path(SYMPY), "symengine": _expand_path(SYMENGINE),
+         "gru": _gated("gru"), "lstm": _gated("lstm")}
 
 
 def _child(kind: str, T: int, conn) -> None:
@@ -338,4 +346,57 @@ def numeric_text(r: dict) -> str:
     lines.append(f"  peak memory at T = {m['T']} (n = {m['n']}, d = {m['d']}, P = {m['params']}): "
                  f"full BPTT {m['full_bytes'] / 1024:.0f} KiB, forward mode "
                  f"{m['forward_mode_bytes'] / 1024:.0f} KiB")
+    return "\n".join(lines)
+
+
+
+# ---- issue 4: gated cells unrolled, and the inductive certificate of every model --------
+
+def inductive_bench(limit: float, progress=None) -> dict:
+    """Unrolled proofs of gru and lstm (n = 2, d = 3) at T = 2, 3, 4, each in a child with a
+    time limit; the inductive proof of every symbolic model, all in one run."""
+    from .symbolic.inductive import prove_inductive
+    from .zoo import models
+    say = progress or (lambda line: None)
+    unrolled = {}
+    for model in ("gru", "lstm"):
+        runs = curve(model, 4, limit, progress)
+        unrolled[model] = [{"T": r.T, "seconds": r.seconds} for r in runs]
+    inductive = {}
+    for spec in models():
+        if not spec.symbolic:
+            continue
+        dims = Dims(2, 3) if spec.name in ("gru", "gru_torch", "lstm") else Dims(3, 2, 4)
+        cert = prove_inductive(spec, dims)
+        inductive[spec.name] = {"seconds": cert.seconds, "identities": cert.entries,
+                                "proven": cert.proven}
+        say(f"  inductive {spec.name}: {cert.seconds:.3f} s ({cert.entries} identities)")
+    ratios = {}
+    for model, runs in unrolled.items():
+        done = [r for r in runs if r["seconds"] is not None]
+        if done:
+            last = done[-1]
+            ratios[model] = {"T": last["T"],
+                             "ratio": last["seconds"] / inductive[model]["seconds"]}
+    missing = [s.name for s in models() if not s.symbolic]
+    return {"unrolled": unrolled, "inductive": inductive, "ratios": ratios,
+            "inductive_total_s": sum(v["seconds"] for v in inductive.values()),
+            "not_symbolic": missing, "limit": limit}
+
+
+def inductive_text(r: dict) -> str:
+    lines = ["gated cells and the inductive certificate (n = 2, d = 3 for the gated cells)"]
+    for model, runs in r["unrolled"].items():
+        cells = ", ".join(f"T = {x['T']}: " + (f"{x['seconds']:.2f} s" if x["seconds"] is not None
+                                               else f"> {r['limit']:g} s") for x in runs)
+        lines.append(f"  unrolled {model}: {cells}")
+    for name, v in r["inductive"].items():
+        lines.append(f"  inductive {name:<20} {v['seconds']:8.3f} s  {v['identities']:4d} "
+                     f"identities  {'proven' if v['proven'] else 'NOT proven'}")
+    lines.append(f"  inductive, all {len(r['inductive'])} symbolic models: "
+                 f"{r['inductive_total_s']:.2f} s (target: under 60 s)"
+                 + (f"; no symbolic side yet: {', '.join(r['not_symbolic'])}"
+                    if r["not_symbolic"] else ""))
+    for model, v in r["ratios"].items():
+        lines.append(f"  unrolled / inductive for {model} at T = {v['T']}: {v['ratio']:.0f}x")
     return "\n".join(lines)
