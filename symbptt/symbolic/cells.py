@@ -37,8 +37,10 @@ class Cell:
     loss_vjp(be, P, step, y, T) -> (g_s, {p: g})   dl_t/ds_t and dl_t/dp (output layer)
     vjp(be, P, step, g) -> (J_t^T g, {p: g}, g_x)  back through the step
     jacobian(be, P, step) -> J_t = ds_t/ds_{t-1}
-    readout(be, P, s_t) -> the outputs the loss reads, from the state alone (optional);
-        kept apart from the step so that the loss rule can be proven on its own
+    readout(be, P, s_t, xs) -> the outputs the loss reads, from the state (and, for
+        attention, the inputs x_1..x_t so far) alone (optional); kept apart from the step
+        so that the loss rule can be proven on its own
+    loss_vjp may return a third element {k: dl_t/dx_k}: attention's shortcut to the inputs
     """
     name: str
     step: Callable
@@ -86,7 +88,7 @@ SCALAR_LINEAR = Cell(
     rules=("dL/dh_t = 2 (yhat_t - y_t) W_hy + W_hh dL/dh_{t+1}",
            "dL/dW_hy = sum_t 2 (yhat_t - y_t) h_t", "dL/dW_hh = sum_t dL/dh_t h_{t-1}",
            "dL/dW_xh = sum_t dL/dh_t x_t"),
-    readout=lambda be, P, s: {"yhat": (P["W_hy"] * s[0],)})
+    readout=lambda be, P, s, xs: {"yhat": (P["W_hy"] * s[0],)})
 
 
 # ---- linear_half_square (seed 000) ----------------------------------------------------
@@ -133,7 +135,7 @@ D2L_LINEAR = Cell(
     rules=("dL/do_t = (o_t - y_t) / T", "dL/dh_t = W_hh^T dL/dh_{t+1} + W_qh^T dL/do_t",
            "dL/dW_qh = sum_t dL/do_t h_t^T", "dL/dW_hx = sum_t dL/dh_t x_t^T",
            "dL/dW_hh = sum_t dL/dh_t h_{t-1}^T"),
-    readout=lambda be, P, s: {"o": matvec(P["W_qh"], s)})
+    readout=lambda be, P, s, xs: {"o": matvec(P["W_qh"], s)})
 
 
 # ---- elman (seed 001) -----------------------------------------------------------------
@@ -170,7 +172,7 @@ def _softmax_step(be, P, s_prev, x):
     return {"a": a, "h": h}, h
 
 
-def _softmax_readout(be, P, h):
+def _softmax_readout(be, P, h, xs):
     o = vadd(matvec(P["W_hy"], h), P["b_y"])
     e = tuple(be.exp(oi) for oi in o)
     z = total(list(e))
@@ -268,7 +270,7 @@ GENERIC = Cell(
     lambda be, P, st: ((st.vals["h"][0].fdiff(2),),),
     rules=("dh_t/dw_h = df_t/dw_h + df_t/dh_{t-1} dh_{t-1}/dw_h",
            "dh_t/dw_h = df_t/dw_h + sum_{i<t} (prod_{j=i+1}^t df_j/dh_{j-1}) df_i/dw_h"),
-    readout=lambda be, P, s: {"o": (be.function("g")(s[0], P["w_o"]),)},
+    readout=lambda be, P, s, xs: {"o": (be.function("g")(s[0], P["w_o"]),)},
     backends=("sympy",))
 
 

@@ -21,7 +21,7 @@ def path_count(T: int) -> int:
 
 def deltas(u: Unrolled) -> list:
     jac = [u.cell.jacobian(u.backend, u.params, st) for st in u.steps]
-    local = [g for g, _ in local_gradients(u)]
+    local = [g for g, _, _ in local_gradients(u)]
     out = []
     for t in range(u.T):
         terms = [local[t]]

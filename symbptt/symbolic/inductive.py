@@ -77,12 +77,12 @@ def _checks(spec: ModelSpec, cell: Cell, dims: Dims, be) -> list[tuple[str, str,
     # the loss rule, on an opaque new state
     s_t = _opaque(be, "s", m)
     n_h = len(vals["h"])
-    loss_vals = {"h": s_t[:n_h], **(cell.readout(be, P, s_t) if cell.readout else {})}
+    loss_vals = {"h": s_t[:n_h], **(cell.readout(be, P, s_t, (x,)) if cell.readout else {})}
     st_loss = Step(1, x, s_prev, loss_vals, s_t)
     y = target_vector(spec, be, 1, dims) if spec.target_shape is not None else ()
     for T in (1, 2):
         l_t = cell.loss(be, P, st_loss, y, T)
-        g_s, local = cell.loss_vjp(be, P, st_loss, y, T)
+        g_s, local = cell.loss_vjp(be, P, st_loss, y, T)[:2]
         for i in range(m):
             out.append(("loss state", f"dl/ds[{i}] (T={T})", g_s[i], be.diff(l_t, s_t[i])))
         for p in spec.params:

@@ -6,8 +6,13 @@ from .unroll import Unrolled
 
 
 def local_gradients(u: Unrolled) -> list:
-    """(dl_t/ds_t, {p: dl_t/dp}) for t = 1..T, from the cell's loss rule."""
-    return [u.cell.loss_vjp(u.backend, u.params, st, y, u.T) for st, y in zip(u.steps, u.ys)]
+    """(dl_t/ds_t, {p: dl_t/dp}, {k: dl_t/dx_k}) for t = 1..T, from the cell's loss rule
+    (the last part is attention's shortcut to earlier inputs; empty for Markov cells)."""
+    out = []
+    for st, y in zip(u.steps, u.ys):
+        parts = u.cell.loss_vjp(u.backend, u.params, st, y, u.T)
+        out.append(parts if len(parts) == 3 else (*parts, {}))
+    return out
 
 
 def deltas(u: Unrolled) -> list:
@@ -17,7 +22,7 @@ def deltas(u: Unrolled) -> list:
 
     where J_{t+1}^T delta_{t+1} is the cell's VJP rule at step t+1.
     """
-    local = [g for g, _ in local_gradients(u)]
+    local = [g for g, _, _ in local_gradients(u)]
     delta = [None] * u.T
     delta[-1] = local[-1]
     for t in range(u.T - 2, -1, -1):
@@ -33,12 +38,17 @@ def accumulate(u: Unrolled, delta: list) -> dict:
     """
     total = {}
     inputs = {}
-    for (_, local), st, d in zip(local_gradients(u), u.steps, delta):
+    shortcut = {}
+    for (_, local, to_inputs), st, d in zip(local_gradients(u), u.steps, delta):
         _, through_step, g_x = u.cell.vjp(u.backend, u.params, st, d)
         for part in (local, through_step):
             for name, g in part.items():
                 total[name] = g if name not in total else tree_add(total[name], g)
         inputs[st.t] = g_x
+        for k, g in to_inputs.items():
+            shortcut[k] = g if k not in shortcut else tree_add(shortcut[k], g)
+    for k, g in shortcut.items():
+        inputs[k] = tree_add(inputs[k], g)
     grads = {}
     for e in u.param_entries:
         grads[e.label] = dict(tree_entries(total[e.param]))[e.index] if e.param in total else 0

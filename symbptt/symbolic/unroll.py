@@ -94,7 +94,7 @@ def unroll(spec: ModelSpec, cell: Cell, T: int, dims: Dims, be: Backend) -> Unro
     for t in range(1, T + 1):
         vals, s_new = cell.step(be, params, s, xs[t - 1])
         if cell.readout is not None:
-            vals = {**vals, **cell.readout(be, params, s_new)}
+            vals = {**vals, **cell.readout(be, params, s_new, xs[:t])}
         st = Step(t, xs[t - 1], s, vals, s_new)
         steps.append(st)
         losses.append(cell.loss(be, params, st, ys[t - 1], T))

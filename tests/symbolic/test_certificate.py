@@ -182,3 +182,35 @@ def test_the_inductive_cost_does_not_grow_with_T():
     # it has no T at all: the same identities whatever the sequence length
     a = prove_inductive(get_model("elman"), Dims(3, 2))
     assert a.T == 0 and a.entries == prove_inductive(get_model("elman"), Dims(3, 2)).entries
+
+
+def test_a_loss_that_reads_earlier_inputs_is_proven_through_its_shortcut():
+    # the plumbing attention needs: a readout that sees x_1..x_t and a loss rule that
+    # returns dl_t/dx_k for earlier k. Toy: l_t = 1/2 ||h_t - y_t||^2 + (sum_k x_k[0]) h_t[0]
+    import dataclasses
+
+    from symbptt.symbolic.activations import ACTIVATIONS
+    from symbptt.symbolic.cells import elman_cell
+    from symbptt.symbolic.linalg import total
+
+    base = elman_cell(ACTIVATIONS["tanh"])
+
+    def readout(be, P, s, xs):
+        return {"m": total([x[0] for x in xs]), "xs": tuple(xs)}
+
+    def loss(be, P, st, y, T):
+        return base.loss(be, P, st, y, T) + st.vals["m"] * st.s[0]
+
+    def loss_vjp(be, P, st, y, T):
+        g_s, params = base.loss_vjp(be, P, st, y, T)
+        g_s = (g_s[0] + st.vals["m"],) + tuple(g_s[1:])
+        d = len(st.vals["xs"][0])
+        shortcut = {k: (st.s[0],) + (0,) * (d - 1) for k in range(1, len(st.vals["xs"]) + 1)}
+        return g_s, params, shortcut
+
+    cell = dataclasses.replace(base, name="elman+shortcut", loss=loss, loss_vjp=loss_vjp,
+                               readout=readout)
+    cert = prove(get_model("elman"), 3, Dims(2, 2), cell=cell)
+    assert cert.proven, cert.failures[:2]
+    wrong = dataclasses.replace(cell, loss_vjp=lambda be, P, st, y, T: loss_vjp(be, P, st, y, T)[:2])
+    assert not prove(get_model("elman"), 3, Dims(2, 2), cell=wrong).proven
