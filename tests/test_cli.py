@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 import symbptt
-from symbptt.cli import main
 
 from .cli_helpers import assert_bad_input, run
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Callable
 
 from ..errors import SymbpttError
 from ..spec import ModelSpec
 from .activations import ACTIVATIONS, Activation
-from .backend import Backend
-from .linalg import (diag_matmul, dot, hadamard, identity, matvec, outer, tmatvec, total,
+from .linalg import (diag_matmul, hadamard, identity, matvec, outer, tmatvec, total,
                      vadd, vscale, vsub)
 
 

@@ -214,3 +214,13 @@ def test_a_loss_that_reads_earlier_inputs_is_proven_through_its_shortcut():
     assert cert.proven, cert.failures[:2]
     wrong = dataclasses.replace(cell, loss_vjp=lambda be, P, st, y, T: loss_vjp(be, P, st, y, T)[:2])
     assert not prove(get_model("elman"), 3, Dims(2, 2), cell=wrong).proven
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["gru", "gru_torch", "lstm"])
+def test_gated_cells_unrolled_at_T3(model):
+    # issue 4: unrolled proofs at n = 2, d = 3, T = 3 (about 20-90 s each on 2 cores)
+    cert = prove(get_model(model), 3, Dims(2, 3), force=True)
+    assert cert.proven, cert.failures[:2]
+    assert cert.T == 3 and cert.entries == sum(
+        len(_entries(Dims(2, 3).shape(p.shape))) for p in get_model(model).params) + 3 * 3
