@@ -15,12 +15,6 @@ import sympy as sp
 class sigmoid(sp.Function):
     """The logistic function sigma(x) = 1 / (1 + exp(-x)), with sigma' = sigma (1 - sigma)."""
 
-    @classmethod
-    def eval(cls, arg):
-        if arg.is_zero:
-            return sp.Rational(1, 2)
-        return None
-
     def fdiff(self, argindex=1):
         if argindex != 1:
             raise sp.ArgumentIndexError(self, argindex)
