@@ -1,4 +1,6 @@
 """The non-gated numeric models (and elman's activations), shared by the engine tests."""
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 CASES = [
     ("scalar_linear", None),
@@ -11,3 +13,10 @@ CASES = [
     ("residual", None),
 ]
 IDS = [m if a is None else f"{m}/{a}" for m, a in CASES]
+
+
+def random_shapes(test):
+    """40 deterministic draws of (T, n, d, q, batch, seed) for a test taking them."""
+    return settings(max_examples=40, deadline=None, derandomize=True)(given(
+        T=st.integers(1, 6), n=st.integers(1, 4), d=st.integers(1, 4), q=st.integers(2, 4),
+        batch=st.integers(1, 3), seed=st.integers(0, 2**32 - 1))(test))

@@ -10,8 +10,6 @@ import dataclasses
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from symbptt.numeric import engine
 from symbptt.numeric.cells import cell_for
@@ -19,7 +17,7 @@ from symbptt.numeric.data import draw
 from symbptt.spec import Dims
 from symbptt.zoo import get_model
 
-from .cases import CASES, IDS
+from .cases import CASES, IDS, random_shapes
 NONLINEAR = [c for c in CASES if c[0] in ("elman_softmax", "residual")
              or (c[0] == "elman" and c[1] != "identity")]
 
@@ -84,9 +82,7 @@ def test_algorithms_agree_on_a_table_of_shapes(model, activation, shape):
 
 
 @pytest.mark.parametrize("model,activation", CASES, ids=IDS)
-@settings(max_examples=40, deadline=None, derandomize=True)
-@given(T=st.integers(1, 6), n=st.integers(1, 4), d=st.integers(1, 4), q=st.integers(2, 4),
-       batch=st.integers(1, 3), seed=st.integers(0, 2**32 - 1))
+@random_shapes
 def test_algorithms_agree_on_random_shapes(model, activation, T, n, d, q, batch, seed):
     check_algorithms_agree(model, activation, T, n, d, q, batch, seed)
 

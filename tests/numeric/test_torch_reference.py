@@ -13,8 +13,6 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 from symbptt.numeric import engine  # noqa: E402
 from symbptt.numeric.cells import cell_for  # noqa: E402
@@ -22,7 +20,7 @@ from symbptt.numeric.data import draw  # noqa: E402
 from symbptt.spec import Dims  # noqa: E402
 from symbptt.zoo import get_model  # noqa: E402
 
-from .cases import CASES, IDS  # noqa: E402
+from .cases import CASES, IDS, random_shapes  # noqa: E402
 
 # (T, n, d, q, batch, seed): n, d, q pairwise different
 SHAPES = [
@@ -121,9 +119,7 @@ def test_full_matches_torch_autograd(model, activation, shape):
 
 
 @pytest.mark.parametrize("model,activation", CASES, ids=IDS)
-@settings(max_examples=40, deadline=None, derandomize=True)
-@given(T=st.integers(1, 6), n=st.integers(1, 4), d=st.integers(1, 4), q=st.integers(2, 4),
-       batch=st.integers(1, 3), seed=st.integers(0, 2**32 - 1))
+@random_shapes
 def test_full_matches_torch_autograd_on_random_shapes(model, activation, T, n, d, q, batch,
                                                       seed):
     check_against_autograd(model, activation, T, n, d, q, batch, seed)
