@@ -50,8 +50,10 @@ def certificate_json(c: Certificate) -> dict:
         "kind": c.kind, "model": c.model, "options": c.options,
         "T": c.T if c.kind == "unrolled" else "all", "dims": c.dims,
         "cell": c.cell, "proven": c.proven, "claim": c.claim, "forms": list(c.forms),
-        "entries": c.entries, "params": [g for g in groups if g["name"] != "x"],
+        "entries": c.entries, "params": [g for g in groups if not g["name"].startswith("x")],
         "inputs": next((g for g in groups if g["name"] == "x"), None),
+        **({"input_paths": {g["name"][2:]: g for g in groups if g["name"].startswith("x:")}}
+           if any(g["name"].startswith("x:") for g in groups) else {}),
         "method": c.method, "seconds": round(c.seconds, 4),
         "failures": [{"entry": f.entry, "form": f.form, "T": f.T,
                       "point": f.counterexample.point, "direct": f.counterexample.expected,
@@ -69,6 +71,8 @@ def certificate_text(c: Certificate, shown: int = 5) -> str:
     lines = [f"symbptt prove {c.model}{opts}: {c.kind} certificate {where}{dims}"]
     for g in c.groups:
         name = "x (inputs)" if g.name == "x" else g.name
+        if g.name.startswith("x:"):
+            name = f"x {g.name[2:]}"
         status = "proven" if g.proven == g.entries else f"{g.entries - g.proven} NOT proven"
         if c.kind == "inductive":
             lines.append(f"  {name:<18} {g.entries:4d} identities  {status}")

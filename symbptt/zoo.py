@@ -140,8 +140,7 @@ def attention() -> ModelSpec:
                    "alpha_{t,.} = softmax(e_{t,1..t})", "c_t = sum_{k<=t} alpha_{t,k} x_k",
                    "o_t = W_o h_t + V_o c_t"),
         loss="L = sum_t 1/2 ||o_t - y_t||^2", seeds=(SEED["001"],), dims_used=("n", "d", "q"),
-        input_shape=("d",), target_shape=("q",), intermediates=("h", "e", "alpha", "c", "o"),
-        symbolic=False)
+        input_shape=("d",), target_shape=("q",), intermediates=("h", "e", "alpha", "c", "o"))
 
 
 FACTORIES = (scalar_linear, linear_half_square, d2l_linear, elman, elman_softmax, generic,

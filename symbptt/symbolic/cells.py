@@ -40,6 +40,10 @@ class Cell:
         attention, the inputs x_1..x_t so far) alone (optional); kept apart from the step
         so that the loss rule can be proven on its own
     loss_vjp may return a third element {k: dl_t/dx_k}: attention's shortcut to the inputs
+    shortcut: the name of a path from the readout to earlier inputs (attention's), whose
+        part of dL/dx_k is then proven apart from the recurrent path's
+    softmax: the name of the intermediate that holds the logits of a softmax (one row a
+        step), so that the zero test can see its probabilities as atoms
     """
     name: str
     step: Callable
@@ -49,7 +53,9 @@ class Cell:
     jacobian: Callable
     rules: tuple[str, ...] = ()
     backends: tuple[str, ...] = ("sympy", "symengine")
-    readout: Callable | None = None   # (be, P, s_t) -> outputs the loss reads (o, yhat)
+    readout: Callable | None = None   # (be, P, s_t, xs) -> outputs the loss reads (o, yhat)
+    softmax: str | None = None
+    shortcut: str | None = None
 
 
 def _half_square_loss(be, P, st, y, T):
@@ -204,7 +210,7 @@ ELMAN_SOFTMAX = Cell(
            "dL/dh_t = W_hy^T dL/do_t + W_hh^T diag(1 - h_{t+1}^2) dL/dh_{t+1}",
            "dL/dW_hh = sum_t (diag(1 - h_t^2) dL/dh_t) h_{t-1}^T",
            "dL/dW_xh = sum_t (diag(1 - h_t^2) dL/dh_t) x_t^T"),
-    readout=_softmax_readout)
+    readout=_softmax_readout, softmax="o")
 
 
 # ---- residual (seed 001) --------------------------------------------------------------
@@ -280,8 +286,9 @@ def cell_for(spec: ModelSpec, activation: str | None = None) -> Cell:
     table = {"scalar_linear": SCALAR_LINEAR, "linear_half_square": LINEAR_HALF_SQUARE,
              "d2l_linear": D2L_LINEAR, "elman_softmax": ELMAN_SOFTMAX, "residual": RESIDUAL,
              "generic": GENERIC}
-    from .gated import GATED            # imported here: gated.py builds on this module
-    table.update(GATED)
+    from .attention import ATTENTION    # imported here: both build on this module
+    from .gated import GATED
+    table.update(GATED, attention=ATTENTION)
     if spec.name not in table:
         raise SymbpttError(f"the symbolic side of {spec.name} is not built yet "
                            f"(models with it: {', '.join(['elman'] + sorted(table))})")

@@ -10,8 +10,8 @@ from . import closed_form, direct, recursive
 from .backend import BACKENDS, SYMENGINE, SYMPY, Backend
 from .cells import Cell, cell_for
 from .cost import DEFAULT_BUDGET, describe, estimate_seconds
-from .unroll import Unrolled, unroll
-from .zero import Counterexample, SlopeAtoms, canonical, counterexample, equal
+from .unroll import RECURRENT, Unrolled, path_group, unroll
+from .zero import Counterexample, SlopeAtoms, SoftmaxAtoms, canonical, counterexample, equal
 
 FORMS = ("recursive", "closed_form")
 DERIVE = {"recursive": recursive.gradient, "closed_form": closed_form.gradient}
@@ -48,6 +48,7 @@ class Certificate:
     method: str = ""
     seconds: float = 0.0
     cell: str = ""
+    scope: str = ""          # what the claim covers beyond the lemma, said plainly
 
     @property
     def failures(self) -> tuple:
@@ -69,7 +70,8 @@ class Certificate:
                 return ("for all T >= 1: every per-step rule equals the derivative of the cell "
                         f"({self.entries} identities, h_{{t-1}} opaque); by the chain rule on "
                         "the unrolled graph the recursive form is the gradient at every T, and "
-                        "the closed form is the recursion unrolled (seed 003's lemma)")
+                        "the closed form is the recursion unrolled (seed 003's lemma)"
+                        + (f"; {self.scope}" if self.scope else ""))
             bad = sorted({f.form for f in self.failures})
             return (f"a per-step rule is wrong ({', '.join(bad)}: {len(self.failures)} of "
                     f"{self.entries} identities fail), so no T is proven by induction")
@@ -94,13 +96,20 @@ def backend_for(cell: Cell) -> Backend:
     return SYMENGINE if "symengine" in cell.backends else SYMPY
 
 
+def softmax_atoms(u: Unrolled) -> SoftmaxAtoms | None:
+    """The softmax rows of the unrolled model (one per step), if its cell has any."""
+    if u.cell.softmax is None:
+        return None
+    return SoftmaxAtoms([st.vals[u.cell.softmax] for st in u.steps])
+
+
 def method_of(u: Unrolled, fast: SlopeAtoms | None, decided: int, total: int) -> str:
     if u.backend.name == "sympy":
         return ("sympy expand: equal canonical polynomials in the entries and the atoms "
                 "(activations; undefined f, g, l and their derivatives)")
     first = str(u.losses[0])            # step 1 shows which atoms the model has
     atoms = (["tanh(a)"] if "tanh(" in first else []) + \
-        (["exp(o)", "1/sum exp(o)"] if "exp(" in first else [])
+        ([f"the softmax probabilities of {u.cell.softmax} (sum 1)"] if u.cell.softmax else [])
     text = "symengine expand: equal canonical polynomials in the entries"
     text += f" and the atoms {', '.join(atoms)}" if atoms else ""
     if fast is not None and fast.atoms:
@@ -128,14 +137,16 @@ def prove(spec: ModelSpec, T: int, dims: Dims, activation: str | None = None,
     start = time.perf_counter()
     cell = cell or cell_for(spec, activation)
     be = BACKENDS[backend] if backend else backend_for(cell)
-    u = unroll(spec, cell, T, dims, be)
+    u = unroll(spec, cell, T, dims, be, split=True)
     truth = direct.gradient(u)
     forms = {name: derive(u) for name, derive in DERIVE.items()}
-    fast = SlopeAtoms() if be.name == "symengine" else None
+    fast = SlopeAtoms(softmax_atoms(u)) if be.name == "symengine" else None
     decided_fast = 0
     groups = []
     names = [(p.name, dims.shape(p.shape)) for p in spec.params]
     names.append(("x", (T,) + dims.shape(spec.input_shape)))
+    if cell.shortcut is not None:     # dL/dx_k = recurrent path + shortcut, each proven
+        names += [(RECURRENT, names[-1][1]), (path_group(cell.shortcut), names[-1][1])]
     for name, shape in names:
         labels = [e.label for e in u.entries if e.param == name]
         failures = []

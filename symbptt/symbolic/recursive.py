@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .linalg import tree_add, tree_entries, vadd
-from .unroll import Unrolled
+from .unroll import RECURRENT, Unrolled, path_group
 
 
 def local_gradients(u: Unrolled) -> list:
@@ -47,13 +47,18 @@ def accumulate(u: Unrolled, delta: list) -> dict:
         inputs[st.t] = g_x
         for k, g in to_inputs.items():
             shortcut[k] = g if k not in shortcut else tree_add(shortcut[k], g)
-    for k, g in shortcut.items():
-        inputs[k] = tree_add(inputs[k], g)
+    paths = {RECURRENT: inputs}
+    if u.cell.shortcut is not None:
+        paths[path_group(u.cell.shortcut)] = shortcut
+    inputs = {t: tree_add(g, shortcut[t]) if t in shortcut else g for t, g in inputs.items()}
     grads = {}
     for e in u.param_entries:
         grads[e.label] = dict(tree_entries(total[e.param]))[e.index] if e.param in total else 0
-    for e in u.input_entries:
-        grads[e.label] = inputs[e.index[0]][e.index[1] if len(e.index) > 1 else 0]
+    for e in u.entries:
+        if e.param.startswith("x"):
+            part = inputs if e.param == "x" else paths[e.param]
+            g = part.get(e.index[0])
+            grads[e.label] = 0 if g is None else g[e.index[1] if len(e.index) > 1 else 0]
     return grads
 
 

@@ -18,6 +18,15 @@ class Entry:
     index: tuple        # entry index in the parameter; (t, i) for x_t[i] (or (t,) if scalar)
     label: str          # "W[0,1]", "W_hh", "x_2[1]"
     symbol: Any = field(compare=False)
+    also: tuple = field(default=(), compare=False)   # more symbols that are this entry
+
+
+RECURRENT = "x:recurrent"
+
+
+def path_group(shortcut: str) -> str:
+    """The entry group of the inputs' gradient along a shortcut (attention's)."""
+    return f"x:{shortcut}"
 
 
 @dataclass(frozen=True)
@@ -39,14 +48,15 @@ class Unrolled:
     def symbols(self) -> tuple:
         """Every free symbol of the unrolled model: parameters, inputs, then targets."""
         ys = [v for y in self.ys for v in y if getattr(v, "is_Symbol", False)]
-        return tuple(e.symbol for e in self.entries) + tuple(ys)
+        return tuple(dict.fromkeys([e.symbol for e in self.entries] + ys))
 
     @property
     def param_entries(self) -> tuple[Entry, ...]:
-        return tuple(e for e in self.entries if e.param != "x")
+        return tuple(e for e in self.entries if not e.param.startswith("x"))
 
     @property
     def input_entries(self) -> tuple[Entry, ...]:
+        """The inputs' entries (their total gradient; the split paths are apart)."""
         return tuple(e for e in self.entries if e.param == "x")
 
 
@@ -81,20 +91,31 @@ def target_vector(spec: ModelSpec, be: Backend, t: int, dims: Dims) -> tuple:
     return y
 
 
-def unroll(spec: ModelSpec, cell: Cell, T: int, dims: Dims, be: Backend) -> Unrolled:
-    """h_0 = 0, then s_t = step(s_{t-1}, x_t) for t = 1..T and L = sum_t l_t."""
+def unroll(spec: ModelSpec, cell: Cell, T: int, dims: Dims, be: Backend,
+           split: bool = False) -> Unrolled:
+    """h_0 = 0, then s_t = step(s_{t-1}, x_t) for t = 1..T and L = sum_t l_t.
+
+    split (a cell with a shortcut from the readout to the inputs, attention's): the
+    readout reads its own copies of x_1..x_T, so that dL/dx_k splits into the recurrent
+    path (d/dx_k) and the shortcut (d/dcopy_k), each an entry group of its own; the
+    total is their sum. An identity in the copies holds in particular at copy = x."""
     params = {p.name: _symbol_array(be, p.name, dims.shape(p.shape)) for p in spec.params}
     d_shape = dims.shape(spec.input_shape)
     xs = tuple(_vector(_symbol_array(be, "x", d_shape, lambda _, i, t=t: seq_label("x", t, i)))
                for t in range(1, T + 1))
     ys = tuple(target_vector(spec, be, t, dims) for t in range(1, T + 1))
+    split = split and cell.shortcut is not None
+    read = xs if not split else tuple(
+        _vector(_symbol_array(be, "x", d_shape,
+                              lambda _, i, t=t: f"{cell.shortcut}:{seq_label('x', t, i)}"))
+        for t in range(1, T + 1))
     m = dims.n if spec.dims_used else 1
     s = tuple(be.number(Fraction(0)) for _ in range(m * len(spec.states)))
     steps, losses = [], []
     for t in range(1, T + 1):
         vals, s_new = cell.step(be, params, s, xs[t - 1])
         if cell.readout is not None:
-            vals = {**vals, **cell.readout(be, params, s_new, xs[:t])}
+            vals = {**vals, **cell.readout(be, params, s_new, read[:t])}
         st = Step(t, xs[t - 1], s, vals, s_new)
         steps.append(st)
         losses.append(cell.loss(be, params, st, ys[t - 1], T))
@@ -104,6 +125,11 @@ def unroll(spec: ModelSpec, cell: Cell, T: int, dims: Dims, be: Backend) -> Unro
     for t, x in enumerate(xs, start=1):
         for i, sym in enumerate(x):
             index = (t, i) if d_shape else (t,)
-            entries.append(Entry("x", index, seq_label("x", t, (i,) if d_shape else ()), sym))
+            label = seq_label("x", t, (i,) if d_shape else ())
+            entries.append(Entry("x", index, label, sym, (read[t - 1][i],) if split else ()))
+    if split:
+        for group, copies in ((RECURRENT, xs), (path_group(cell.shortcut), read)):
+            entries.extend(Entry(group, (t, i), f"{seq_label('x', t, (i,))} {group[2:]}", sym)
+                           for t, x in enumerate(copies, start=1) for i, sym in enumerate(x))
     return Unrolled(spec, cell, be, T, dims, params, xs, ys, tuple(steps), tuple(losses),
                     total(losses), tuple(entries))

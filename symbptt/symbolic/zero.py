@@ -35,17 +35,24 @@ class SlopeAtoms:
     sixty times fewer. One instance per proof: it remembers what it rewrote.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, softmax: SoftmaxAtoms | None = None) -> None:
         self.atoms: dict = {}
         self.memo: dict = {}
+        self.softmax = softmax
 
     def equal(self, a: Any, b: Any) -> bool:
         """a == b, exactly. Most pairs are already equal after rewriting and expanding;
-        only if not are the powers that expansion made reduced (the normal form)."""
+        only if not are the powers that expansion made reduced (the normal form), and then
+        a softmax's sum_k alpha_k = 1 used."""
+        if self.softmax is not None:
+            a, b = self.softmax.rewrite(a), self.softmax.rewrite(b)
         ea, eb = se.expand(self.rewrite(a)), se.expand(self.rewrite(b))
         if ea == eb:
             return True
-        return se.expand(self._reduce_powers(ea) - self._reduce_powers(eb)) == 0
+        diff = se.expand(self._reduce_powers(ea) - self._reduce_powers(eb))
+        if diff == 0 or self.softmax is None:
+            return diff == 0
+        return self.softmax.sum_to_one(diff) == 0
 
     def atom(self, tau: Any) -> Any:
         found = self.atoms.get(tau)
@@ -91,6 +98,80 @@ class SlopeAtoms:
         if isinstance(poly, (se.Add, se.Mul)):
             return poly.func(*[self._reduce_powers(a) for a in poly.args])
         return poly
+
+
+class SoftmaxAtoms:
+    """A softmax's exps and denominators as the probabilities alpha_{r,k} themselves.
+
+    SymEngine writes exp(u) as E**u, merges exp(u) exp(v) into exp(u + v) and expands
+    1/Z^2 into 1/(expanded square): two equal forms may hold the same softmax in different
+    shapes. Given each softmax row's logits (e_{r,1..m}), every exp(sum c_{r,k} e_{r,k}) is
+    rewritten prod (alpha_{r,k} Z_r)^c and every 1/(sum_k exp(e_{r,k}))^j as Z_r^-j (both
+    identities, with alpha = exp(e) / Z); a softmax is homogeneous of degree 0 in the exps,
+    so the Z_r cancel and the forms become polynomials in the alphas. What is left to know
+    is sum_k alpha_{r,k} = 1, applied (last alpha of each row eliminated: a normal form)
+    only when the plain comparison fails. An exp that is not such a combination is left
+    as it is (then the test may say "not equal", never a false "equal").
+    """
+
+    def __init__(self, rows) -> None:
+        self.alpha = [[se.Symbol(f"_alpha{r}_{k}") for k in range(len(row))]
+                      for r, row in enumerate(rows)]
+        self.z = [se.Symbol(f"_Z{r}") for r in range(len(rows))]
+        self.where: dict = {}     # monomial of a logit -> (row, k, coefficient)
+        self.terms: dict = {}     # (row, k) -> number of monomials of that logit
+        for r, row in enumerate(rows):
+            for k, e in enumerate(row):
+                parts = _monomials(e)
+                self.terms[(r, k)] = len(parts)
+                for m, c in parts.items():
+                    self.where[m] = (r, k, c)
+        self.powers = {se.expand(se.Add(*[a * z for a in row]) ** j): (r, j)
+                       for r, (row, z) in enumerate(zip(self.alpha, self.z)) for j in range(1, 5)}
+        self.memo: dict = {}
+
+    def rewrite(self, e: Any) -> Any:
+        done = self.memo.get(e)
+        if done is not None:
+            return done
+        out = e
+        if isinstance(e, se.Pow) and e.args[0] == se.E:
+            out = self._exp(e.args[1])
+            out = e if out is None else out
+        elif isinstance(e, se.Pow) and isinstance(e.args[0], se.Add) and e.args[1].is_Integer \
+                and e.args[1] < 0:
+            base = se.expand(self.rewrite(e.args[0]))
+            hit = self.powers.get(base)
+            out = (self.z[hit[0]] ** hit[1] if hit else base) ** e.args[1]
+        elif isinstance(e, (se.Add, se.Mul, se.Pow)):
+            out = e.func(*[self.rewrite(a) for a in e.args])
+        self.memo[e] = out
+        return out
+
+    def _exp(self, arg: Any) -> Any:
+        ratios: dict = {}
+        for m, c in _monomials(arg).items():
+            hit = self.where.get(m)
+            if hit is None:
+                return None
+            r, k, c0 = hit
+            ratios.setdefault((r, k), []).append(c / c0)
+        out = se.Integer(1)
+        for (r, k), rs in ratios.items():
+            if len(rs) != self.terms[(r, k)] or any(x != rs[0] for x in rs):
+                return None
+            out = out * (self.alpha[r][k] * self.z[r]) ** rs[0]
+        return out
+
+    def sum_to_one(self, e: Any) -> Any:
+        """e with alpha_{r,last} = 1 - sum of the others in each row."""
+        last = {row[-1]: 1 - se.Add(*row[:-1]) for row in self.alpha if row}
+        return se.expand(e.subs(last))
+
+
+def _monomials(e: Any) -> dict:
+    return {m: se.Integer(c) if isinstance(c, int) else c
+            for m, c in se.expand(e).as_coefficients_dict().items() if c != 0 and m != 0}
 
 
 def _even_split(k: Any) -> bool:
