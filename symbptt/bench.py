@@ -67,9 +67,13 @@ def _expand_path(backend) -> tuple[bool, int]:
     return run
 
 
+GATED_DIMS = {"gru": Dims(2, 3), "gru_torch": Dims(2, 3), "lstm": Dims(2, 3),
+              "attention": Dims(2, 3, 2)}
+
+
 def _gated(model: str):
     def run(T: int) -> tuple[bool, int]:
-        cert = prove(get_model(model), T, Dims(2, 3), force=True)
+        cert = prove(get_model(model), T, GATED_DIMS[model], force=True)
         return cert.proven, cert.entries
     return run
 
@@ -77,7 +81,7 @@ def _gated(model: str):
 # ours: the certificate; plain: SymPy alone, as a user would; symengine: the same plain
 # path on SymEngine, which isolates what the slope atoms add to the engine switch
 KINDS = {"ours": _ours, "plain": _expand_path(SYMPY), "symengine": _expand_path(SYMENGINE),
-         "gru": _gated("gru"), "lstm": _gated("lstm")}
+         "gru": _gated("gru"), "lstm": _gated("lstm"), "attention": _gated("attention")}
 
 
 def _child(kind: str, T: int, conn) -> None:
@@ -353,20 +357,20 @@ def numeric_text(r: dict) -> str:
 # ---- issue 4: gated cells unrolled, and the inductive certificate of every model --------
 
 def inductive_bench(limit: float, progress=None) -> dict:
-    """Unrolled proofs of gru and lstm (n = 2, d = 3) at T = 2, 3, 4, each in a child with a
-    time limit; the inductive proof of every symbolic model, all in one run."""
+    """Unrolled proofs of gru, lstm (n = 2, d = 3) and attention (q = 2) at T = 2, 3, 4,
+    each in a child with a time limit; the inductive proof of every model, in one run."""
     from .symbolic.inductive import prove_inductive
     from .zoo import models
     say = progress or (lambda line: None)
     unrolled = {}
-    for model in ("gru", "lstm"):
+    for model in ("gru", "lstm", "attention"):
         runs = curve(model, 4, limit, progress)
         unrolled[model] = [{"T": r.T, "seconds": r.seconds} for r in runs]
     inductive = {}
     for spec in models():
         if not spec.symbolic:
             continue
-        dims = Dims(2, 3) if spec.name in ("gru", "gru_torch", "lstm") else Dims(3, 2, 4)
+        dims = GATED_DIMS.get(spec.name, Dims(3, 2, 4))
         cert = prove_inductive(spec, dims)
         inductive[spec.name] = {"seconds": cert.seconds, "identities": cert.entries,
                                 "proven": cert.proven}
@@ -385,7 +389,8 @@ def inductive_bench(limit: float, progress=None) -> dict:
 
 
 def inductive_text(r: dict) -> str:
-    lines = ["gated cells and the inductive certificate (n = 2, d = 3 for the gated cells)"]
+    lines = ["gated cells, attention and the inductive certificate "
+             "(n = 2, d = 3 for the gated cells, q = 2 for attention)"]
     for model, runs in r["unrolled"].items():
         cells = ", ".join(f"T = {x['T']}: " + (f"{x['seconds']:.2f} s" if x["seconds"] is not None
                                                else f"> {r['limit']:g} s") for x in runs)

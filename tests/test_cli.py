@@ -83,8 +83,8 @@ USAGE_ERRORS = [
     pytest.param(["frobnicate"], "frobnicate", id="unknown-subcommand"),
     pytest.param(["prove", "elman"], "--T", id="prove-without-T"),
     pytest.param(["grad", "scalar_linear", "--T", "2"], "--values", id="grad-without-values"),
-    pytest.param(["prove", "attention", "--T", "2"], "not built yet",
-                 id="attention-symbolic-not-built"),
+    pytest.param(["prove", "attention", "--T", "40", "--kind", "unrolled"], "--kind inductive",
+                 id="attention-past-the-budget"),
     pytest.param(["prove", "lstm", "--T", "40"], "--force", id="lstm-past-the-budget"),
     pytest.param(["prove", "elman", "--T", "200"], "--force", id="cost-estimate-refuses"),
     pytest.param(["prove", "elman", "--T", "2", "--budget", "-1"], "--budget",
@@ -395,7 +395,7 @@ def test_models_json(capsys):
     assert names == ALL_MODELS
     by_name = {m["name"]: m for m in data["models"]}
     assert by_name["elman"]["options"]["activation"]["default"] == "tanh"
-    assert by_name["attention"]["symbolic"] is False
+    assert by_name["attention"]["symbolic"] is True
     assert by_name["gru"]["symbolic"] is True
     assert by_name["generic"]["numeric"] is False
     assert [p["name"] for p in by_name["scalar_linear"]["params"]] == ["W_xh", "W_hh", "W_hy"]

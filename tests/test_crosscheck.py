@@ -58,15 +58,12 @@ def dims_flags(dims):
 SYMBOLIC_MODELS = [("scalar_linear", None), ("linear_half_square", None), ("d2l_linear", None),
                    ("elman", "tanh"), ("elman", "sigmoid"), ("elman", "identity"),
                    ("elman_softmax", None), ("residual", None),
-                   ("gru", None), ("gru_torch", None), ("lstm", None)]
-ENGINE_ONLY_MODELS = [("attention", None)]
+                   ("gru", None), ("gru_torch", None), ("lstm", None), ("attention", None)]
 
 
-@pytest.mark.parametrize("model, activation, symbolic",
-                         [(m, a, True) for m, a in SYMBOLIC_MODELS]
-                         + [(m, a, False) for m, a in ENGINE_ONLY_MODELS],
+@pytest.mark.parametrize("model, activation", SYMBOLIC_MODELS,
                          ids=lambda v: v if isinstance(v, str) else None)
-def test_every_numeric_model_agrees(capsys, model, activation, symbolic):
+def test_every_numeric_model_agrees(capsys, model, activation):
     dims = model_dims(capsys)[model]
     T = 3 if model in ("scalar_linear", "elman") else 2
     argv = ["crosscheck", model, "--T", T, *dims_flags(dims), "--seed", 7]
@@ -99,16 +96,11 @@ def test_every_numeric_model_agrees(capsys, model, activation, symbolic):
         for name, v in r["params"].items():
             assert np.shape(r["grads"][m][name]) == np.shape(v), (m, name)
 
-    if symbolic:
-        assert r["symbolic_forms"] is True
-        for form in SYMBOLIC_FORMS:
-            assert form in r["grads"], list(r["grads"])
-            assert set(r["params"]) <= set(r["grads"][form])
-        assert r["reference"] == "direct"
-    else:
-        assert r["symbolic_forms"] is False
-        assert "missing" in r["note"], r["note"]
-        assert not set(SYMBOLIC_FORMS) & set(r["grads"])
+    assert r["symbolic_forms"] is True
+    for form in SYMBOLIC_FORMS:
+        assert form in r["grads"], list(r["grads"])
+        assert set(r["params"]) <= set(r["grads"][form])
+    assert r["reference"] == "direct"
 
 
 def test_text_output_says_agree(capsys):
@@ -117,10 +109,11 @@ def test_text_output_says_agree(capsys):
     assert "AGREE" in out and "DISAGREE" not in out
 
 
-def test_engine_only_model_text_has_the_note(capsys):
-    code, out, err = run(capsys, ["crosscheck", "attention", "--T", 2])
+def test_attention_is_cross_checked_through_lambdify(capsys):
+    code, out, err = run(capsys, ["crosscheck", "attention", "--T", 3, "--hidden", 2,
+                                  "--input", 3, "--output", 2])
     assert code == 0 and err == ""
-    assert "missing" in out
+    assert "AGREE" in out and "recursive, closed_form" in out
 
 
 # --------------------------------------------------------------------------- recomputation

@@ -24,7 +24,8 @@ GEOMETRIC = {
     ("gru", None): (4.8e-7, 100.0, 50.0),
     ("gru_torch", None): (5.5e-7, 100.0, 60.0),
     ("lstm", None): (3.1e-6, 30.0, 20.0),
-    ("attention", None): (1e-5, 30.0, 20.0),      # not symbolic yet: a guess
+    # attention, n = 2, d = 3, q = 2: T = 2 in 1.9 s, T = 3 in 14 s
+    ("attention", None): (6.2e-4, 4.0, 3.5),
 }
 # seconds = base * T^power, for the scalar models
 POLYNOMIAL = {"scalar_linear": (7.9e-6, 3.6), "generic": (0.022, 2.0)}

@@ -120,7 +120,37 @@ def mutations(model: str, activation: str | None = None) -> dict:
     if model == "generic":
         return {"lost-1/T": ("dL/do_t = dl/do_t, the 1/T of the mean lost",
                              replace(GENERIC, loss_vjp=_generic_lost_t))}
+    if model == "attention":
+        return attention_mutations()
     return gated_mutations(model)
+
+
+def attention_mutations() -> dict:
+    """The recurrence's three slips, and two of the attention's own."""
+    from .attention import ATTENTION
+
+    def mean_dropped(be, P, st, y, T):
+        # dl/de_k = alpha_k dl/dalpha_k: the softmax's - sum_j alpha_j dl/dalpha_j forgotten
+        v = dict(st.vals)
+        g_s, local, shortcut = ATTENTION.loss_vjp(be, P, st, y, T)
+        g_c = tmatvec(P["V_o"], vsub(v["o"], y))
+        g_e = tuple(a * sum((xi * gi for xi, gi in zip(x, g_c)), 0)
+                    for a, x in zip(v["alpha"], v["xs"]))
+        g_ex = vadd(*(tuple(ge * xi for xi in x) for ge, x in zip(g_e, v["xs"])))
+        g_h = vadd(tmatvec(P["W_o"], vsub(v["o"], y)), matvec(P["W_a"], g_ex))
+        return g_h, {**local, "W_a": outer(st.s, g_ex)}, shortcut
+
+    def shortcut_dropped(be, P, st, y, T):
+        return ATTENTION.loss_vjp(be, P, st, y, T)[:2]
+
+    table = _elman_family(ATTENTION, "W", _elman_slope(ACTIVATIONS["tanh"]))
+    table["dropped-softmax-mean"] = (
+        "dl/de_k = alpha_k dl/dalpha_k, the softmax's - sum_j alpha_j dl/dalpha_j dropped",
+        replace(ATTENTION, loss_vjp=mean_dropped))
+    table["dropped-shortcut"] = (
+        "dL/dx_k through h_k only: the attention shortcut sum_t dl_t/dx_k forgotten",
+        replace(ATTENTION, loss_vjp=shortcut_dropped))
+    return table
 
 
 def mutated_cell(model: str, name: str, activation: str | None = None) -> Cell:

@@ -51,6 +51,11 @@ class Unrolled:
         return tuple(dict.fromkeys([e.symbol for e in self.entries] + ys))
 
     @property
+    def tied(self) -> dict:
+        """The readout's copy of an input -> the input (split unrolls only)."""
+        return {other: e.symbol for e in self.entries for other in e.also}
+
+    @property
     def param_entries(self) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if not e.param.startswith("x"))
 

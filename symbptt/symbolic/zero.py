@@ -92,12 +92,9 @@ class SlopeAtoms:
         return rest
 
     def _reduce_powers(self, poly: Any) -> Any:
-        if isinstance(poly, se.Pow) and isinstance(poly.args[0], se.tanh) \
-                and _even_split(poly.args[1]):
-            return self.rewrite(poly)
-        if isinstance(poly, (se.Add, se.Mul)):
-            return poly.func(*[self._reduce_powers(a) for a in poly.args])
-        return poly
+        powers = {p: self.rewrite(p) for p in poly.atoms(se.Pow)
+                  if isinstance(p.args[0], se.tanh) and _even_split(p.args[1])}
+        return poly.xreplace(powers) if powers else poly
 
 
 class SoftmaxAtoms:
@@ -263,16 +260,25 @@ def _trim(text: str, keep: int) -> str:
     return head + ("." + tail[:max(1, keep - len(head.lstrip("-")))] if tail else "")
 
 
-def counterexample(be: Backend, expected: Any, got: Any, symbols: tuple) -> Counterexample:
+def counterexample(be: Backend, expected: Any, got: Any, symbols: tuple,
+                   tied: dict | None = None) -> Counterexample:
     """Evaluate both forms at small rationals given to `symbols` (the same point for every
     entry), trying a few points until they differ; with undefined functions (no
-    numbers), show the expanded difference instead."""
+    numbers), show the expanded difference instead. `tied` maps a symbol to the one whose
+    value it takes (an input's copy read by attention: the model's own point first)."""
+    expected, got = (be.number(Fraction(v)) if isinstance(v, int) else v
+                     for v in (expected, got))
     if be.name == "sympy" and (expected - got).atoms(sp.core.function.AppliedUndef):
         text = str(be.expand(expected - got))
         return Counterexample({}, _short(str(expected)), _short(str(got)), _short(text))
-    for shift in range(4):
-        values = {s: _point_value(k + shift) for k, s in enumerate(symbols)}
+    tied = tied or {}
+    free = [s for s in symbols if s not in tied]
+    for shift in range(8):
+        values = {s: _point_value(k + shift) for k, s in enumerate(free)}
+        if shift >= 4:          # the copies free too: the two paths apart
+            values.update({s: _point_value(len(free) + k) for k, s in enumerate(tied)})
         point = {s: be.number(v) for s, v in values.items()}
+        point.update({s: point[x] for s, x in tied.items() if s not in point})
         a, b = _show(be, expected.subs(point)), _show(be, got.subs(point))
         if a != b:
             break

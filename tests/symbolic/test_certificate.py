@@ -32,6 +32,7 @@ PROVEN = [
     ("gru", None, 2, Dims(2, 3)),
     ("gru_torch", None, 2, Dims(2, 3)),
     ("lstm", None, 2, Dims(2, 3)),
+    ("attention", None, 2, Dims(2, 3, 2)),
 ]
 
 
@@ -42,8 +43,10 @@ def test_every_symbolic_zoo_model_is_proven(model, activation, T, dims):
     assert cert.proven, cert.failures[:3]
     assert cert.kind == "unrolled" and cert.T == T
     assert cert.forms == ("recursive", "closed_form")
+    per_input = T * len(list(_entries(dims.shape(spec.input_shape))))
+    paths = 3 if model == "attention" else 1     # total, recurrent path, shortcut
     expected = sum(len(list(_entries(dims.shape(p.shape)))) for p in spec.params) \
-        + T * len(list(_entries(dims.shape(spec.input_shape))))
+        + paths * per_input
     assert cert.entries == expected
     assert all(g.proven == g.entries for g in cert.groups)
     assert "expand" in cert.method
@@ -58,7 +61,7 @@ def _entries(shape):
     return [(i, j) for i in range(shape[0]) for j in range(shape[1])]
 
 
-def test_the_zoo_has_all_eleven_models_and_ten_are_symbolic():
+def test_the_zoo_has_all_eleven_models_and_all_are_symbolic():
     names = [s.name for s in models()]
     assert names == ["scalar_linear", "linear_half_square", "d2l_linear", "elman",
                      "elman_softmax", "generic", "residual", "gru", "gru_torch", "lstm",
@@ -68,14 +71,17 @@ def test_the_zoo_has_all_eleven_models_and_ten_are_symbolic():
 
 MUTATIONS = [(model, name) for model in
              ("scalar_linear", "linear_half_square", "d2l_linear", "elman", "elman_softmax",
-              "residual", "generic", "gru", "gru_torch", "lstm") for name in mutations(model)]
+              "residual", "generic", "gru", "gru_torch", "lstm", "attention")
+             for name in mutations(model)]
+GATED_DIMS = {"gru": Dims(2, 3), "gru_torch": Dims(2, 3), "lstm": Dims(2, 3),
+              "attention": Dims(2, 3, 2)}
 
 
 @pytest.mark.parametrize("model,name", MUTATIONS)
 def test_a_wrong_rule_is_never_proven(model, name):
     spec = get_model(model)
-    dims = Dims(2, 3) if model in ("gru", "gru_torch", "lstm") else Dims(3, 2, 4)
-    T = 2 if model in ("d2l_linear", "elman_softmax", "gru", "gru_torch", "lstm") else 3
+    dims = GATED_DIMS.get(model, Dims(3, 2, 4))
+    T = 2 if model in ("d2l_linear", "elman_softmax", *GATED_DIMS) else 3
     cert = prove(spec, T, dims, cell=mutated_cell(model, name))
     assert not cert.proven
     assert cert.failures
@@ -173,7 +179,7 @@ def test_a_wrong_rule_fails_the_inductive_certificate_too(model, name):
 
 
 def test_every_gated_model_has_three_slips():
-    for model in ("gru", "gru_torch", "lstm"):
+    for model in ("gru", "gru_torch", "lstm", "attention"):
         assert len(mutations(model)) >= 3
         assert "missing-transpose" in mutations(model)
 
@@ -217,10 +223,37 @@ def test_a_loss_that_reads_earlier_inputs_is_proven_through_its_shortcut():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("model", ["gru", "gru_torch", "lstm"])
+@pytest.mark.parametrize("model", ["gru", "gru_torch", "lstm", "attention"])
 def test_gated_cells_unrolled_at_T3(model):
-    # issue 4: unrolled proofs at n = 2, d = 3, T = 3 (about 20-90 s each on 2 cores)
-    cert = prove(get_model(model), 3, Dims(2, 3), force=True)
+    # issue 4: unrolled proofs at n = 2, d = 3 (q = 2), T = 3 (15-90 s each on 2 cores)
+    dims = GATED_DIMS[model]
+    cert = prove(get_model(model), 3, dims, force=True)
     assert cert.proven, cert.failures[:2]
+    paths = 3 if model == "attention" else 1
     assert cert.T == 3 and cert.entries == sum(
-        len(_entries(Dims(2, 3).shape(p.shape))) for p in get_model(model).params) + 3 * 3
+        len(_entries(dims.shape(p.shape))) for p in get_model(model).params) + paths * 3 * 3
+
+
+def test_attention_reports_both_input_paths_each_proven():
+    cert = prove(get_model("attention"), 2, Dims(2, 3, 2))
+    by_name = {g.name: g for g in cert.groups}
+    assert {"x", "x:recurrent", "x:attention"} <= set(by_name)
+    assert all(by_name[n].proven == by_name[n].entries == 6 for n in
+               ("x", "x:recurrent", "x:attention"))
+
+
+def test_attention_inductive_states_its_scope():
+    cert = prove_inductive(get_model("attention"), Dims(2, 3, 2))
+    assert cert.proven
+    names = {g.name for g in cert.groups}
+    assert {"loss attention", "softmax lemma"} <= names
+    assert "t = 1, 2, 3" in cert.claim and "every length" in cert.claim
+
+
+def test_a_wrong_softmax_rule_is_caught_with_the_attention_point():
+    cert = prove(get_model("attention"), 2, Dims(2, 3, 2),
+                 cell=mutated_cell("attention", "dropped-shortcut"))
+    bad = {f.entry for f in cert.failures}
+    assert "x_1[0]" in bad and "x_1[0] attention" in bad and "x_1[0] recurrent" not in bad
+    # the point is the model's own: the readout's copy of x_k is x_k itself
+    assert not any(k.startswith("attention:") for k in cert.failures[0].counterexample.point)

@@ -263,3 +263,51 @@ def test_seed004_softmax_cross_entropy_recursion(T, n, d, q):
 def test_seed004_softmax_slip_is_caught():
     u = unrolled("elman_softmax", 2, 3, 2, 4)
     assert not _agrees(u, seed004_softmax_grads(u, transpose_whh=False))
+
+
+# ---- seed 001: attention's shortcut ------------------------------------------------------
+# "dL_t/dx_{t-tau} = (recurrent path) + (attention shortcut)", the shortcut "directly
+# tied to alpha_{t,t-tau}" and no Jacobian product (001_1e08c73fd0114278.txt, attention)
+
+def _split_unrolled(T, n=2, d=3, q=2):
+    from symbptt.spec import Dims
+    from symbptt.symbolic.backend import SYMENGINE
+    from symbptt.symbolic.cells import cell_for
+    from symbptt.symbolic.unroll import unroll
+    from symbptt.zoo import get_model
+    spec = get_model("attention")
+    return unroll(spec, cell_for(spec), T, Dims(n, d, q), SYMENGINE, split=True)
+
+
+def test_seed001_attention_gradient_splits_into_recurrent_path_and_shortcut():
+    from symbptt.symbolic import recursive
+    from symbptt.symbolic.zero import SlopeAtoms, SoftmaxAtoms
+    u = _split_unrolled(2)
+    D, R = truth(u), recursive.gradient(u)
+    fast = SlopeAtoms(SoftmaxAtoms([st.vals["e"] for st in u.steps]))
+    for t in (1, 2):
+        for i in range(3):
+            total, via_h, via_att = (f"x_{t}[{i}]", f"x_{t}[{i}] recurrent",
+                                     f"x_{t}[{i}] attention")
+            assert fast.equal(D[total], D[via_h] + D[via_att])
+            assert fast.equal(D[via_h], R[via_h]) and fast.equal(D[via_att], R[via_att])
+    # the last input reaches the loss through h_T's step as well as its attention weight;
+    # a recurrent path alone is not the gradient
+    assert not fast.equal(D["x_1[0]"], R["x_1[0] recurrent"])
+
+
+def test_seed001_attention_shortcut_is_alpha_times_the_output_gradient():
+    # W_a = 0: uniform attention alpha_{t,k} = 1/t, and dl_t/dx_k along the shortcut is
+    # alpha_{t,k} V_o^T (o_t - y_t): no Jacobian product, whatever the distance t - k
+    u = _split_unrolled(3, n=2, d=2, q=2)
+    zero = {s: 0 for row in u.params["W_a"] for s in row}
+    D = truth(u)
+    steps = u.steps
+    for k in (1, 2, 3):
+        for i in range(2):
+            want = 0
+            for st, y in zip(steps[k - 1:], u.ys[k - 1:]):
+                g_o = vsub(st.vals["o"], y)
+                want = want + se.Rational(1, st.t) * tmatvec(u.params["V_o"], g_o)[i]
+            got = D[f"x_{k}[{i}] attention"]
+            assert se.expand(got.subs(zero) - want.subs(zero)) == 0
