@@ -140,6 +140,8 @@ def grad_text(r: GradReport) -> str:
     names = list(r.grads["direct"])
     for name in names:
         label = "dL/dx_t (t = 1..T)" if name == "x" else f"dL/d{name}"
+        if name.startswith("x:"):
+            label = f"  via {name[2:]}"
         lines.append(f"  {label} = {_fmt(r.grads['direct'][name])}")
     if r.agree:
         lines.append("all three forms (direct, recursive, closed form) agree exactly")

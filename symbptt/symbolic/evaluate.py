@@ -64,7 +64,9 @@ def _substitution(u: Unrolled, values: dict) -> dict:
     pairs += zip(_flat(u.xs), _flat(_tuple(values["inputs"])))
     if values.get("targets") is not None:
         pairs += zip(_flat(u.ys), _flat(_tuple(values["targets"])))
-    return {sym: sp.Rational(v.numerator, v.denominator) for sym, v in pairs if sym.is_Symbol}
+    sub = {sym: sp.Rational(v.numerator, v.denominator) for sym, v in pairs if sym.is_Symbol}
+    sub.update({copy: sub[x] for copy, x in u.tied.items()})   # attention reads x itself
+    return sub
 
 
 def _tuple(a: Any) -> Any:
@@ -96,7 +98,7 @@ def evaluate(spec: ModelSpec, T: int, values: dict, dims: Dims,
         raise SymbpttError(f"{spec.name} has undefined functions (f, g, l): there is nothing "
                            f"to evaluate; use 'symbptt prove {spec.name}'")
     cell = cell_for(spec, activation)
-    u = unroll(spec, cell, T, dims, SYMPY)
+    u = unroll(spec, cell, T, dims, SYMPY, split=True)
     sub = _substitution(u, values)
     at = lambda e: as_sympy(e).xreplace(sub)  # noqa: E731
     forms = {"direct": direct.gradient(u), "recursive": recursive.gradient(u),
@@ -114,7 +116,8 @@ def evaluate(spec: ModelSpec, T: int, values: dict, dims: Dims,
             entries = [(e.index, value(exact[form][e.label]))
                        for e in u.param_entries if e.param == p.name]
             per[p.name] = _nest(entries, dims.shape(p.shape))
-        per["x"] = [_row(exact[form], u, t) for t in range(1, T + 1)]
+        for group in dict.fromkeys(e.param for e in u.entries if e.param.startswith("x")):
+            per[group] = [_row(exact[form], u, t, group) for t in range(1, T + 1)]
         report_grads[form] = per
     report_deltas = {form: {f"dL/d{seq_label('h', t, ())}": [value(at(v)) for v in d]
                             for t, d in enumerate(ds, start=1)} for form, ds in deltas.items()}
@@ -123,8 +126,9 @@ def evaluate(spec: ModelSpec, T: int, values: dict, dims: Dims,
                       states, report_grads, report_deltas, not mismatches, mismatches)
 
 
-def _row(grads: dict, u: Unrolled, t: int) -> Any:
-    entries = [e for e in u.input_entries if e.index[0] == t]
+def _row(grads: dict, u: Unrolled, t: int, group: str = "x") -> Any:
+    """dL/dx_t (group "x"), or its part along one path ("x:recurrent", "x:attention")."""
+    entries = [e for e in u.entries if e.param == group and e.index[0] == t]
     vals = [value(grads[e.label]) for e in entries]
     return vals if u.spec.input_shape else vals[0]
 
