@@ -51,6 +51,20 @@ def _add_model(p: argparse.ArgumentParser, T_required: bool = True) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
+def _add_render_build(sub) -> None:
+    p = sub.add_parser("render", help="a derivation document (tex, md or pdf)")
+    _add_model(p)
+    _add_dims(p)
+    p.add_argument("--format", default="md", help="tex | md | pdf (default md)")
+    p.add_argument("--out", default=None, help="file to write (default: stdout; MODEL.pdf)")
+    p = sub.add_parser("build", help="regenerate output/ (every model's documents)")
+    p.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 when output/ differs from what the code makes")
+    p.add_argument("--out", default=None, help="the folder (default: output/ of the checkout)")
+    p.add_argument("--no-pdf", action="store_true", help="skip the PDFs (no TeX needed)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="symbptt", description="Derive, prove and check BPTT gradients.")
     parser.add_argument("--version", action="version", version=f"symbptt {__version__}")
@@ -97,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=float, default=60.0, metavar="SECONDS",
                    help="time limit per run; a curve stops at the first run past it")
     p.add_argument("--part", choices=("all", "proofs", "numeric", "inductive"), default="all")
+    _add_render_build(sub)
     return parser
 
 
@@ -229,8 +244,59 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_render(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .render import FORMATS, render, write_atomic
+    if args.format not in FORMATS:
+        raise SymbpttError(f"unknown format {args.format!r}; choose one of {', '.join(FORMATS)}")
+    spec = _symbolic_model(args.model)
+    dims = resolve_dims(spec, args)
+    activation = resolve_activation(spec, args.activation)
+    out = Path(args.out) if args.out else None
+    if out is None and args.format == "pdf":
+        out = Path(f"{spec.name}.pdf")
+    if out is not None and (out.is_dir() or not out.parent.resolve().is_dir()):
+        raise SymbpttError(f"cannot write {out}: not a file in an existing folder")
+    from .symbolic.certificate import check_budget
+    check_budget(spec, args.T, dims, None, False, activation)
+    data = render(spec, args.T, dims, args.format, activation)
+    if out is None:
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        write_atomic(out, data)
+        print(f"wrote {out} ({len(data)} bytes)")
+    return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .build import build_all, default_output, require_tex, stale, write
+    out = Path(args.out) if args.out else default_output()
+    pdf = not args.no_pdf
+    if pdf:
+        require_tex()
+    progress = None if args.quiet else (lambda line: print(line, flush=True))
+    built = build_all(pdf=pdf, progress=progress)
+    timing = (f"documents in {built.seconds_text:.1f} s"
+              + (f", PDFs in {built.seconds_pdf:.1f} s" if pdf else ", PDFs skipped (--no-pdf)"))
+    if args.check:
+        bad = stale(built, out)
+        if bad:
+            print(f"STALE: {len(bad)} file(s) in {out} differ from what the code makes now: "
+                  f"{', '.join(bad)} (run symbptt build); {timing}")
+            return EXIT_MISMATCH
+        print(f"up to date: {len(built.files)} files in {out}; {timing}")
+        return EXIT_OK
+    write(built, out)
+    print(f"wrote {len(built.files)} files to {out}; {timing}")
+    return EXIT_OK
+
+
 COMMANDS = {"models": cmd_models, "prove": cmd_prove, "grad": cmd_grad,
-            "crosscheck": cmd_crosscheck, "bench": cmd_bench}
+            "crosscheck": cmd_crosscheck, "bench": cmd_bench, "render": cmd_render,
+            "build": cmd_build}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,157 @@
+"""Notation for documents: symbol names as LaTeX, expressions printed and broken into lines.
+
+Every formula a document shows is printed here from a SymPy expression the code built (and
+proved); only the zoo's own equation strings (our text, never a user's) are translated
+token by token.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sympy as sp
+
+GREEK = {"alpha": r"\alpha", "sigma": r"\sigma", "phi": r"\varphi", "delta": r"\delta",
+         "tau": r"\tau", "rho": r"\rho"}
+TILDE = {"htilde": r"\tilde{h}", "ctilde": r"\tilde{c}", "ntilde": r"\tilde{n}",
+         "yhat": r"\hat{y}", "tanhc": r"\tanh c"}
+_ENTRY = re.compile(r"^(?P<base>[A-Za-z]+(?:_[A-Za-z0-9]+)*?)(?:_(?P<t>\d+))?"
+                    r"(?:\[(?P<idx>[0-9,]+)\])?$")
+
+
+def base_latex(base: str) -> str:
+    """W_hh -> W_{hh}, alpha -> \\alpha, htilde -> \\tilde{h}, g_r -> g_{r}."""
+    if base in TILDE:
+        return TILDE[base]
+    head, _, sub = base.partition("_")
+    head = GREEK.get(head, head)
+    return f"{head}_{{{sub}}}" if sub else head
+
+
+def symbol_latex(name: str) -> str:
+    """A symbol's name as LaTeX with 1-based indices: "W[0,1]" -> W_{12}, "x_2[0]" ->
+    x_{2,1}, "h_1" -> h_{1}, "W_hh" -> W_{hh}, "W_hy[0,0]" -> (W_{hy})_{11}."""
+    m = _ENTRY.match(name)
+    if not m:
+        return name.replace("_", r"\_")
+    base, t, idx = m.group("base"), m.group("t"), m.group("idx")
+    text = base_latex(base)
+    parts = [t] if t else []
+    if idx:
+        nums = [str(int(i) + 1) for i in idx.split(",")]
+        parts.append(("," if any(len(k) > 1 for k in nums) else "").join(nums))
+    if not parts:
+        return text
+    if "_" in text and not t:
+        text = f"({text})"
+    elif "_" in text:
+        text = f"({text})"
+    return f"{text}_{{{','.join(parts)}}}"
+
+
+def names_for(expr: Any) -> dict:
+    return {s: symbol_latex(s.name) for s in expr.free_symbols if isinstance(s, sp.Symbol)}
+
+
+def latex(expr: Any) -> str:
+    """One expression as LaTeX, its symbols in the documents' notation."""
+    expr = sp.sympify(expr) if isinstance(expr, (int, float)) else expr
+    return sp.latex(expr, symbol_names=names_for(expr), mul_symbol=None,
+                    fold_short_frac=True)
+
+
+def width(tex: str) -> int:
+    """Rough printed width of a LaTeX string (characters, commands counted as one)."""
+    text = re.sub(r"\\(left|right|operatorname|mathrm|tilde|frac|tfrac)", "", tex)
+    text = re.sub(r"\\[A-Za-z]+", "x", text)
+    text = re.sub(r"[{}_^]", "", text)
+    return len(text)
+
+
+def _signed(tex: str, first: bool) -> str:
+    if first:
+        return tex
+    return f"- {tex[1:].lstrip()}" if tex.startswith("-") else f"+ {tex}"
+
+
+def _pieces(expr: Any, limit: int, first: bool = True) -> list[str]:
+    """expr as LaTeX pieces that may each start a new line: the terms of a sum; a term too
+    wide for a line is expanded into its own terms, and a function of a long sum opens its
+    bracket on one piece and closes it on the last."""
+    terms = sp.Add.make_args(expr) if isinstance(expr, sp.Add) else (expr,)
+    out: list[str] = []
+    for k, term in enumerate(terms):
+        tex = latex(term)
+        lead = first and k == 0
+        if width(tex) <= limit:
+            out.append(_signed(tex, lead))
+            continue
+        if isinstance(term, sp.Function) and len(term.args) == 1 \
+                and isinstance(term.args[0], sp.Add):
+            name = sp.latex(term.func(sp.Symbol("u"))).split(r"{\left(")[0].split(r"\left(")[0]
+            inner = _pieces(term.args[0], limit)
+            out.append(_signed(rf"{name}\Big(", lead) + " " + inner[0])
+            out.extend(inner[1:-1])
+            out.append(inner[-1] + r" \Big)" if len(inner) > 1 else r"\Big)")
+            continue
+        expanded = sp.expand(term)
+        if isinstance(expanded, sp.Add):
+            out.extend(_pieces(expanded, limit, lead))
+        elif isinstance(term, sp.Mul):          # one product: a line break between factors
+            factors = term.as_ordered_factors()
+            shown = [latex(f) if not isinstance(f, sp.Add) else rf"\left({latex(f)}\right)"
+                     for f in factors]
+            out.append(_signed(shown[0], lead))
+            out.extend(rf"\cdot {f}" for f in shown[1:])
+        else:
+            out.append(_signed(tex, lead))
+    return out
+
+
+def broken(lhs: str, expr: Any, limit: int = 75, rel: str = "=") -> str:
+    """lhs = expr as an aligned block, broken between pieces (see _pieces) when a line would
+    pass `limit` printed characters, so long expressions stay on the page."""
+    expr = sp.sympify(expr) if isinstance(expr, (int, float)) else expr
+    lines, current = [], ""
+    for piece in _pieces(expr, limit):
+        if current and width(current + piece) > limit:
+            lines.append(current)
+            current = piece
+        else:
+            current = f"{current} {piece}".strip()
+    lines.append(current)
+    return f"{lhs} &{rel} {lines[0]}" + "".join(f" \\\\\n  &\\quad {line}" for line in lines[1:])
+
+
+_EQ_TOKENS = [
+    (r"\|\|([^|]+)\|\|", r"\\lVert \1\\rVert"),
+    (r"\bsum_\{([^}]*)\}", r"\\sum_{\1}"),
+    (r"\bsum_t\b", r"\\sum_{t}"),
+    (r"<=", r"\\le "),
+    (r"\bdiag\(", r"\\operatorname{diag}("),
+    (r"\bsoftmax\(", r"\\operatorname{softmax}("),
+    (r"\blog\b", r"\\log"),
+    (r"\btanh\(", r"\\tanh("),
+    (r"\bexp\(", r"\\exp("),
+    (r"\^T\b", r"^\\top"),
+    (r" \* ", r" \\odot "),
+    (r"⊙", r"\\odot"),
+    (r"·", r"\\cdot"),
+    (r"\b1/2\b", r"\\tfrac{1}{2}"),
+    (r"\(1/T\)", r"\\tfrac{1}{T}"),
+    (r"\balpha(?=_|\b)", r"\\alpha"), (r"\bsigma(?=_|\b)", r"\\sigma"),
+    (r"\bphi(?=_|\b)", r"\\varphi"),
+    (r"\{t,\.\}", r"{t,\\cdot}"), (r"1\.\.t", r"1,\\dots,t"),
+    (r" \. ", r" \\cdot "), (r"  \(", r"\\quad ("),
+    (r"\bhtilde_", r"\\tilde{h}_"), (r"\bctilde_", r"\\tilde{c}_"),
+    (r"\byhat_", r"\\hat{y}_"),
+    (r"\b([A-Za-z])_([A-Za-z]{1,2})\b", r"\1_{\2}"),
+]
+
+
+def equation_latex(text: str) -> str:
+    """A zoo equation string (ASCII, ours) as LaTeX math."""
+    out = text
+    for pattern, repl in _EQ_TOKENS:
+        out = re.sub(pattern, repl, out)
+    return out
