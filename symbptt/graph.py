@@ -45,11 +45,18 @@ def tikz(g: Graph) -> str:
     for node, label, col, row in g.nodes:
         lines.append(rf"\node ({node}) at ({col},{row}) {{${label}$}};")
     for a, b in g.edges:
-        lines.append(rf"\draw[fwd] ({a}) -- ({b});")
+        # an input read by the loss directly (attention) goes round the states
+        lines.append(rf"\draw[fwd] ({a}) to[bend left=40] ({b});" if _shortcut(a, b)
+                     else rf"\draw[fwd] ({a}) -- ({b});")
     for a, b in g.edges:
-        lines.append(rf"\draw[bwd] ({b}) to ({a});")
+        lines.append(rf"\draw[bwd] ({b}) to[bend left=40] ({a});" if _shortcut(a, b)
+                     else rf"\draw[bwd] ({b}) to ({a});")
     lines.append(r"\end{tikzpicture}")
     return "\n".join(lines)
+
+
+def _shortcut(a: str, b: str) -> bool:
+    return a.startswith("x") and b.startswith("l")
 
 
 def mermaid(g: Graph) -> str:
