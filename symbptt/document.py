@@ -23,7 +23,7 @@ from .symbolic.certificate import prove
 from .symbolic.inductive import prove_inductive
 from .symbolic.linalg import tree_entries
 from .symbolic.unroll import Unrolled, unroll
-from .notation import broken, equation_latex, latex, symbol_latex
+from .notation import broken, equation_latex, symbol_latex
 
 
 @dataclass(frozen=True)
@@ -112,10 +112,6 @@ class Formula:
     """One displayed formula: its LaTeX, and the expression it shows (for the tests)."""
     tex: str
     expr: Any = field(default=None, compare=False, hash=False)
-
-
-def _block(lhs: str, exprs, limit: int = 75) -> list[Formula]:
-    return [Formula(broken(l, e, limit), e) for l, e in zip(lhs, exprs)]
 
 
 def step_rules(spec: ModelSpec, cell: Cell, dims: Dims) -> dict:

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .cells import Cell
-from .linalg import diag_matmul, dot, hadamard, matvec, outer, tmatvec, total, vadd, vscale, vsub
+from .activations import ACTIVATIONS
+from .cells import Cell, elman_cell
+from .linalg import dot, matvec, outer, tmatvec, total, vadd, vscale, vsub
 
 
-def _step(be, P, s_prev, x):
-    a = vadd(matvec(P["W"], s_prev), matvec(P["U"], x), P["b"])
-    h = tuple(be.tanh(ai) for ai in a)
-    return {"a": a, "h": h}, h
+# the state recursion is Elman's (tanh): its step, VJP and Jacobian rules
+_ELMAN = elman_cell(ACTIVATIONS["tanh"])
 
 
 def _readout(be, P, h, xs):
@@ -55,15 +54,8 @@ def _loss_vjp(be, P, st, y, T):
     return g_h, local, shortcut
 
 
-def _vjp(be, P, st, g):
-    g_a = hadamard(tuple(1 - h * h for h in st.vals["h"]), g)
-    return tmatvec(P["W"], g_a), \
-        {"W": outer(g_a, st.s_prev), "U": outer(g_a, st.x), "b": g_a}, tmatvec(P["U"], g_a)
-
-
 ATTENTION = Cell(
-    "attention", _step, _loss, _loss_vjp, _vjp,
-    lambda be, P, st: diag_matmul(tuple(1 - h * h for h in st.vals["h"]), P["W"]),
+    "attention", _ELMAN.step, _loss, _loss_vjp, _ELMAN.vjp, _ELMAN.jacobian,
     rules=("dl/do_t = o_t - y_t", "dl/dc_t = V_o^T dl/do_t",
            "dl/dalpha_{t,k} = x_k^T dl/dc_t",
            "dl/de_{t,k} = alpha_{t,k} (dl/dalpha_{t,k} - sum_j alpha_{t,j} dl/dalpha_{t,j})",
