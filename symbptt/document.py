@@ -8,6 +8,7 @@ checks by hand, and what a test substitutes back into the proven gradient).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -120,23 +121,32 @@ def step_rules(spec: ModelSpec, cell: Cell, dims: Dims) -> dict:
     c = compact_unroll(spec, cell, 2, dims)
     st = c.u.steps[1]              # step 2 plays step t: h_{t-1} = h_1 is a symbol there
     m = len(st.s)
-    g = _opaque("delta_3", m)      # delta_{t+1}: shown as delta_{t+1}
     J = cell.jacobian(SYMPY, full.params, st)
-    back, _, _ = cell.vjp(SYMPY, full.params, st, g)
-    _, through, g_x = cell.vjp(SYMPY, full.params, st, _opaque("delta_2", m))  # delta_t
+    # the VJP of a step applied to its own delta: through (the parameters) shown as step t
+    # with delta_t; back (J^T delta) shown as step t + 1 with delta_{t+1} (see as_step)
+    back, through, g_x = cell.vjp(SYMPY, full.params, st, _opaque("delta_2", m))
     parts = cell.loss_vjp(SYMPY, full.params, st, full.ys[1], 2)
     return {"step": st, "jacobian": J, "back": back, "through": through, "g_x": g_x,
             "loss": parts, "m": m, "params": full.params}
 
 
-def _t_names(tex: str) -> str:
-    """Step 2 of the compact unroll printed as step t (h_{2,i} -> h_{t,i}, h_{1,i} ->
-    h_{t-1,i}, delta_{3,i} -> delta_{t+1,i}, x_{2,i} -> x_{t,i})."""
-    import re
-    tex = re.sub(r"_\{3,", "_{t+1,", tex)
-    tex = re.sub(r"_\{2,", "_{t,", tex)
-    tex = re.sub(r"_\{1,", "_{t-1,", tex)
-    return tex
+_STEP_NAME = re.compile(r"^(?P<base>.+?)_(?P<step>\d+)(?P<rest>\[[0-9,]+\])?$")
+
+
+def as_step(expr: Any, ahead: bool = False) -> Any:
+    """Step 2 of the compact unroll written as step t: every step-numbered symbol renamed
+    (h_2 -> h_t, h_1 -> h_t-1, delta_2 -> delta_t, x_2 -> x_t); ahead: as step t + 1
+    (h_2 -> h_t+1, h_1 -> h_t, delta_2 -> delta_t+1). Parameters have no step number."""
+    names = {"2": "t+1", "1": "t"} if ahead else {"2": "t", "1": "t-1"}
+    if not hasattr(expr, "free_symbols"):
+        return expr
+    renamed = {}
+    for sym in expr.free_symbols:
+        m = _STEP_NAME.match(sym.name)
+        if m and m.group("step") in names:
+            name = f"{m.group('base')}_{names[m.group('step')]}{m.group('rest') or ''}"
+            renamed[sym] = sp.Symbol(name, real=True)
+    return expr.xreplace(renamed) if renamed else expr
 
 
 @dataclass(frozen=True)
@@ -195,21 +205,22 @@ def build(spec: ModelSpec, T: int, dims: Dims, activation: str | None = None) ->
     cell = cell_for(spec, activation)
     rules = step_rules(spec, cell, dims)
     st = rules["step"]
-    state_names = [_t_names(symbol_latex(str(sym))) if isinstance(sym, sp.Symbol)
+    state_names = [symbol_latex(str(as_step(sym))) if isinstance(sym, sp.Symbol)
                    else f"h_{{t{',' + str(i + 1) if len(st.s) > 1 else ''}}}"
                    for i, sym in enumerate(st.s)]
-    jacobian = [Formula(_t_names(broken(rf"(J_t)_{{{i + 1}{j + 1}}}", e)), e)
+    jacobian = [Formula(broken(rf"(J_t)_{{{i + 1}{j + 1}}}", as_step(e)), e)
                 for i, row in enumerate(rules["jacobian"]) for j, e in enumerate(row)]
-    local = [Formula(_t_names(broken(_d(n, r"\ell_t"), e)), e)
+    local = [Formula(broken(_d(n, r"\ell_t"), as_step(e)), e)
              for n, e in zip(state_names, rules["loss"][0])]
-    recursion = [Formula(_t_names(broken(rf"(J_{{t+1}}^\top \delta_{{t+1}})_{{{i + 1}}}", e)), e)
+    recursion = [Formula(broken(rf"(J_{{t+1}}^\top \delta_{{t+1}})_{{{i + 1}}}",
+                                as_step(e, ahead=True)), e)
                  for i, e in enumerate(rules["back"])]
     accumulation = []
     for p in spec.params:
         for source, part in (("step", rules["through"]), ("loss", rules["loss"][1])):
             for idx, e in (tree_entries(part[p.name]) if p.name in part else ()):
-                accumulation.append(Formula(_t_names(broken(
-                    _d(_entry_label(p.name, idx)), e, rel=r"\mathrel{+}=")), e))
+                accumulation.append(Formula(broken(
+                    _d(_entry_label(p.name, idx)), as_step(e), rel=r"\mathrel{+}="), e))
     c2 = compact_unroll(spec, cell, 2, dims)
     deltas, delta_syms = explicit_deltas(c2)
     grads2 = recursive.accumulate(c2.u, delta_syms)

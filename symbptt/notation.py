@@ -14,8 +14,8 @@ import sympy as sp
 GREEK = {"alpha": r"\alpha", "sigma": r"\sigma", "phi": r"\varphi", "delta": r"\delta",
          "tau": r"\tau", "rho": r"\rho"}
 TILDE = {"htilde": r"\tilde{h}", "ctilde": r"\tilde{c}", "ntilde": r"\tilde{n}",
-         "yhat": r"\hat{y}", "tanhc": r"\tanh c"}
-_ENTRY = re.compile(r"^(?P<base>[A-Za-z]+(?:_[A-Za-z0-9]+)*?)(?:_(?P<t>\d+))?"
+         "yhat": r"\hat{y}", "tanh_c": r"(\tanh c)"}
+_ENTRY = re.compile(r"^(?P<base>[A-Za-z]+(?:_[A-Za-z0-9]+)*?)(?:_(?P<t>\d+|t(?:[-+]1)?))?"
                     r"(?:\[(?P<idx>[0-9,]+)\])?$")
 
 
@@ -114,7 +114,7 @@ def broken(lhs: str, expr: Any, limit: int = 75, rel: str = "=") -> str:
     expr = sp.sympify(expr) if isinstance(expr, (int, float)) else expr
     lines, current = [], ""
     for piece in _pieces(expr, limit):
-        if current and width(current + piece) > limit:
+        if current and width(f"{current} {piece}") > limit:   # as the line will be
             lines.append(current)
             current = piece
         else:

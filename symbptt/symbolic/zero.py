@@ -92,9 +92,12 @@ class SlopeAtoms:
         return rest
 
     def _reduce_powers(self, poly: Any) -> Any:
-        powers = {p: self.rewrite(p) for p in poly.atoms(se.Pow)
-                  if isinstance(p.args[0], se.tanh) and _even_split(p.args[1])}
-        return poly.xreplace(powers) if powers else poly
+        if isinstance(poly, se.Pow) and isinstance(poly.args[0], se.tanh) \
+                and _even_split(poly.args[1]):
+            return self.rewrite(poly)
+        if isinstance(poly, (se.Add, se.Mul)):
+            return poly.func(*[self._reduce_powers(a) for a in poly.args])
+        return poly
 
 
 class SoftmaxAtoms:

@@ -1,0 +1,222 @@
+"""symbptt.build and `symbptt build`: the seed-004 worked example, output/ up to date, the
+stale check, and the index.
+
+Building every document takes ~12 s without PDFs and ~18 s more with them: `built` runs
+build_all(pdf=True) once per session; the CLI tests reuse it (build_all monkeypatched), except
+one end-to-end `symbptt build --check` on the committed output/ with PDFs. TeX Live and latexmk
+are required (CI installs them).
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import replace
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+import symbptt
+import symbptt.build as build_module
+from symbptt.build import DOC_T, build_all, stale, worked_example, write
+from symbptt.zoo import models
+
+from .cli_helpers import run
+
+REPO = Path(symbptt.__file__).resolve().parent.parent
+OUTPUT = REPO / "output"
+MODELS = [spec.name for spec in models()]
+EXPECTED = {f"{name}.{ext}" for name in MODELS + ["seed004"] for ext in ("tex", "md", "pdf")}
+EXPECTED.add("README.md")
+OVERFULL = re.compile(r"^Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\)", re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def built():
+    return build_all(pdf=True)
+
+
+@pytest.fixture
+def fake_build_all(monkeypatch, built):
+    """`symbptt build` served from the session's build (what build_all(pdf) would return)."""
+    calls = []
+
+    def fake(pdf=True, progress=None):
+        calls.append(pdf)
+        files = {k: v for k, v in built.files.items() if pdf or not k.endswith(".pdf")}
+        return replace(built, files=files, logs=built.logs if pdf else {}, pdf=pdf)
+    monkeypatch.setattr(build_module, "build_all", fake)
+    return calls
+
+
+@pytest.fixture
+def output_copy(tmp_path):
+    """A copy of the committed output/ to spoil."""
+    out = tmp_path / "output"
+    shutil.copytree(OUTPUT, out)
+    return out
+
+
+# --------------------------------------------------------------------------- seed 004
+
+def test_worked_example_reproduces_seed_004():
+    # The seed file 004_62ba402ad1754453.txt works this example by hand: W_xh = 1/2,
+    # W_hh = 3/2, W_hy = 1, x = (1, 2), y = (2, 5), h_0 = 0, L = sum_t (yhat_t - y_t)^2.
+    ex = worked_example()
+    assert ex["agree"] is True
+    assert ex["params"] == {"W_xh": "1/2", "W_hh": "3/2", "W_hy": "1"}
+    assert ex["loss"] == "205/16"
+    assert ex["grads"]["W_hy"] == "-103/8"
+    assert ex["grads"]["W_hh"] == "-13/4"
+    assert ex["grads"]["W_xh"] == "-103/4"          # not in the seed: delta_1 x_1 + delta_2 x_2
+    h = {row["t"]: row["h"] for row in ex["forward"]}
+    assert h == {1: "1/2", 2: "7/4"}
+    delta = {row["t"]: row["delta"] for row in ex["backward"]}
+    assert delta == {1: "-51/4", 2: "-13/2"}           # dL/dh_1, dL/dh_2
+    assert [r["loss"] for r in ex["forward"]] == ["9/4", "169/16"]
+    assert [r["g_yhat"] for r in ex["backward"]] == ["-3", "-13/2"]
+
+
+def test_worked_example_matches_a_hand_computation():
+    """The same numbers from eight lines of Fraction arithmetic (no symbptt involved)."""
+    W_xh, W_hh, W_hy = Fraction(1, 2), Fraction(3, 2), Fraction(1)
+    xs, ys = [Fraction(1), Fraction(2)], [Fraction(2), Fraction(5)]
+    hs, h = [Fraction(0)], Fraction(0)
+    for x in xs:
+        h = W_xh * x + W_hh * h
+        hs.append(h)
+    g = [2 * (W_hy * hs[t] - ys[t - 1]) for t in (1, 2)]      # dL/dyhat_t
+    d2 = W_hy * g[1]
+    d1 = W_hy * g[0] + W_hh * d2
+    want = {"loss": sum((W_hy * hs[t] - ys[t - 1]) ** 2 for t in (1, 2)),
+            "W_hy": g[0] * hs[1] + g[1] * hs[2], "W_hh": d1 * hs[0] + d2 * hs[1],
+            "W_xh": d1 * xs[0] + d2 * xs[1]}
+    ex = worked_example()
+    assert Fraction(ex["loss"]) == want["loss"]
+    for name in ("W_hy", "W_hh", "W_xh"):
+        assert Fraction(ex["grads"][name]) == want[name], name
+    assert [Fraction(r["delta"]) for r in ex["backward"]] == [d1, d2]
+    assert [Fraction(r["h"]) for r in ex["forward"]] == hs[1:]
+
+
+def test_seed004_documents_show_the_numbers(built):
+    for name in ("seed004.md", "seed004.tex"):
+        text = built.files[name].decode("utf-8")
+        assert "004_62ba402ad1754453" in text.replace(r"\_", "_")
+        for number in ("205/16", "-103/8", "-13/4", "-13/2", "-51/4", "7/4", "1/2"):
+            assert number in text, (name, number)
+
+
+# --------------------------------------------------------------------------- build_all
+
+def test_build_all_makes_every_file(built):
+    assert set(built.files) == EXPECTED
+    assert built.pdf and set(built.logs) == set(MODELS) | {"seed004"}
+    for name, data in built.files.items():
+        assert data, name
+        if name.endswith(".pdf"):
+            assert data.startswith(b"%PDF"), name
+        else:
+            data.decode("utf-8")
+    for name in MODELS:
+        T = DOC_T.get(name, 3)
+        assert f"## The unrolled graph, $T = {T}$" in built.files[f"{name}.md"].decode()
+
+
+def test_every_pdf_compiles_without_errors_or_wide_lines(built):
+    for name, log in built.logs.items():
+        assert not [line for line in log.splitlines() if line.startswith("!")], name
+        wide = [float(x) for x in OVERFULL.findall(log)]
+        assert all(x <= 5.0 for x in wide), (name, sorted(wide, reverse=True)[:5])
+
+
+def test_every_document_is_proven(built):
+    readme = built.files["README.md"].decode("utf-8")
+    assert "NOT proven" not in readme
+    for name in MODELS:
+        text = built.files[f"{name}.md"].decode("utf-8")
+        assert "NOT proven" not in text and "not proven" not in text.lower(), name
+
+
+# --------------------------------------------------------------------------- up to date
+
+def test_committed_output_is_up_to_date(built):
+    """What `symbptt build --check` checks, in-process: every file of output/ is what the
+    code makes now (PDFs included, byte for byte), and output/ holds nothing else."""
+    assert stale(built, OUTPUT) == []
+    assert {p.name for p in OUTPUT.iterdir() if not p.name.startswith(".")} == EXPECTED
+
+
+def test_cli_build_check_on_the_committed_output(capsys):
+    """End to end, PDFs included: `symbptt build --check --out output` exits 0."""
+    code, out, err = run(capsys, ["build", "--check", "--quiet", "--out", OUTPUT])
+    assert (code, err) == (0, ""), out + err
+    assert out.startswith(f"up to date: {len(EXPECTED)} files in {OUTPUT}")
+    assert "PDFs in" in out
+
+
+# --------------------------------------------------------------------------- stale
+
+def test_stale_reports_changed_and_missing_files(built, output_copy):
+    assert stale(built, output_copy) == []
+    md = output_copy / "elman.md"
+    data = bytearray(md.read_bytes())
+    data[100] ^= 1                                      # one byte changed
+    md.write_bytes(bytes(data))
+    assert stale(built, output_copy) == ["elman.md"]
+    (output_copy / "gru.pdf").unlink()
+    assert stale(built, output_copy) == ["elman.md", "gru.pdf"]
+
+
+def test_cli_check_names_the_stale_file(capsys, output_copy, fake_build_all):
+    code, out, err = run(capsys, ["build", "--check", "--no-pdf", "--quiet",
+                                  "--out", output_copy])
+    assert (code, err) == (0, ""), out
+    assert out.startswith("up to date:")
+    md = output_copy / "lstm.md"
+    spoiled = md.read_bytes().replace(b"# BPTT", b"# bPTT", 1)
+    md.write_bytes(spoiled)
+    code, out, err = run(capsys, ["build", "--check", "--no-pdf", "--quiet",
+                                  "--out", output_copy])
+    assert code == 1, (out, err)
+    assert err == "" and out.startswith("STALE: 1 file(s)")
+    assert "lstm.md" in out and "elman.md" not in out
+    assert md.read_bytes() == spoiled                   # --check never writes
+    assert fake_build_all == [False, False]             # --no-pdf reached build_all
+
+
+def test_cli_build_writes_a_folder(capsys, tmp_path, fake_build_all, built):
+    out_dir = tmp_path / "new" / "docs"
+    code, out, err = run(capsys, ["build", "--no-pdf", "--quiet", "--out", out_dir])
+    assert (code, err) == (0, ""), out
+    assert out.startswith(f"wrote {len(EXPECTED) - len(MODELS) - 1} files to {out_dir}")
+    names = {p.name for p in out_dir.iterdir()}
+    assert names == {n for n in EXPECTED if not n.endswith(".pdf")}   # no temp files left
+    assert stale(built, out_dir) == sorted(n for n in EXPECTED if n.endswith(".pdf"))
+    code, out, err = run(capsys, ["build", "--check", "--no-pdf", "--quiet", "--out", out_dir])
+    assert code == 0, out
+
+
+def test_write_then_stale_round_trip(built, tmp_path):
+    write(built, tmp_path / "out")
+    assert stale(built, tmp_path / "out") == []
+
+
+# --------------------------------------------------------------------------- the index
+
+def test_readme_links_every_models_three_files():
+    readme = (OUTPUT / "README.md").read_text(encoding="utf-8")
+    rows = {m.group(1): m.group(0)
+            for m in re.finditer(r"^\| `([a-z0-9_]+)` \|.*$", readme, re.MULTILINE)}
+    assert set(rows) == set(MODELS)
+    for name in MODELS:
+        row = rows[name]
+        assert f"| {DOC_T.get(name, 3)} |" in row, row
+        for ext in ("md", "tex", "pdf"):
+            assert f"[{ext}]({name}.{ext})" in row, (name, ext)
+    for ext in ("md", "tex", "pdf"):
+        assert f"[{ext}](seed004.{ext})" in readme
+    targets = re.findall(r"\]\(([^)]+)\)", readme)
+    assert len(targets) == 3 * (len(MODELS) + 1)
+    for target in targets:
+        assert (OUTPUT / target).is_file(), target
