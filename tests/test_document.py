@@ -234,7 +234,7 @@ def test_recursion_rule_at_t_1_is_the_step_2_vjp_in_delta_1(case):
     """(J_{t+1}^T delta_{t+1}) read at t = 1 is what delta_1 adds to dl_1/dh_1 at T = 2:
     the VJP of step 2 applied to delta_2, in step 2's own intermediates (its slopes
     1 - h_{t+1}^2, gates z_{t+1}, ...) and the state h_t it reads."""
-    spec, cell, doc = case["spec"], case["cell"], case["doc"]
+    cell, doc = case["cell"], case["doc"]
     c = doc.context["compact"]
     _, syms = explicit_deltas(c)
     back, _, _ = cell.vjp(SYMPY, c.u.params, c.u.steps[1], syms[1])
