@@ -15,8 +15,7 @@ from pathlib import Path
 import sympy as sp
 
 from .document import build as build_document
-from .errors import SymbpttError
-from .render import compile_pdf, environment, have_tex, render_text, write_atomic
+from .render import compile_pdf, environment, render_text, write_atomic
 from .spec import Dims
 from .symbolic.evaluate import evaluate, value
 from .symbolic.unroll import unroll
@@ -136,10 +135,3 @@ def default_output() -> Path:
     """output/ of the checkout this package runs from (the current folder otherwise)."""
     here = Path(__file__).resolve().parent.parent / "output"
     return here if here.is_dir() else Path("output")
-
-
-def require_tex() -> None:
-    if not have_tex():
-        from .render import TEX_PACKAGES
-        raise SymbpttError(f"PDF needs TeX Live and latexmk: apt-get install {TEX_PACKAGES} "
-                           f"(or --no-pdf)")

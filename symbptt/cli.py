@@ -272,11 +272,12 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .build import build_all, default_output, require_tex, stale, write
+    from .build import build_all, default_output, stale, write
+    from .render import require_tex
     out = Path(args.out) if args.out else default_output()
     pdf = not args.no_pdf
     if pdf:
-        require_tex()
+        require_tex(" (or --no-pdf)")
     progress = None if args.quiet else (lambda line: print(line, flush=True))
     built = build_all(pdf=pdf, progress=progress)
     timing = (f"documents in {built.seconds_text:.1f} s"

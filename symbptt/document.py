@@ -127,7 +127,7 @@ def step_rules(spec: ModelSpec, cell: Cell, dims: Dims) -> dict:
     back, through, g_x = cell.vjp(SYMPY, full.params, st, _opaque("delta_2", m))
     parts = cell.loss_vjp(SYMPY, full.params, st, full.ys[1], 2)
     return {"step": st, "jacobian": J, "back": back, "through": through, "g_x": g_x,
-            "loss": parts, "m": m, "params": full.params}
+            "loss": parts, "m": m}
 
 
 _STEP_NAME = re.compile(r"^(?P<base>.+?)_(?P<step>\d+)(?P<rest>\[[0-9,]+\])?$")
@@ -158,7 +158,7 @@ class Document:
     context: dict = field(hash=False)
 
 
-def _shape_tex(spec: ModelSpec, shape: tuple, dims: Dims) -> str:
+def _shape_tex(shape: tuple, dims: Dims) -> str:
     if not shape:
         return "scalar"
     return r" \times ".join(str(getattr(dims, s)) if s in "ndq" else s for s in shape)
@@ -239,7 +239,7 @@ def build(spec: ModelSpec, T: int, dims: Dims, activation: str | None = None) ->
         "seeds": spec.seeds,
         "equations": [equation_latex(e) for e in spec.equations],
         "loss": equation_latex(spec.loss),
-        "params": [(symbol_latex(p.name), _shape_tex(spec, p.shape, dims)) for p in spec.params],
+        "params": [(symbol_latex(p.name), _shape_tex(p.shape, dims)) for p in spec.params],
         "dims": dims.as_dict(spec.dims_used), "T": T, "states": spec.states,
         "state_names": state_names, "jacobian": jacobian, "local": local,
         "recursion": recursion, "accumulation": accumulation,

@@ -49,13 +49,20 @@ def symbol_latex(name: str) -> str:
     return f"{text}_{{{','.join(parts)}}}"
 
 
+def _expr(value: Any) -> Any:
+    """A SymPy object for a plain Python number (never text)."""
+    if isinstance(value, int):
+        return sp.Integer(value)
+    return sp.Float(value) if isinstance(value, float) else value
+
+
 def names_for(expr: Any) -> dict:
     return {s: symbol_latex(s.name) for s in expr.free_symbols if isinstance(s, sp.Symbol)}
 
 
 def latex(expr: Any) -> str:
     """One expression as LaTeX, its symbols in the documents' notation."""
-    expr = sp.sympify(expr) if isinstance(expr, (int, float)) else expr
+    expr = _expr(expr)
     return sp.latex(expr, symbol_names=names_for(expr), mul_symbol=None,
                     fold_short_frac=True)
 
@@ -111,7 +118,7 @@ def _pieces(expr: Any, limit: int, first: bool = True) -> list[str]:
 def broken(lhs: str, expr: Any, limit: int = 75, rel: str = "=") -> str:
     """lhs = expr as an aligned block, broken between pieces (see _pieces) when a line would
     pass `limit` printed characters, so long expressions stay on the page."""
-    expr = sp.sympify(expr) if isinstance(expr, (int, float)) else expr
+    expr = _expr(expr)
     lines, current = [], ""
     for piece in _pieces(expr, limit):
         if current and width(f"{current} {piece}") > limit:   # as the line will be

@@ -98,10 +98,16 @@ def have_tex() -> bool:
     return shutil.which("latexmk") is not None and shutil.which("pdflatex") is not None
 
 
+def require_tex(hint: str = "") -> None:
+    """A one-line error naming the Debian packages when TeX is missing."""
+    if not have_tex():
+        raise SymbpttError(f"PDF needs TeX Live and latexmk: apt-get install {TEX_PACKAGES}"
+                           + hint)
+
+
 def compile_pdf(tex: str, name: str = "doc") -> tuple[bytes, str]:
     """(the PDF, the LaTeX log) of a document, through latexmk in a scratch folder."""
-    if not have_tex():
-        raise SymbpttError(f"PDF needs TeX Live and latexmk: apt-get install {TEX_PACKAGES}")
+    require_tex()
     with tempfile.TemporaryDirectory() as work:
         src = Path(work) / f"{name}.tex"
         src.write_text(tex, encoding="utf-8")
@@ -114,8 +120,8 @@ def compile_pdf(tex: str, name: str = "doc") -> tuple[bytes, str]:
         pdf = Path(work) / f"{name}.pdf"
         if run.returncode != 0 or not pdf.exists():
             first = next((line for line in log.splitlines() if line.startswith("!")),
-                         run.stdout.strip().splitlines()[-1:] or ["latexmk failed"])
-            raise SymbpttError(f"LaTeX failed for {name}: {first if isinstance(first, str) else first[0]}")
+                         "latexmk failed")
+            raise SymbpttError(f"LaTeX failed for {name}: {first}")
         return pdf.read_bytes(), log
 
 
@@ -123,8 +129,8 @@ def render(spec: ModelSpec, T: int, dims: Dims, fmt: str,
            activation: str | None = None) -> bytes:
     if fmt not in FORMATS:
         raise SymbpttError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    if fmt == "pdf" and not have_tex():
-        raise SymbpttError(f"PDF needs TeX Live and latexmk: apt-get install {TEX_PACKAGES}")
+    if fmt == "pdf":
+        require_tex()                   # before the proofs, not after
     doc = build(spec, T, dims, activation)
     if fmt == "pdf":
         return compile_pdf(render_text(doc, "tex"), spec.name)[0]

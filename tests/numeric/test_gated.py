@@ -250,32 +250,46 @@ def _chunks(grad, names):
     return dict(zip(names, np.split(grad.numpy(), len(names), axis=0)))
 
 
-@pytest.mark.parametrize("config", [(5, 3, 2, 4, 2, 21), (3, 2, 4, 3, 3, 22)])
-def test_gru_torch_matches_torch_nn_gru(config):
-    torch = pytest.importorskip("torch")
-    cell, P, X, Y = problem("gru_torch", *config)
-    n, d = P["W_ir"].shape
+LAYOUT = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+
+
+def _against_torch(torch, net, cell, P, X, Y, groups):
+    """Load our parameters into a torch RNN (groups: for each of LAYOUT, our names in
+    torch's stacking order, or None for a zero bias), run forward + backward on the same
+    loss, and check the outputs, the loss, every parameter's and the inputs' gradients.
+    Returns torch's final state and the net (for the model-specific checks)."""
     g = engine.full(cell, P, X, Y)
-    net = torch.nn.GRU(d, n, batch_first=True).double()
-    W_ih, W_hh = ("W_ir", "W_iz", "W_in"), ("W_hr", "W_hz", "W_hn")
-    b_ih, b_hh = ("b_ir", "b_iz", "b_in"), ("b_hr", "b_hz", "b_hn")
     with torch.no_grad():
-        net.weight_ih_l0 = _stack(torch, P, W_ih)
-        net.weight_hh_l0 = _stack(torch, P, W_hh)
-        net.bias_ih_l0 = _stack(torch, P, b_ih)
-        net.bias_hh_l0 = _stack(torch, P, b_hh)
+        for attr, names in zip(LAYOUT, groups):
+            size = getattr(net, attr).shape[0]
+            setattr(net, attr, _stack(torch, P, names) if names else
+                    torch.nn.Parameter(torch.zeros(size, dtype=torch.float64)))
     Xt = torch.tensor(X, requires_grad=True)
-    out, h_T = net(Xt)
+    out, final = net(Xt)
     loss = 0.5 * ((out - torch.tensor(Y)) ** 2).sum()
     loss.backward()
     steps = engine.forward(cell, P, X)
     np.testing.assert_allclose(out.detach().numpy(), np.stack([s.s[0] for s in steps], 1),
                                rtol=1e-13, atol=1e-15)
     assert loss.item() == pytest.approx(g.loss, rel=1e-13)
-    want = {**_chunks(net.weight_ih_l0.grad, W_ih), **_chunks(net.weight_hh_l0.grad, W_hh),
-            **_chunks(net.bias_ih_l0.grad, b_ih), **_chunks(net.bias_hh_l0.grad, b_hh)}
-    assert_grads_close(g.params, want, 1e-12, "nn.GRU")
+    want = {}
+    for attr, names in zip(LAYOUT, groups):
+        if names:
+            want.update(_chunks(getattr(net, attr).grad, names))
+    assert_grads_close(g.params, want, 1e-12, type(net).__name__)
     assert rel_err(g.inputs, Xt.grad.numpy()) <= 1e-12
+    return final, steps
+
+
+@pytest.mark.parametrize("config", [(5, 3, 2, 4, 2, 21), (3, 2, 4, 3, 3, 22)])
+def test_gru_torch_matches_torch_nn_gru(config):
+    torch = pytest.importorskip("torch")
+    cell, P, X, Y = problem("gru_torch", *config)
+    n, d = P["W_ir"].shape
+    net = torch.nn.GRU(d, n, batch_first=True).double()
+    _against_torch(torch, net, cell, P, X, Y,
+                   [("W_ir", "W_iz", "W_in"), ("W_hr", "W_hz", "W_hn"),
+                    ("b_ir", "b_iz", "b_in"), ("b_hr", "b_hz", "b_hn")])
 
 
 @pytest.mark.parametrize("config", [(5, 3, 2, 4, 2, 31), (3, 2, 4, 3, 3, 32)])
@@ -283,29 +297,14 @@ def test_lstm_matches_torch_nn_lstm(config):
     torch = pytest.importorskip("torch")
     cell, P, X, Y = problem("lstm", *config)
     n, d = P["U_f"].shape
-    g = engine.full(cell, P, X, Y)
     net = torch.nn.LSTM(d, n, batch_first=True).double()
     order = "ifco"                                   # torch's i, f, g, o; its g is our c
-    with torch.no_grad():
-        net.weight_ih_l0 = _stack(torch, P, [f"U_{k}" for k in order])
-        net.weight_hh_l0 = _stack(torch, P, [f"W_{k}" for k in order])
-        net.bias_ih_l0 = _stack(torch, P, [f"b_{k}" for k in order])
-        net.bias_hh_l0 = torch.nn.Parameter(torch.zeros(4 * n, dtype=torch.float64))
-    Xt = torch.tensor(X, requires_grad=True)
-    out, (h_T, c_T) = net(Xt)
-    loss = 0.5 * ((out - torch.tensor(Y)) ** 2).sum()
-    loss.backward()
-    steps = engine.forward(cell, P, X)
-    np.testing.assert_allclose(out.detach().numpy(), np.stack([s.s[0] for s in steps], 1),
-                               rtol=1e-13, atol=1e-15)
+    (h_T, c_T), steps = _against_torch(
+        torch, net, cell, P, X, Y,
+        [[f"U_{k}" for k in order], [f"W_{k}" for k in order], [f"b_{k}" for k in order], None])
     np.testing.assert_allclose(c_T[0].detach().numpy(), steps[-1].s[1], rtol=1e-13, atol=1e-15)
-    assert loss.item() == pytest.approx(g.loss, rel=1e-13)
-    want = {**_chunks(net.weight_ih_l0.grad, [f"U_{k}" for k in order]),
-            **_chunks(net.weight_hh_l0.grad, [f"W_{k}" for k in order]),
-            **_chunks(net.bias_ih_l0.grad, [f"b_{k}" for k in order])}
-    assert_grads_close(g.params, want, 1e-12, "nn.LSTM")
+    # our single bias b stands for torch's two: their gradients are the same
     np.testing.assert_allclose(net.bias_hh_l0.grad.numpy(), net.bias_ih_l0.grad.numpy(), rtol=1e-13)
-    assert rel_err(g.inputs, Xt.grad.numpy()) <= 1e-12
 
 
 # ---- the seed's gru is not PyTorch's ---------------------------------------------------
