@@ -112,7 +112,27 @@ def build_parser() -> argparse.ArgumentParser:
                    help="time limit per run; a curve stops at the first run past it")
     p.add_argument("--part", choices=("all", "proofs", "numeric", "inductive"), default="all")
     _add_render_build(sub)
+    _add_check(sub)
     return parser
+
+
+def _add_check(sub) -> None:
+    p = sub.add_parser("check", help="is a hand-derived formula right? verdict, "
+                                     "counterexample, diagnosis")
+    p.add_argument("target", metavar="FILE.toml|MODEL",
+                   help="a claim file (see README), or a zoo model with --claim")
+    p.add_argument("--claim", action="append", default=[], metavar="FORMULA",
+                   help='e.g. "dL/dW = sum(t=1..T, diag(phi_prime(a[t])) @ delta[t] @ '
+                        'h[t-1].T)" (repeat for more claims)')
+    p.add_argument("--where", action="append", default=[], metavar="DEFINITION",
+                   help='a definition the claims use, e.g. "delta[T] = dl[T]/dh[T]" (repeat)')
+    p.add_argument("--activation", default=None, help="elman: tanh | sigmoid | identity")
+    p.add_argument("--T-max", dest="T_max", type=_whole("--T-max", 1, 12), default=None,
+                   help="check at T = 1..K (default 4)")
+    p.add_argument("--convention", default="column", choices=("column", "row"),
+                   help="row: dL/dh[t] is a row vector (default column)")
+    _add_dims(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def resolve_dims(spec: ModelSpec, args: argparse.Namespace) -> Dims:
@@ -295,9 +315,46 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import T_MAX, ClaimInput, check
+    from .report import check_json, check_text
+    target = args.target
+    if target.endswith(".toml") or os.path.isfile(target):
+        from . import claimfile
+        if args.claim or args.where:
+            raise SymbpttError("a claim file holds its claims and definitions: drop --claim "
+                               "and --where, or give a model name instead of the file")
+        cf = claimfile.load(target)
+        if any(v is not None for v in (args.hidden, args.input, args.output)):
+            raise SymbpttError("a claim file sets its sizes with dims = {...}; drop the "
+                               "size flags")
+        T_max = args.T_max or cf.T_max
+        reports = [check(g.model, list(g.claims), g.activation, cf.dims, T_max)
+                   for g in cf.groups]
+        path = target
+    else:
+        spec = _symbolic_model(target)
+        if not args.claim:
+            raise SymbpttError(f"nothing to check: give --claim \"dL/d... = ...\" (or a "
+                               f"claim file)")
+        from .check import CHECK_DIMS
+        given = {"n": args.hidden, "d": args.input, "q": args.output}
+        resolve_dims(spec, args)            # a size the model lacks is an error
+        dims = Dims(**{k: v if v is not None else getattr(CHECK_DIMS, k)
+                       for k, v in given.items()})
+        claims = [ClaimInput(c, tuple(args.where), f"claim {k}" if len(args.claim) > 1
+                             else "", convention=args.convention)
+                  for k, c in enumerate(args.claim, start=1)]
+        reports = [check(spec.name, claims, resolve_activation(spec, args.activation)
+                         if args.activation else None, dims, args.T_max or T_MAX)]
+        path = None
+    _emit(args, check_json(reports, path), check_text(reports))
+    return EXIT_OK if all(r.correct for r in reports) else EXIT_MISMATCH
+
+
 COMMANDS = {"models": cmd_models, "prove": cmd_prove, "grad": cmd_grad,
             "crosscheck": cmd_crosscheck, "bench": cmd_bench, "render": cmd_render,
-            "build": cmd_build}
+            "build": cmd_build, "check": cmd_check}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .check import CheckReport, ClaimReport
 from .spec import ModelSpec
 from .symbolic.certificate import Certificate
 from .symbolic.evaluate import GradReport, Value
@@ -148,3 +149,90 @@ def grad_text(r: GradReport) -> str:
     else:
         lines.append("FORMS DISAGREE: " + ", ".join(r.mismatches[:6]))
     return "\n".join(lines)
+
+
+# ---- check --------------------------------------------------------------------------------
+
+def _claim_json(c: ClaimReport) -> dict:
+    ce = c.counterexample
+    return {
+        "name": c.input.name, "claim": c.formula, "where": list(c.where),
+        "convention": c.input.convention, "verdict": c.verdict, "T": list(c.Ts),
+        "shape_error": c.shape_error or None,
+        "counterexample": None if ce is None else {
+            "T": ce.T, "at": ce.at, "entry": ce.entry, "point": ce.point,
+            "expected": ce.expected, "claim": ce.got},
+        "diagnosis": [{"kind": f.kind, "edit": f.edit, "where": f.where, "formula": f.formula,
+                       "proven": f.proven} for f in c.fixes],
+        "edits_tried": c.tried, "seconds": round(c.seconds, 3),
+        "source": c.input.source or None, "quote": c.input.quote or None,
+        "expect": c.input.expect or None, "note": c.input.note or None,
+    }
+
+
+def check_json(reports: list[CheckReport], path: str | None = None) -> dict:
+    return {
+        "file": path,
+        "verdict": "correct" if all(r.correct for r in reports) else "wrong",
+        "seconds": round(sum(r.seconds for r in reports), 3),
+        "groups": [{"model": r.model, "options": r.options, "dims": r.dims,
+                    "claims": [_claim_json(c) for c in r.claims]} for r in reports],
+    }
+
+
+def _Ts_text(Ts: tuple) -> str:
+    if len(Ts) > 1 and list(Ts) == list(range(Ts[0], Ts[-1] + 1)):
+        return f"T = {Ts[0]}..{Ts[-1]}"
+    return "T = " + ", ".join(map(str, Ts))
+
+
+def _point_text(point: dict, shown: int = 8) -> str:
+    items = [f"{k} = {v}" for k, v in point.items()]
+    text = ", ".join(items[:shown])
+    return text + (f", ... ({len(items)} values; --json lists all)" if len(items) > shown else "")
+
+
+def claim_text(c: ClaimReport) -> list[str]:
+    head = (c.input.name or "claim") + (f" ({c.input.source})" if c.input.source else "")
+    lines = [f"{head}:", f"  {c.formula}"]
+    lines += [f"  {'where' if i == 0 else '     '} {w}" for i, w in enumerate(c.where)]
+    if c.input.convention == "row":
+        lines.append("  (row layout: the derivative of a scalar by a vector is a row)")
+    if c.correct:
+        lines.append(f"  correct: equal to the derivative of the unrolled model at "
+                     f"{_Ts_text(c.Ts)}, exactly ({c.seconds:.2f} s)")
+        return lines
+    if c.shape_error:
+        lines.append(f"  WRONG: shape error: {c.shape_error}")
+    else:
+        ce = c.counterexample
+        lines.append(f"  WRONG: first at T = {ce.T}, entry {ce.at}{ce.entry}")
+        if ce.point:
+            lines.append(f"    at {_point_text(ce.point)}")
+        lines.append(f"    the derivative of the unrolled model: {ce.expected}")
+        lines.append(f"    the claim:                            {ce.got}")
+    if c.fixes:
+        lines.append(f"  diagnosis ({c.tried} single edits tried): correct at {_Ts_text(c.Ts)} if")
+        for f in c.fixes:
+            how = "proven exactly" if f.proven else "at two float points"
+            lines.append(f"    - you {f.edit} {f.where} ({how})")
+    else:
+        lines.append(f"  diagnosis: none of {c.tried} single edits (transpose, index ±1, "
+                     "scale, product order, dropped term) makes it right")
+    lines.append(f"  ({c.seconds:.2f} s)")
+    return lines
+
+
+def check_text(reports: list[CheckReport]) -> str:
+    out = []
+    for r in reports:
+        opts = "".join(f", {k} {v}" for k, v in r.options.items())
+        dims = " ".join(f"{k}={v}" for k, v in r.dims.items())
+        out.append(f"check {r.model}{opts}" + (f" ({dims})" if dims else ""))
+        for c in r.claims:
+            out.extend(claim_text(c))
+    good = sum(c.correct for r in reports for c in r.claims)
+    total = sum(len(r.claims) for r in reports)
+    out.append(f"{good} of {total} claims correct "
+               f"({sum(r.seconds for r in reports):.2f} s)")
+    return "\n".join(out)

@@ -1,0 +1,327 @@
+"""check: is a hand-derived formula right? Exact verdict, counterexample, diagnosis.
+
+A claim (parsed by our own grammar, formula/) is bound to a model and compared, at every
+T in its range and every value of its free index, with the ground truth: derivatives of
+the unrolled model (symbolic/quantities.py). Floats at two points screen first (fast);
+"correct" is then decided by the exact zero test, entry by entry, never by the floats.
+A wrong claim gets the smallest T and entry where it fails, a point of small rationals
+with both values there, and the single edits that make it right (formula/edits.py),
+each proven as the claim would be.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from .errors import SymbpttError
+from .formula.edits import Edit, single_edits
+from .formula.parse import FormulaError, parse_equation
+from .formula.tree import Equation, Idx, Name, Deriv, show
+from .spec import Dims, ModelSpec
+from .symbolic.backend import SYMPY
+from .symbolic.cells import cell_for
+from .symbolic.certificate import backend_for, softmax_atoms
+from .symbolic.claim import (Bound, ClaimError, NumericQuantities, ShapeError, activation_of,
+                             as_array, bind, evaluate, indices, namespace, numeric_algebra,
+                             symbolic_algebra)
+from .symbolic.quantities import Quantities, QuantityError
+from .symbolic.zero import SlopeAtoms, counterexample, equal
+from .zoo import get_model
+
+T_MAX = 4
+CHECK_DIMS = Dims(n=3, d=2, q=4)     # all different, n >= 2: slips show as values or shapes
+SEEDS = (1, 2)                       # numeric screening points
+MAX_PROVEN_FIXES = 6
+CONVENTIONS = ("column", "row")
+
+
+@dataclass(frozen=True)
+class ClaimInput:
+    """One claim as a person writes it, with what the report should carry along."""
+    claim: str
+    where: tuple[str, ...] = ()
+    name: str = ""
+    Ts: tuple[int, ...] = ()           # empty: 1..T_max
+    convention: str = "column"
+    source: str = ""
+    quote: str = ""
+    expect: str = ""                   # "correct" | "wrong" | "" (the seed audit's record)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """Where a claim fails: T, its free index, the entry, and a point that shows it."""
+    T: int
+    at: str                  # the left side at that index: "dL/dh[2]"
+    entry: str               # "[0, 1]" ("" for a scalar)
+    point: dict              # symbol -> "p/q"
+    expected: str
+    got: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A single edit that makes the claim right, and how far that was proven."""
+    kind: str
+    edit: str
+    where: str
+    formula: str             # the edited equation
+    proven: bool             # exactly, at every T checked (else: at the float points only)
+
+
+@dataclass(frozen=True)
+class ClaimReport:
+    input: ClaimInput
+    formula: str
+    where: tuple[str, ...]
+    verdict: str             # "correct" | "wrong"
+    Ts: tuple[int, ...]
+    shape_error: str = ""
+    counterexample: Mismatch | None = None
+    fixes: tuple[Fix, ...] = ()
+    tried: int = 0           # single edits tried
+    seconds: float = 0.0
+
+    @property
+    def correct(self) -> bool:
+        return self.verdict == "correct"
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    model: str
+    options: dict = field(hash=False)
+    dims: dict = field(hash=False)
+    claims: tuple[ClaimReport, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def correct(self) -> bool:
+        return all(c.correct for c in self.claims)
+
+
+# ---- the model at each T ------------------------------------------------------------------
+
+class _Model:
+    """The model's quantities at every T, built once and shared by the claims of a file."""
+
+    def __init__(self, spec: ModelSpec, activation: str | None, dims: Dims) -> None:
+        self.spec, self.activation, self.dims = spec, activation, dims
+        self.cell = cell_for(spec, activation)
+        self.be = backend_for(self.cell)
+        self.act = activation_of(spec, activation)
+        self.exact = symbolic_algebra(self.be, self.act)
+        self.floats = numeric_algebra(self.act)
+        self.numeric = self.be.name != "sympy"      # undefined f, g, l have no values
+        self._q: dict = {}
+        self._nq: dict = {}
+        self._zero: dict = {}
+
+    def q(self, T: int) -> Quantities:
+        if T not in self._q:
+            self._q[T] = Quantities(self.spec, self.cell, T, self.dims, self.be, self.activation)
+        return self._q[T]
+
+    def nq(self, T: int, seed: int) -> NumericQuantities:
+        if (T, seed) not in self._nq:
+            self._nq[T, seed] = NumericQuantities(self.q(T), seed)
+        return self._nq[T, seed]
+
+    def equal(self, T: int, a: Any, b: Any) -> bool:
+        if self.be.name == "sympy":
+            return equal(SYMPY, a, b)
+        if T not in self._zero:
+            self._zero[T] = SlopeAtoms(softmax_atoms(self.q(T).u))
+        return self._zero[T].equal(a, b)
+
+
+# ---- one side against the other -----------------------------------------------------------
+
+def _sides(bound: Bound, q, algebra, env: dict) -> tuple[np.ndarray, np.ndarray]:
+    memo: dict = {}
+    lhs = evaluate(bound.equation.lhs, q, algebra, bound, env, memo)
+    rhs = evaluate(bound.equation.rhs, q, algebra, bound, env, memo)
+    if not isinstance(lhs, np.ndarray):
+        raise ShapeError(f"the left side {show(bound.equation.lhs)} is not a quantity")
+    return lhs, as_array(rhs, lhs, algebra)
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    scale = 1.0 + float(np.max(np.abs(a))) if a.size else 1.0
+    return bool(np.all(np.abs(a - b) <= 1e-8 * scale))
+
+
+def _numeric_failure(model: _Model, bound: Bound, Ts: tuple[int, ...],
+                     seeds: tuple[int, ...] = SEEDS) -> int | None:
+    """The first T where the sides differ at a float point (None: they agree at all)."""
+    for T in Ts:
+        for seed in seeds:
+            nq = model.nq(T, seed)
+            for env in indices(bound, T):
+                with np.errstate(all="ignore"):
+                    lhs, rhs = _sides(bound, nq, model.floats, env)
+                if not _close(np.asarray(lhs, dtype=float), np.asarray(rhs, dtype=float)):
+                    return T
+    return None
+
+
+def _exact_failure(model: _Model, bound: Bound, T: int):
+    """(env, entry, lhs, rhs) of the first entry the exact zero test rejects, or None."""
+    q = model.q(T)
+    for env in indices(bound, T):
+        lhs, rhs = _sides(bound, q, model.exact, env)
+        for idx, a in np.ndenumerate(lhs):
+            if not model.equal(T, a, rhs[idx]):
+                return env, idx, a, rhs[idx]
+    return None
+
+
+def _at(bound: Bound, env: dict) -> str:
+    """The left side with its free index given its value: dL/dh[2]."""
+    def fix(n: Name) -> Name:
+        return n if n.index is None else replace(n, index=Idx.of(n.index.value(env)))
+    lhs = bound.equation.lhs
+    return show(fix(lhs) if isinstance(lhs, Name) else Deriv(fix(lhs.num), fix(lhs.den)))
+
+
+def _entry(idx: tuple, shape: tuple) -> str:
+    if shape == (1, 1):
+        return ""
+    if shape[1] == 1:
+        return f"[{idx[0]}]"
+    if shape[0] == 1:
+        return f"[{idx[1]}]"
+    return f"[{idx[0]},{idx[1]}]"
+
+
+def _mismatch(model: _Model, bound: Bound, T: int) -> Mismatch | None:
+    found = _exact_failure(model, bound, T)
+    if found is None:
+        return None
+    env, idx, expected, got = found
+    q = model.q(T)
+    symbols = tuple(q.u.symbols) + tuple(q.opaque_symbols)
+    ce = counterexample(model.be, expected, got, symbols)
+    lhs, _ = _sides(bound, q, model.exact, env)
+    return Mismatch(T, _at(bound, env), _entry(idx, np.shape(lhs)), ce.point,
+                    ce.expected, ce.got if not ce.difference else ce.difference)
+
+
+def _proven(model: _Model, bound: Bound, Ts: tuple[int, ...]) -> int | None:
+    """The first T where the exact test fails (None: proven at every T)."""
+    for T in Ts:
+        if _exact_failure(model, bound, T) is not None:
+            return T
+    return None
+
+
+# ---- the diagnosis --------------------------------------------------------------------------
+
+def _rebind(bound: Bound, equations: tuple, ns) -> Bound:
+    return bind(equations[0], tuple(equations[1:]), ns, bound.row)
+
+
+def _candidate_holds(model: _Model, bound: Bound, Ts, seeds) -> bool:
+    try:
+        if model.numeric:
+            return _numeric_failure(model, bound, Ts, seeds) is None
+        return _proven(model, bound, Ts) is None
+    except (ShapeError, ClaimError, QuantityError, ArithmeticError, ValueError, OverflowError,
+            TypeError, RecursionError):
+        return False
+
+
+def diagnose(model: _Model, bound: Bound, Ts: tuple[int, ...], ns) -> tuple[tuple[Fix, ...], int]:
+    """The single edits after which the claim holds: screened at one float point, then
+    at the second, then proven exactly (the first few)."""
+    equations = (bound.equation,) + bound.where
+    edits = single_edits(equations)
+    fixes = []
+    for edit in edits:
+        try:
+            candidate = _rebind(bound, edit.result, ns)
+        except (ClaimError, FormulaError, QuantityError):
+            continue
+        if not _candidate_holds(model, candidate, Ts, SEEDS[:1]):
+            continue
+        if model.numeric and not _candidate_holds(model, candidate, Ts, SEEDS[1:]):
+            continue
+        proven = False
+        if len([f for f in fixes if f.proven]) < MAX_PROVEN_FIXES:
+            try:
+                proven = _proven(model, candidate, Ts) is None
+            except (ShapeError, ClaimError, QuantityError, ArithmeticError):
+                proven = False
+            if model.numeric and not proven:
+                continue            # the floats agreed by accident: not a fix
+        fixes.append(Fix(edit.kind, edit.text, edit.where(equations),
+                         show(edit.result[edit.equation]), proven))
+    return tuple(fixes), len(edits)
+
+
+# ---- one claim ------------------------------------------------------------------------------
+
+def _parse(ci: ClaimInput) -> tuple[Equation, tuple[Equation, ...]]:
+    label = f"claim {ci.name!r}" if ci.name else "the claim"
+    eq = parse_equation(ci.claim, label)
+    where = tuple(parse_equation(w, f"the definition {w.split('=')[0].strip()!r}")
+                  for w in ci.where)
+    return eq, where
+
+
+def check_claim(model: _Model, ci: ClaimInput, T_max: int = T_MAX) -> ClaimReport:
+    start = time.perf_counter()
+    if ci.convention not in CONVENTIONS:
+        raise SymbpttError(f"unknown convention {ci.convention!r} (column or row)")
+    eq, where = _parse(ci)
+    Ts = tuple(ci.Ts) or tuple(range(1, T_max + 1))
+    ns = namespace(model.q(min(Ts)))
+    bound = bind(eq, where, ns, row=ci.convention == "row")
+    ns = namespace(model.q(min(Ts)), tuple(d.name for d in bound.defs))
+    report = dict(input=ci, formula=show(bound.equation),
+                  where=tuple(show(w) for w in bound.where), Ts=Ts)
+    try:
+        first = _numeric_failure(model, bound, Ts) if model.numeric else None
+        if first is None:
+            first = _proven(model, bound, Ts)
+    except ShapeError as e:
+        fixes, tried = diagnose(model, bound, Ts, ns)
+        return ClaimReport(**report, verdict="wrong", shape_error=str(e), fixes=fixes,
+                           tried=tried, seconds=time.perf_counter() - start)
+    if first is None:
+        return ClaimReport(**report, verdict="correct", seconds=time.perf_counter() - start)
+    mismatch = _mismatch(model, bound, first)
+    if mismatch is None:            # the floats were fooled; exact at this T says equal
+        later = _proven(model, bound, tuple(T for T in Ts if T != first))
+        if later is None:
+            return ClaimReport(**report, verdict="correct",
+                               seconds=time.perf_counter() - start)
+        mismatch = _mismatch(model, bound, later)
+    fixes, tried = diagnose(model, bound, Ts, ns)
+    return ClaimReport(**report, verdict="wrong", counterexample=mismatch, fixes=fixes,
+                       tried=tried, seconds=time.perf_counter() - start)
+
+
+def check(model: str, claims: list[ClaimInput], activation: str | None = None,
+          dims: Dims | None = None, T_max: int = T_MAX) -> CheckReport:
+    """Check each claim against the model (see the module docstring)."""
+    start = time.perf_counter()
+    spec = get_model(model)
+    opt = spec.option("activation")
+    if activation is not None and opt is None:
+        raise SymbpttError(f"{model} has no --activation option")
+    if opt is not None and activation is not None and activation not in opt[0]:
+        raise SymbpttError(f"unknown activation {activation!r} for {model} "
+                           f"(choices: {', '.join(opt[0])})")
+    if not spec.symbolic:
+        raise SymbpttError(f"{model} has no symbolic side to check against")
+    dims = dims or CHECK_DIMS
+    m = _Model(spec, activation if opt else None, dims)
+    reports = tuple(check_claim(m, ci, T_max) for ci in claims)
+    options = {"activation": activation or opt[1]} if opt else {}
+    return CheckReport(spec.name, options, dims.as_dict(spec.dims_used), reports,
+                       time.perf_counter() - start)

@@ -1,0 +1,728 @@
+"""A claim bound to a model, and its value at one T (exact, or at a numeric point).
+
+bind() resolves a parsed claim's names against the model (W, W_hh, h_t, h[t], dl[t]/dh[t],
+delta[t], ...) and checks every index variable is bound; evaluate() turns a side of it
+into a matrix at one T, reading the model's quantities (symbolic/quantities.py) and the
+user's definitions (memoised per index, boundary values winning). The same evaluation
+runs over two algebras: exact expressions (for the proof) and floats at a point (to
+screen many candidate edits fast, symbolic/diagnose.py); which one is a matter of the
+quantities object handed in.
+"""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Callable
+
+import numpy as np
+
+from ..errors import SymbpttError
+from ..formula.tree import (BinOp, Call, Deriv, Equation, Idx, Name, Neg, Num, Power, Reduce,
+                            Transpose, show)
+from ..spec import ModelSpec
+from .activations import ACTIVATIONS, Activation
+from .backend import Backend
+from .quantities import LOCAL, LOSS, Quantities, matrix
+
+INDEX_ROOM = 1          # a definition may be asked for at 0..T+1; further means no base
+
+
+class ClaimError(SymbpttError):
+    """A claim that cannot be read against the model (unknown name, no boundary value,
+    unbound index, ...): bad input, exit 2."""
+
+
+class ShapeError(Exception):
+    """Shapes that do not conform: the claim is wrong (exit 1), or an edit is discarded."""
+
+
+# ---- what a model calls things ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Namespace:
+    model: str
+    params: tuple[str, ...]
+    sequences: tuple[str, ...]      # x, y, h, a, o, ...
+    states: tuple[str, ...]
+    functions: tuple[str, ...]      # generic's f, g
+    defined: tuple[str, ...] = ()   # the user's definitions
+
+    def describe(self) -> str:
+        seqs = ", ".join(f"{s}[t]" for s in self.sequences + self.functions)
+        text = f"parameters {', '.join(self.params)}; sequences {seqs}; losses L, l[t]"
+        if self.defined:
+            text += f"; definitions {', '.join(self.defined)}"
+        return text
+
+
+def namespace(q: Quantities, defined: tuple[str, ...] = ()) -> Namespace:
+    spec = q.spec
+    seqs = ("x",) + (("y",) if spec.target_shape is not None else ()) + tuple(
+        s for s in dict.fromkeys(spec.intermediates + spec.states) if s not in ("x", "y"))
+    return Namespace(spec.name, tuple(p.name for p in spec.params), seqs, spec.states,
+                     q.step_functions, defined)
+
+
+def activation_of(spec: ModelSpec, activation: str | None) -> Activation | None:
+    """phi of the model: elman's option; tanh where the state is tanh of an affine map;
+    the identity for the linear models; none for the gated and generic cells."""
+    if spec.name == "elman":
+        return ACTIVATIONS[activation or "tanh"]
+    if spec.name in ("elman_softmax", "residual", "attention"):
+        return ACTIVATIONS["tanh"]
+    if spec.name in ("scalar_linear", "linear_half_square", "d2l_linear"):
+        return ACTIVATIONS["identity"]
+    return None
+
+
+# ---- binding ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Definition:
+    """name[var + offset] = rhs, and its boundary values {index: rhs} (index in T only)."""
+    name: str
+    var: str | None = None
+    offset: int = 0
+    rhs: Any = None
+    fixed: tuple[tuple[Idx, Any], ...] = ()
+    texts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A claim resolved against a model: lhs = rhs checked at every value of `var`."""
+    equation: Equation
+    var: str | None
+    defs: tuple[Definition, ...] = field(default=())
+    where: tuple[Equation, ...] = ()        # the definitions, resolved (for edits)
+    row: bool = False                       # seed 000's layout: dL/dh[t] is a row
+
+    def definition(self, name: str) -> Definition | None:
+        return next((d for d in self.defs if d.name == name), None)
+
+
+def _split(name: str) -> tuple[str, str] | None:
+    base, sep, suffix = name.rpartition("_")
+    return (base, suffix) if sep and base and suffix else None
+
+
+class _Resolver:
+    def __init__(self, ns: Namespace, defs: dict[str, bool]) -> None:
+        self.ns = ns
+        self.defs = defs            # name -> indexed?
+
+    def fail(self, message: str, pos: int | None = None) -> None:
+        raise ClaimError(message)
+
+    def unknown(self, node: Name, what: str = "name") -> ClaimError:
+        return ClaimError(f"unknown {what} {show(node)!r} in {self.ns.model}; its names: "
+                          f"{self.ns.describe()}")
+
+    def index(self, idx: Idx, bound: frozenset, node) -> Idx:
+        for v in idx.variables:
+            if v not in bound:
+                raise ClaimError(f"the index variable {v!r} in {show(node)!r} is not bound "
+                                 f"(bound here: {', '.join(sorted(bound))}; sum(i=lo..hi, ...) "
+                                 "binds one)")
+        return idx
+
+    def is_sequence(self, name: str) -> bool:
+        return name in self.ns.sequences or self.defs.get(name) is True
+
+    def name(self, node: Name, bound: frozenset) -> Name:
+        n, idx = node.name, node.index
+        if idx is None:
+            if n in self.ns.params or n in bound or self.defs.get(n) is False or n == "I":
+                return node
+            if self.is_sequence(n) or n in self.ns.functions:
+                raise ClaimError(f"{n} is a sequence: write {n}[t] (or {n}_t)")
+            parts = _split(n)
+            if parts and self.is_sequence(parts[0]):
+                base, suffix = parts
+                if suffix.isdigit():
+                    return Name(base, Idx.of(int(suffix)), node.pos)
+                if suffix in bound:
+                    return Name(base, Idx.var(suffix), node.pos)
+            raise self.unknown(node)
+        if self.is_sequence(n):
+            return Name(n, self.index(idx, bound, node), node.pos)
+        if idx.const == 0 and len(idx.terms) == 1 and idx.terms[0][1] == 1:
+            joined = f"{n}_{idx.terms[0][0]}"          # LaTeX's W_{hh}
+            if joined in self.ns.params:
+                return Name(joined, None, node.pos)
+        if n in self.ns.params:
+            raise ClaimError(f"{n} is a parameter, not a sequence: {show(node)!r} has an index")
+        raise self.unknown(node, "sequence")
+
+    def deriv_name(self, node: Name, bound: frozenset, numerator: bool) -> Name:
+        n, idx = node.name, node.index
+        if numerator and n == LOSS and idx is None:
+            return node
+        if numerator and n in ("l", "ell") or (idx is None and _split(n) and
+                                                _split(n)[0] in ("l", "ell") and numerator):
+            if idx is None:
+                suffix = _split(n)[1]
+                idx = Idx.of(int(suffix)) if suffix.isdigit() else Idx.var(suffix)
+            return Name(LOCAL, self.index(idx, bound, node), node.pos)
+        if numerator and n in self.ns.functions:
+            if idx is None:
+                raise ClaimError(f"{n} is a step function: write d{n}[t]/d...")
+            return Name(n, self.index(idx, bound, node), node.pos)
+        out = self.name(node, bound)
+        if out.name in self.defs or out.name == "I" or out.name in bound:
+            raise ClaimError(f"{show(node)!r} cannot be differentiated "
+                             f"{'' if numerator else 'by'}: derivatives are of L, l[t] or a "
+                             "model sequence, by a parameter, x[t] or a model sequence")
+        if numerator and out.index is None:
+            raise ClaimError(f"d{out.name}/d... : {out.name} is a parameter; derivatives are "
+                             "of L, l[t] or a model sequence")
+        return out
+
+    def node(self, node, bound: frozenset):
+        if isinstance(node, Name):
+            return self.name(node, bound)
+        if isinstance(node, Deriv):
+            num = self.deriv_name(node.num, bound, True)
+            if node.den.index is None and node.den.name not in self.ns.params and \
+                    not (_split(node.den.name) and self.is_sequence(_split(node.den.name)[0])):
+                raise ClaimError(f"{self.ns.model} has no parameter {node.den.name!r} "
+                                 f"({show(node)}); its parameters: {', '.join(self.ns.params)}")
+            den = self.deriv_name(node.den, bound, False)
+            if den.name not in self.ns.params and den.index is None:
+                raise ClaimError(f"{show(node)!r}: a derivative is taken by a parameter, x[t] "
+                                 "or a model sequence at an index")
+            return Deriv(num, den, node.pos)
+        if isinstance(node, Num):
+            return node
+        if isinstance(node, Reduce):
+            if node.var in ("T",):
+                raise ClaimError(f"T cannot be a {node.op}'s variable")
+            lo, hi = self.index(node.lo, bound, node), self.index(node.hi, bound, node)
+            inner = bound | {node.var}
+            return Reduce(node.op, node.var, lo, hi, self.node(node.body, inner), node.ascending)
+        if isinstance(node, Power):
+            return Power(self.node(node.base, bound), self.index(node.exp, bound, node))
+        if isinstance(node, Call):
+            return Call(node.func, self.node(node.arg, bound))
+        if isinstance(node, Neg):
+            return Neg(self.node(node.arg, bound))
+        if isinstance(node, Transpose):
+            return Transpose(self.node(node.arg, bound))
+        if isinstance(node, BinOp):
+            return BinOp(node.op, self.node(node.left, bound), self.node(node.right, bound))
+        raise ClaimError(f"cannot read {node!r}")
+
+
+def bind(equation: Equation, where: tuple[Equation, ...], ns: Namespace,
+         row: bool = False) -> Bound:
+    """Resolve names, collect the definitions and find the claim's free index. `row`:
+    the derivative of a scalar by a vector is a row (seed 000's layout), not a column."""
+    indexed: dict[str, bool] = {}
+    for d in where:
+        lhs = d.lhs
+        if not isinstance(lhs, Name):
+            raise ClaimError(f"the left side of a definition must be a new name, like "
+                             f"delta[t] (got {show(lhs)!r} in {show(d)!r})")
+        name = lhs.name
+        if lhs.index is None and _split(name) and not (name in ns.params):
+            base, suffix = _split(name)      # delta_t = ... (LaTeX)
+            if base not in ns.params and base not in ns.sequences:
+                name = base
+        if name in ns.params or name in ns.sequences or name in ns.functions or \
+                name in (LOSS, LOCAL, "I", "T"):
+            raise ClaimError(f"a definition cannot redefine {name!r}, a name of "
+                             f"{ns.model} (in {show(d)!r})")
+        idx_given = lhs.index is not None or name != lhs.name
+        if indexed.get(name, idx_given) != idx_given:
+            raise ClaimError(f"{name} is defined both with and without an index")
+        indexed[name] = idx_given
+    ns = Namespace(ns.model, ns.params, ns.sequences, ns.states, ns.functions,
+                   tuple(f"{n}[t]" if i else n for n, i in indexed.items()))
+    r = _Resolver(ns, indexed)
+    defs: dict[str, dict] = {}
+    resolved = []
+    for d in where:
+        lhs = d.lhs
+        if lhs.index is None and lhs.name not in indexed:
+            lhs = r.name(lhs, frozenset({"T"}) | {_split(lhs.name)[1]})  # delta_t
+        name, idx = lhs.name, lhs.index
+        bound_here = frozenset({"T", *(v for v in (idx.variables if idx else ()))})
+        resolved.append(Equation(lhs, r.node(d.rhs, bound_here), d.text))
+        entry = defs.setdefault(name, {"general": None, "fixed": [], "texts": []})
+        entry["texts"].append(d.text or show(d))
+        free = [v for v in (idx.variables if idx else ()) if v != "T"]
+        rhs = resolved[-1].rhs
+        if idx is None:
+            entry["general"] = (None, 0, rhs)
+        elif not free:
+            entry["fixed"].append((idx, rhs))
+        elif len(free) == 1 and dict(idx.terms)[free[0]] == 1 and "T" not in idx.variables:
+            if entry["general"] is not None:
+                raise ClaimError(f"{name} has two general definitions ({show(d)!r})")
+            entry["general"] = (free[0], idx.const, rhs)
+        else:
+            raise ClaimError(f"cannot define {show(lhs)!r}: the index of a definition is a "
+                             "variable plus a number (delta[t], delta[t+1]) or a fixed value "
+                             "(delta[T], g[T+1], a[0])")
+    definitions = tuple(
+        Definition(n, *(e["general"] or (None, 0, None)), tuple(e["fixed"]), tuple(e["texts"]))
+        for n, e in defs.items())
+    for dfn in definitions:
+        if dfn.rhs is None and not dfn.fixed:
+            raise ClaimError(f"{dfn.name} has no definition")
+    lhs = equation.lhs
+    if isinstance(lhs, Name):
+        lhs_free = lhs.index.variables if lhs.index else ()
+        if lhs.index is None and _split(lhs.name):
+            lhs_free = (_split(lhs.name)[1],)
+    elif isinstance(lhs, Deriv):
+        lhs_free = tuple(v for n in (lhs.num, lhs.den) for v in
+                         (n.index.variables if n.index else
+                          ((_split(n.name)[1],) if _split(n.name) and
+                           not _split(n.name)[1].isdigit() and n.name not in ns.params
+                           else ())))
+    else:
+        raise ClaimError(f"the left side of a claim is a derivative (dL/dW, dL/dh[t], "
+                         f"dl[t]/dh[t]) or a model sequence (h[t]); got {show(lhs)!r}")
+    free = sorted({v for v in lhs_free if v != "T"})
+    if len(free) > 1:
+        raise ClaimError(f"the left side {show(lhs)!r} has two free indices "
+                         f"({', '.join(free)}); one is checked at every value in 1..T")
+    bound = frozenset({"T", *free})
+    new_lhs = r.node(lhs, bound)
+    if isinstance(new_lhs, Name):
+        if new_lhs.name not in ns.sequences or new_lhs.index is None:
+            raise ClaimError(f"the left side of a claim is a derivative or a model sequence "
+                             f"(h[t]); {show(lhs)!r} is neither")
+    eq = Equation(new_lhs, r.node(equation.rhs, bound), equation.text)
+    return Bound(eq, free[0] if free else None, definitions, tuple(resolved), row)
+
+
+# ---- values -----------------------------------------------------------------------------
+
+class _Zero:
+    """0 of any shape."""
+
+    def __repr__(self) -> str:
+        return "0"
+
+
+ZERO = _Zero()
+
+
+@dataclass(frozen=True)
+class Eye:
+    """c I of any (square) size: I, and what scaling it gives."""
+    c: Any
+
+
+@dataclass(frozen=True)
+class Algebra:
+    """Numbers and elementwise functions of one evaluation: expressions or floats."""
+    number: Callable[[Fraction], Any]
+    func: Callable[[str, Any], Any]        # (name, scalar) -> scalar
+    exact: bool
+
+
+def symbolic_algebra(be: Backend, act: Activation | None) -> Algebra:
+    def func(name: str, v: Any) -> Any:
+        if name in ("phi", "phi_prime"):
+            if act is None:
+                raise ClaimError("this model has no single activation phi: write the "
+                                 "functions out (sigmoid, tanh)")
+            out = act.apply(be, v)
+            return out if name == "phi" else act.slope_from_output(out)
+        return {"tanh": be.tanh, "sigmoid": be.sigmoid, "exp": be.exp, "log": be.log}[name](v)
+    return Algebra(be.number, func, True)
+
+
+def _sigmoid(v: float) -> float:
+    return 1.0 / (1.0 + np.exp(-v))
+
+
+def numeric_algebra(act: Activation | None) -> Algebra:
+    slopes = {"tanh": lambda v: 1 - np.tanh(v) ** 2,
+              "sigmoid": lambda v: _sigmoid(v) * (1 - _sigmoid(v)), "identity": lambda v: 1.0}
+    applies = {"tanh": np.tanh, "sigmoid": _sigmoid, "identity": lambda v: v}
+
+    def func(name: str, v: Any) -> Any:
+        if name in ("phi", "phi_prime"):
+            if act is None:
+                raise ClaimError("this model has no single activation phi: write the "
+                                 "functions out (sigmoid, tanh)")
+            return (applies if name == "phi" else slopes)[act.name](v)
+        return {"tanh": np.tanh, "sigmoid": _sigmoid, "exp": np.exp, "log": np.log}[name](v)
+    return Algebra(lambda q: float(q), func, False)
+
+
+class NumericQuantities:
+    """A Quantities read at one numeric point: every symbol a value in [-0.9, 0.9] drawn
+    from its own name and the seed (so opaque symbols get values too)."""
+
+    def __init__(self, q: Quantities, seed: int) -> None:
+        self.q, self.seed = q, seed
+        self.T, self.spec = q.T, q.spec
+        self._memo: dict = {}
+
+    def value_of(self, symbol: Any) -> float:
+        h = zlib.crc32(f"{self.seed}:{symbol}".encode())
+        return (h / 0xFFFFFFFF) * 1.8 - 0.9
+
+    def _floats(self, arr: np.ndarray) -> np.ndarray:
+        out = np.empty(arr.shape, dtype=float)
+        for idx, e in np.ndenumerate(arr):
+            free = getattr(e, "free_symbols", ())
+            v = e.subs({s: self.value_of(s) for s in free}) if free else e
+            out[idx] = float(v)
+        return out
+
+    def _get(self, key, make) -> np.ndarray:
+        if key not in self._memo:
+            self._memo[key] = self._floats(make())
+        return self._memo[key]
+
+    def param(self, name: str) -> np.ndarray:
+        return self._get(("p", name), lambda: self.q.param(name))
+
+    def sequence(self, name: str, k: int) -> np.ndarray:
+        return self._get(("s", name, k), lambda: self.q.sequence(name, k))
+
+    def derivative(self, num, den) -> np.ndarray:
+        return self._get(("d", num, den), lambda: self.q.derivative(num, den))
+
+
+@dataclass
+class _Context:
+    q: Any                          # Quantities or NumericQuantities
+    algebra: Algebra
+    bound: Bound
+    env: dict
+    memo: dict = field(default_factory=dict)
+    active: list = field(default_factory=list)
+
+
+def _dims(v) -> str:
+    return "×".join(map(str, v.shape)) if isinstance(v, np.ndarray) else \
+        ("scalar" if not isinstance(v, (Eye, _Zero)) else repr(v))
+
+
+def _short(node) -> str:
+    text = show(node)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _is_scalar(v) -> bool:
+    return not isinstance(v, (np.ndarray, Eye, _Zero)) or \
+        (isinstance(v, np.ndarray) and v.shape == (1, 1))
+
+
+def _scalar(v):
+    return v[0, 0] if isinstance(v, np.ndarray) else v
+
+
+def _as_array(v, like: np.ndarray, alg: Algebra) -> np.ndarray:
+    """A constant, 0 or c I as an array of `like`'s shape."""
+    if isinstance(v, np.ndarray):
+        return v
+    out = np.empty(like.shape, dtype=like.dtype)
+    zero = alg.number(Fraction(0))
+    if isinstance(v, _Zero):
+        out[...] = zero
+    elif isinstance(v, Eye):
+        if like.shape[0] != like.shape[1]:
+            raise ShapeError(f"I cannot be {_dims(like)} (not square)")
+        out[...] = zero
+        for i in range(like.shape[0]):
+            out[i, i] = v.c
+    else:
+        out[...] = v
+    return out
+
+
+def _num(alg: Algebra, v):
+    return alg.number(v) if isinstance(v, Fraction) else v
+
+
+def _add(a, b, node, alg: Algebra):
+    if isinstance(a, _Zero):
+        return b
+    if isinstance(b, _Zero):
+        return a
+    if isinstance(a, Eye) and isinstance(b, Eye):
+        return Eye(a.c + b.c)
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        if a.shape != b.shape:
+            raise ShapeError(f"cannot add {_short(node.left)} ({_dims(a)}) and "
+                             f"{_short(node.right)} ({_dims(b)})")
+        return a + b
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        arr, other = (a, b) if isinstance(a, np.ndarray) else (b, a)
+        if isinstance(other, Eye):
+            return arr + _as_array(other, arr, alg)
+        return arr + _num(alg, other)           # a constant, elementwise: 1 - z[t]
+    if isinstance(a, Eye) or isinstance(b, Eye):
+        raise ShapeError(f"cannot add I and a number in {_short(node)}")
+    return a + b
+
+
+def _scale(c, v, alg: Algebra):
+    if isinstance(v, _Zero):
+        return v
+    c = _num(alg, _scalar(c))
+    if isinstance(v, Eye):
+        return Eye(c * v.c)
+    return c * v if not isinstance(v, np.ndarray) else v * c
+
+
+def _mul(a, b, node, alg: Algebra):
+    """'*': scaling by a scalar, else elementwise."""
+    if isinstance(a, _Zero) or isinstance(b, _Zero):
+        return ZERO
+    if _is_scalar(a):
+        return _scale(a, b, alg)
+    if _is_scalar(b):
+        return _scale(b, a, alg)
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape:
+        return a * b
+    raise ShapeError(f"cannot multiply elementwise {_short(node.left)} ({_dims(a)}) and "
+                     f"{_short(node.right)} ({_dims(b)})")
+
+
+def _matmul(a, b, node, alg: Algebra, lenient: bool):
+    """'@' (and juxtaposition, `lenient`: a scalar factor scales)."""
+    if isinstance(a, _Zero) or isinstance(b, _Zero):
+        return ZERO
+    if isinstance(a, Eye):
+        return _scale(a.c, b, alg)
+    if isinstance(b, Eye):
+        return _scale(b.c, a, alg)
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape[1] == b.shape[0]:
+        return a @ b
+    if lenient or not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray):
+        if _is_scalar(a):
+            return _scale(a, b, alg)
+        if _is_scalar(b):
+            return _scale(b, a, alg)
+    raise ShapeError(f"cannot multiply {_short(node.left)} ({_dims(a)}) by "
+                     f"{_short(node.right)} ({_dims(b)})")
+
+
+def _transpose(v):
+    return v.T if isinstance(v, np.ndarray) else v
+
+
+def _power(base, k: int, node, alg: Algebra):
+    if k < 0:
+        raise ShapeError(f"a negative power in {_short(node)} (k = {k})")
+    if isinstance(base, np.ndarray) and base.shape[0] != base.shape[1]:
+        raise ShapeError(f"{_short(node.base)} ({_dims(base)}) is not square: no power")
+    if k == 0:
+        return Eye(alg.number(Fraction(1)))
+    out = base
+    for _ in range(k - 1):
+        out = out @ base if isinstance(base, np.ndarray) else (
+            out * base if not isinstance(base, Eye) else Eye(out.c * base.c))
+    return out
+
+
+def _call(func: str, v, node, alg: Algebra):
+    if func == "diag":
+        if isinstance(v, np.ndarray):
+            if v.shape[1] != 1 and v.shape[0] != 1:
+                raise ShapeError(f"diag of {_short(node.arg)} ({_dims(v)}): not a vector")
+            flat = v.reshape(-1)
+            out = np.empty((len(flat), len(flat)), dtype=v.dtype)
+            out[...] = alg.number(Fraction(0))
+            for i, e in enumerate(flat):
+                out[i, i] = e
+            return out
+        if isinstance(v, _Zero):
+            return ZERO
+        raise ShapeError(f"diag of {_short(node.arg)}: not a vector")
+    if isinstance(v, (Eye, _Zero)):
+        raise ShapeError(f"{func} of {_short(node.arg)} ({v!r}): give it a vector")
+    arr = v if isinstance(v, np.ndarray) else np.array([[_num(alg, v)]], dtype=object)
+    if func == "softmax":
+        if arr.shape[1] != 1:
+            raise ShapeError(f"softmax of {_short(node.arg)} ({_dims(arr)}): not a column")
+        exps = [alg.func("exp", e) for e in arr[:, 0]]
+        z = exps[0]
+        for e in exps[1:]:
+            z = z + e
+        out = np.empty(arr.shape, dtype=arr.dtype)
+        for i, e in enumerate(exps):
+            out[i, 0] = e / z
+        return out
+    out = np.empty(arr.shape, dtype=arr.dtype)
+    for idx, e in np.ndenumerate(arr):
+        out[idx] = alg.func(func, e)
+    return out
+
+
+def _divide(a, b, node, alg: Algebra):
+    if not _is_scalar(b):
+        raise ShapeError(f"cannot divide by {_short(node.right)} ({_dims(b)}): not a scalar")
+    b = _scalar(b)
+    if isinstance(b, Fraction):
+        if b == 0:
+            raise ShapeError(f"division by zero in {_short(node)}")
+        return _scale(1 / b, a, alg)
+    if not alg.exact and b == 0:
+        raise ShapeError(f"division by zero in {_short(node)}")
+    return _scale(b ** -1 if alg.exact else 1.0 / b, a, alg)
+
+
+def _value(node, ctx: _Context):
+    alg = ctx.algebra
+    if isinstance(node, Num):
+        return ZERO if node.value == 0 else node.value
+    if isinstance(node, Name):
+        return _name_value(node, ctx)
+    if isinstance(node, Deriv):
+        num = (node.num.name, node.num.index.value(ctx.env) if node.num.index else None)
+        den = (node.den.name, node.den.index.value(ctx.env) if node.den.index else None)
+        value = ctx.q.derivative(num, den)
+        if ctx.bound.row and num[0] in (LOSS, LOCAL) and value.shape[1] == 1 \
+                and value.shape[0] > 1:
+            return value.T
+        return value
+    if isinstance(node, BinOp):
+        a, b = _value(node.left, ctx), _value(node.right, ctx)
+        if node.op == "+":
+            return _add(a, b, node, alg)
+        if node.op == "-":
+            return _add(a, _scale(Fraction(-1), b, alg), node, alg)
+        if node.op == "*":
+            return _mul(a, b, node, alg)
+        if node.op == "/":
+            return _divide(a, b, node, alg)
+        return _matmul(a, b, node, alg, lenient=node.op == " ")
+    if isinstance(node, Neg):
+        return _scale(Fraction(-1), _value(node.arg, ctx), alg)
+    if isinstance(node, Transpose):
+        return _transpose(_value(node.arg, ctx))
+    if isinstance(node, Power):
+        return _power(_value(node.base, ctx), node.exp.value(ctx.env), node, alg)
+    if isinstance(node, Call):
+        return _call(node.func, _value(node.arg, ctx), node, alg)
+    if isinstance(node, Reduce):
+        return _reduce(node, ctx)
+    raise TypeError(f"not a formula node: {node!r}")
+
+
+def _reduce(node: Reduce, ctx: _Context):
+    lo, hi = node.lo.value(ctx.env), node.hi.value(ctx.env)
+    saved = ctx.env.get(node.var)
+    order = range(lo, hi + 1) if (node.op == "sum" or node.ascending) else range(hi, lo - 1, -1)
+    acc = ZERO if node.op == "sum" else Eye(ctx.algebra.number(Fraction(1)))
+    try:
+        for v in order:
+            ctx.env[node.var] = v
+            term = _value(node.body, ctx)
+            acc = _add(acc, term, BinOp("+", node, node.body), ctx.algebra) \
+                if node.op == "sum" else _matmul(acc, term, BinOp(" ", node, node.body),
+                                                 ctx.algebra, lenient=True)
+    finally:
+        if saved is None:
+            ctx.env.pop(node.var, None)
+        else:
+            ctx.env[node.var] = saved
+    return acc
+
+
+def _name_value(node: Name, ctx: _Context):
+    n = node.name
+    if node.index is None:
+        if n in ctx.env:
+            return Fraction(ctx.env[n])
+        if n == "I":
+            return Eye(ctx.algebra.number(Fraction(1)))
+        dfn = ctx.bound.definition(n)
+        if dfn is not None:
+            return _definition(dfn, None, ctx)
+        return ctx.q.param(n)
+    k = node.index.value(ctx.env)
+    dfn = ctx.bound.definition(n)
+    if dfn is not None:
+        return _definition(dfn, k, ctx)
+    return ctx.q.sequence(n, k)
+
+
+def _definition(dfn: Definition, k: int | None, ctx: _Context):
+    key = (dfn.name, k)
+    if key in ctx.memo:
+        return ctx.memo[key]
+    T = ctx.q.T
+    rhs, env = None, {"T": T}
+    for idx, fixed_rhs in dfn.fixed:
+        if k is not None and idx.value({"T": T}) == k:
+            rhs = fixed_rhs
+            break
+    if rhs is None:
+        if dfn.rhs is None:
+            raise ClaimError(f"{dfn.name}[{k}] is asked for at T = {T}, but {dfn.name} has "
+                             f"only the values given at fixed indices ({'; '.join(dfn.texts)})")
+        if k is not None and not -INDEX_ROOM < k <= T + INDEX_ROOM:
+            raise ClaimError(f"{dfn.name} recurses without a boundary value: {dfn.name}[{k}] "
+                             f"is asked for at T = {T} ({'; '.join(dfn.texts)}); give one, "
+                             f"e.g. {dfn.name}[T] = ... or {dfn.name}[T+1] = 0")
+        rhs = dfn.rhs
+        if dfn.var is not None:
+            env[dfn.var] = k - dfn.offset
+    if key in ctx.active:
+        raise ClaimError(f"{dfn.name}[{k}] is defined from itself at T = {T} "
+                         f"({'; '.join(dfn.texts)}): a recursion needs a boundary value")
+    ctx.active.append(key)
+    saved = ctx.env
+    ctx.env = env
+    try:
+        value = _value(rhs, ctx)
+    finally:
+        ctx.env = saved
+        ctx.active.pop()
+    ctx.memo[key] = value
+    return value
+
+
+def evaluate(node, q, algebra: Algebra, bound: Bound, env: dict, memo: dict | None = None):
+    """The value of one side of a bound claim at q.T, with `env` binding T and the
+    claim's free index: an array, 0 (ZERO), c I (Eye) or a constant (Fraction)."""
+    ctx = _Context(q, algebra, bound, dict(env), memo if memo is not None else {})
+    return _value(node, ctx)
+
+
+def as_array(v, like: np.ndarray, algebra: Algebra) -> np.ndarray:
+    """A side's value laid out as `like` (the other side): 0, c I and constants expand;
+    a scalar pairs with a 1×1; otherwise the shapes must agree."""
+    if isinstance(v, np.ndarray):
+        if v.shape != like.shape:
+            raise ShapeError(f"the right side is {_dims(v)}, the left side {_dims(like)}")
+        return v
+    if not isinstance(v, (Eye, _Zero)) and like.shape != (1, 1):
+        raise ShapeError(f"the right side is a number, the left side {_dims(like)}")
+    return _as_array(_num(algebra, v) if isinstance(v, Fraction) else v, like, algebra)
+
+
+def indices(bound: Bound, T: int) -> list[dict]:
+    """The environments a claim is checked in at T: every value of its free index for
+    which the left side names only steps 1..T."""
+    if bound.var is None:
+        return [{"T": T}]
+    lhs = bound.equation.lhs
+    names = [lhs] if isinstance(lhs, Name) else [lhs.num, lhs.den]
+    out = []
+    for v in range(1, T + 1):
+        env = {"T": T, bound.var: v}
+        if all(n.index is None or 1 <= n.index.value(env) <= T for n in names):
+            out.append(env)
+    return out
+
+
+def numeric_matrix(v) -> np.ndarray:
+    return v.astype(float) if isinstance(v, np.ndarray) else np.array([[float(v)]])
+
+
+__all__ = ["Algebra", "Bound", "ClaimError", "Definition", "Eye", "NumericQuantities",
+           "Quantities", "ShapeError", "ZERO", "activation_of", "as_array", "bind", "evaluate",
+           "indices", "matrix", "namespace", "numeric_algebra", "symbolic_algebra"]
