@@ -235,12 +235,23 @@ def _candidate_holds(model: _Model, bound: Bound, Ts, seeds) -> bool:
         return False
 
 
+def _other_layout(model: _Model, bound: Bound, Ts, ns):
+    """A claim written in the other layout (seed 000 writes rows: dL/dh[t+1] @ J) is right
+    there, and that is the diagnosis a person needs."""
+    other = replace(bound, row=not bound.row)
+    if _candidate_holds(model, other, Ts, SEEDS) and _proven(model, other, Ts) is None:
+        layout = "row layout (dL/dh[t] a row vector, --convention row)" if other.row else \
+            "column layout (dL/dh[t] a column vector, --convention column)"
+        yield Fix("layout", f"read it in the {layout}", "",
+                  show(bound.equation), True)
+
+
 def diagnose(model: _Model, bound: Bound, Ts: tuple[int, ...], ns) -> tuple[tuple[Fix, ...], int]:
     """The single edits after which the claim holds: screened at one float point, then
     at the second, then proven exactly (the first few)."""
     equations = (bound.equation,) + bound.where
     edits = single_edits(equations)
-    fixes = []
+    fixes = list(_other_layout(model, bound, Ts, ns))
     for edit in edits:
         try:
             candidate = _rebind(bound, edit.result, ns)

@@ -215,7 +215,7 @@ def claim_text(c: ClaimReport) -> list[str]:
         lines.append(f"  diagnosis ({c.tried} single edits tried): correct at {_Ts_text(c.Ts)} if")
         for f in c.fixes:
             how = "proven exactly" if f.proven else "at two float points"
-            lines.append(f"    - you {f.edit} {f.where} ({how})")
+            lines.append(f"    - you {f.edit}{' ' + f.where if f.where else ''} ({how})")
     else:
         lines.append(f"  diagnosis: none of {c.tried} single edits (transpose, index ±1, "
                      "scale, product order, dropped term) makes it right")

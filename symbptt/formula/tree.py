@@ -165,10 +165,10 @@ def _show(node) -> tuple[str, int]:
         sep = " " if node.op == " " else f" {node.op} "
         return f"{show(node.left, _MUL)}{sep}{show(node.right, _MUL + 1)}", _MUL
     if isinstance(node, Transpose):
-        return show(node.arg, _POST) + ".T", _POST
+        return _postfix_base(node.arg) + ".T", _POST
     if isinstance(node, Power):
         e = node.exp.text()
-        return show(node.base, _POST) + ("^" + e if e.isdigit() else f"^({e})"), _POST
+        return _postfix_base(node.base) + ("^" + e if e.isdigit() else f"^({e})"), _POST
     if isinstance(node, Call):
         return f"{node.func}({show(node.arg)})", _POST
     if isinstance(node, Reduce):
@@ -178,6 +178,11 @@ def _show(node) -> tuple[str, int]:
     if isinstance(node, Equation):
         return f"{show(node.lhs)} = {show(node.rhs)}", 0
     raise TypeError(f"not a formula node: {node!r}")
+
+
+def _postfix_base(node) -> str:
+    """(dL/dh[t]).T, not dL/dh[t].T: the same tree, but read as a person would."""
+    return f"({show(node)})" if isinstance(node, Deriv) else show(node, _POST)
 
 
 # ---- walking ------------------------------------------------------------------------------

@@ -30,6 +30,10 @@ from .unroll import Unrolled, unroll
 
 LOSS, LOCAL = "L", "l"
 OPAQUE = "?"            # prefix of the symbols that stand for what does not exist
+# a pre-activation computed inside the step, and the bias that enters it alone and
+# additively: d/da[r] is d/d(step r's own copy of that bias)
+PREACTIVATION_BIAS = {"elman": {"a": "b"}, "residual": {"a": "b"},
+                      "elman_softmax": {"a": "b_h"}}
 
 
 class QuantityError(SymbpttError):
@@ -155,6 +159,9 @@ class Quantities:
             return self._through_state(num, dname, dk)
         if dname in self.readouts:
             return self._through_readout(num, dname, dk)
+        bias = PREACTIVATION_BIAS.get(self.spec.name, {}).get(dname)
+        if bias is not None:
+            return self._through_preactivation(num, dname, dk, bias)
         raise QuantityError(
             f"d{nname}/d{dname}[...] is not available: {dname}[t] is computed inside the step "
             f"(derivatives are taken w.r.t. parameters, x[t], the state "
@@ -280,6 +287,38 @@ class Quantities:
         if values is None:                  # before the cut: no dependence
             values = [self.zero] * len(self._numerator_size(num))
         grads = [[self.be.diff(v, s) for s in fresh] for v in values]
+        return self._arrange(num, self._close(grads, back), shape)
+
+    def _through_preactivation(self, num, name: str, r: int, bias: str) -> np.ndarray:
+        """d num / d a[r]: step r rebuilt with its bias b + eps (eps fresh), then the steps
+        after it; differentiated at eps = 0."""
+        nname, nk = num
+        size = len(self.u.params[bias])
+        shape = (size, 1)
+        if not 1 <= r <= self.T:
+            if nname in (LOSS, LOCAL):
+                return self._shaped(num, [self.zero] * size, shape)
+            return self._shaped(num, [self.opaque(f"d{nname}_{nk}/d{name}_{r}[{i}]")
+                                      for i in range(size)], shape)
+        fresh, _ = self._cut([self.zero] * size, f"{name}_{r}")
+        back = {f: self.zero for f in fresh}
+        be, P, u = self.be, self.u.params, self.u
+        nudged = {**P, bias: tuple(b + e for b, e in zip(P[bias], fresh))}
+        old = u.steps[r - 1]
+        vals, s_r = self.cell.step(be, nudged, old.s_prev, old.x)
+        if self.cell.readout is not None:
+            vals = {**vals, **self.cell.readout(be, P, s_r, u.xs[:r])}
+        steps, losses, scaled = self._rebuild(r, s_r)
+        steps[r] = Step(r, old.x, old.s_prev, {**steps[r].vals, **vals}, s_r)
+        losses[r], scaled[r] = (self._local_loss(steps[r], False),
+                                self._local_loss(steps[r], True))
+        if nname not in (LOSS, LOCAL) and not 0 <= nk <= self.T:
+            return self._shaped(num, [self.opaque(f"d{nname}_{nk}/d{name}_{r}[{j}]")
+                                      for j in range(size)], shape)
+        values = self._numerator(num, steps, losses, scaled)
+        if values is None:
+            values = [self.zero] * len(self._numerator_size(num))
+        grads = [[self.be.diff(v, f) for f in fresh] for v in values]
         return self._arrange(num, self._close(grads, back), shape)
 
     def _through_readout(self, num, name: str, r: int) -> np.ndarray:
