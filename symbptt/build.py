@@ -1,7 +1,9 @@
 """build: every derivation document in output/, and a check that output/ is up to date.
 
 output/ holds, for every zoo model, MODEL.tex, MODEL.md and MODEL.pdf at DOC_T, the seed-004
-worked example (seed004.tex/.md/.pdf) computed by `grad`, and README.md indexing them. The
+worked example (seed004.tex/.md/.pdf) computed by `grad`, the seed audit (seed-audit.md:
+every gradient formula of the seeds, checked) and the gallery of classic mistakes
+(mistakes.md), and README.md indexing them. The
 .tex and .md are byte-identical from build to build; the PDFs too (SOURCE_DATE_EPOCH, no
 trailer ID) on one TeX Live.
 """
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import sympy as sp
 
+from . import audit
 from .document import build as build_document
 from .render import compile_pdf, environment, render_text, write_atomic
 from .spec import Dims
@@ -72,8 +75,9 @@ def worked_example() -> dict:
             "params": {k: str(v) for k, v in vals["params"].items()}}
 
 
-def _index(entries: list[dict]) -> bytes:
-    return environment().get_template("index.md.j2").render(models=entries).encode("utf-8")
+def _index(entries: list[dict], audit_context: dict, gallery_context: dict) -> bytes:
+    return environment().get_template("index.md.j2").render(
+        models=entries, audit=audit_context, gallery=gallery_context).encode("utf-8")
 
 
 def build_all(pdf: bool = True, progress=None) -> Built:
@@ -105,7 +109,13 @@ def build_all(pdf: bool = True, progress=None) -> Built:
         text = env.get_template(f"seed004.{fmt}.j2").render(**example)
         files[f"seed004.{fmt}"] = text.encode("utf-8")
     texs["seed004"] = files["seed004.tex"].decode("utf-8")
-    files["README.md"] = _index(entries)
+    audit_context, _ = audit.audit(say)
+    files["seed-audit.md"] = env.get_template("seed-audit.md.j2").render(
+        **audit_context).encode("utf-8")
+    gallery_context, _ = audit.gallery(say)
+    files["mistakes.md"] = env.get_template("mistakes.md.j2").render(
+        **gallery_context).encode("utf-8")
+    files["README.md"] = _index(entries, audit_context, gallery_context)
     seconds_text = time.perf_counter() - start
     start = time.perf_counter()
     if pdf:

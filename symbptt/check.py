@@ -49,6 +49,7 @@ class ClaimInput:
     source: str = ""
     quote: str = ""
     expect: str = ""                   # "correct" | "wrong" | "" (the seed audit's record)
+    fix: str = ""                      # the edit the diagnosis should name (the gallery's)
     note: str = ""
 
 

@@ -14,6 +14,10 @@
     T = [3, 4]                           # these T only (or one number); default 1..T_max
     model = "..."; activation = "..."; convention = "..."   # this claim only
     source = "001_1e08c73fd0114278.txt:58"; quote = "..."; expect = "correct"; note = "..."
+    fix = "replace `W` by `W.T`"         # a wrong claim: the edit the diagnosis must name
+
+    [[skipped]]                          # a formula of the source that is no claim
+    name = "..."; source = "..."; quote = "..."; reason = "a norm bound (analyze)"
 
 Every key is checked: a misspelt one is an error naming the keys there are.
 """
@@ -28,9 +32,10 @@ from .errors import SymbpttError
 from .spec import DIM_RANGE, Dims
 
 TOP_KEYS = ("model", "activation", "T_max", "convention", "dims", "where", "claim", "title",
-            "source", "note")
+            "source", "note", "skipped")
+SKIPPED_KEYS = ("name", "source", "quote", "reason")
 CLAIM_KEYS = ("claim", "name", "where", "T", "model", "activation", "convention", "source",
-              "quote", "expect", "note")
+              "quote", "expect", "fix", "note")
 DIM_KEYS = {"hidden": "n", "input": "d", "output": "q"}
 T_LIMIT = 12
 
@@ -48,6 +53,16 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """A formula of a source that is not a claim about a model (a norm bound, an
+    expectation, ...), listed with the reason."""
+    name: str
+    source: str
+    quote: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class ClaimFile:
     path: str
     title: str
@@ -56,6 +71,8 @@ class ClaimFile:
     groups: tuple[Group, ...]
     source: str = ""
     note: str = ""
+    order: tuple[ClaimInput, ...] = ()       # every claim, in the file's order
+    skipped: tuple[Skipped, ...] = ()
 
 
 def _fail(path: str, message: str) -> ClaimFileError:
@@ -145,6 +162,7 @@ def load(path: str | Path) -> ClaimFile:
             not all(isinstance(t, dict) for t in tables):
         raise _fail(name, "no claims: add at least one [[claim]] table with claim = \"...\"")
     groups: dict[tuple, list] = {}
+    order = []
     for k, t in enumerate(tables, start=1):
         where = f"claim {k}"
         _keys(name, where, t, CLAIM_KEYS)
@@ -159,12 +177,30 @@ def load(path: str | Path) -> ClaimFile:
             convention=_convention(name, where, t.get("convention"), convention),
             source=_text(name, where, t.get("source"), "source"),
             quote=_text(name, where, t.get("quote"), "quote"),
-            expect=expect, note=_text(name, where, t.get("note"), "note"))
-        key = (_text(name, where, t.get("model"), "model") or model,
-               _text(name, where, t.get("activation"), "activation") or activation)
+            expect=expect, fix=_text(name, where, t.get("fix"), "fix"),
+            note=_text(name, where, t.get("note"), "note"))
+        own = _text(name, where, t.get("model"), "model") or model
+        key = (own, _text(name, where, t.get("activation"), "activation")
+               or (activation if own == model else None))
         groups.setdefault(key, []).append(ci)
+        order.append(ci)
     return ClaimFile(name, _text(name, "top level", data.get("title"), "title"), T_max,
                      _dims(name, data.get("dims")),
                      tuple(Group(m, a, tuple(cs)) for (m, a), cs in groups.items()),
                      _text(name, "top level", data.get("source"), "source"),
-                     _text(name, "top level", data.get("note"), "note"))
+                     _text(name, "top level", data.get("note"), "note"), tuple(order),
+                     _skipped(name, data.get("skipped")))
+
+
+def _skipped(path: str, tables) -> tuple[Skipped, ...]:
+    if tables is None:
+        return ()
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise _fail(path, "skipped must be [[skipped]] tables (name, source, quote, reason)")
+    out = []
+    for k, t in enumerate(tables, start=1):
+        where = f"skipped {k}"
+        _keys(path, where, t, SKIPPED_KEYS)
+        out.append(Skipped(*(_text(path, where, t.get(key), key, required=key == "reason")
+                             for key in SKIPPED_KEYS)))
+    return tuple(out)

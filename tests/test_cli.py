@@ -549,3 +549,101 @@ def test_a_wrong_rule_fails_both_kinds(capsys):
 def test_gated_unrolled_past_the_budget_hints_inductive(capsys):
     line = assert_bad_input(*run(capsys, ["prove", "gru", "--T", "8"]))
     assert "--kind inductive" in line
+
+
+# --------------------------------------------------------------------------- check
+
+ELMAN_DELTA = ["--where", "delta[t] = dl[t]/dh[t] + W.T @ diag(phi_prime(a[t+1])) @ delta[t+1]",
+               "--where", "delta[T] = dl[T]/dh[T]"]
+ELMAN_DW = "dL/dW = sum(t=1..T, diag(phi_prime(a[t])) @ delta[t] @ h[t-1].T)"
+
+
+def test_check_correct_claim_exit_0(capsys):
+    code, out, err = run(capsys, ["check", "elman", "--claim", ELMAN_DW, *ELMAN_DELTA])
+    assert code == 0 and err == ""
+    assert "correct: equal to the derivative of the unrolled model at T = 1..4, exactly" in out
+
+
+def test_check_wrong_claim_exit_1_with_counterexample_and_diagnosis(capsys):
+    code, out, err = run(capsys, ["check", "elman", "--claim", ELMAN_DW.replace("h[t-1]", "h[t]"),
+                                  *ELMAN_DELTA])
+    assert code == 1 and err == ""
+    assert "WRONG: first at T = 1, entry dL/dW[" in out
+    assert "the derivative of the unrolled model:" in out and "the claim:" in out
+    assert "you replace `h[t]` by `h[t-1]` in the claim (proven exactly)" in out
+
+
+def test_check_json(capsys):
+    code, out, _ = run(capsys, ["check", "elman", "--claim", ELMAN_DW.replace("W.T", "W"),
+                                "--claim", ELMAN_DW, *ELMAN_DELTA, "--T-max", "3", "--json"])
+    data = json.loads(out)
+    assert code == 0 and data["verdict"] == "correct"
+    (group,) = data["groups"]
+    assert group["model"] == "elman" and group["dims"] == {"n": 3, "d": 2}
+    assert [c["T"] for c in group["claims"]] == [[1, 2, 3]] * 2
+    code, out, _ = run(capsys, ["check", "elman", "--claim", ELMAN_DW, "--where",
+                                "delta[t] = dl[t]/dh[t] + W @ diag(phi_prime(a[t+1])) @ delta[t+1]",
+                                "--where", "delta[T] = dl[T]/dh[T]", "--json"])
+    data = json.loads(out)
+    claim = data["groups"][0]["claims"][0]
+    assert code == 1 and data["verdict"] == "wrong" and claim["verdict"] == "wrong"
+    ce = claim["counterexample"]
+    assert set(ce) == {"T", "at", "entry", "point", "expected", "claim"} and ce["T"] == 3
+    assert claim["diagnosis"][0] == {
+        "kind": "transpose", "edit": "replace `W` by `W.T`", "proven": True,
+        "where": "in the definition delta[t] = dl[t]/dh[t] + W @ diag(phi_prime(a[t+1])) @ "
+                 "delta[t+1]",
+        "formula": "delta[t] = dl[t]/dh[t] + W.T @ diag(phi_prime(a[t+1])) @ delta[t+1]"}
+
+
+def test_check_claim_file(capsys):
+    code, out, err = run(capsys, ["check", EXAMPLES / "elman_check.toml"])
+    assert code == 1 and err == ""          # the file holds two slips on purpose
+    assert out.count("correct: equal to") == 2 and out.count("WRONG") == 2
+    assert "2 of 4 claims correct" in out
+
+
+def test_check_parse_error_shows_caret(capsys):
+    code, out, err = run(capsys, ["check", "elman", "--claim",
+                                  "dL/dW = sum(t=1..T, delta[t] @@ h[t-1].T)"])
+    assert code == 2 and out == "" and "Traceback" not in err
+    first, formula, caret = err.splitlines()
+    assert first.startswith("symbptt: error: cannot read the claim at column 31: "
+                            "unexpected '@'; expected a name")
+    assert formula.strip() == "dL/dW = sum(t=1..T, delta[t] @@ h[t-1].T)"
+    assert caret.index("^") == formula.index("@@") + 1
+
+
+@pytest.mark.parametrize("argv, contains", [
+    (["check", "elman", "--claim", "dL/dW = Q"], "unknown name 'Q' in elman; its names: "
+                                                 "parameters W, U, b"),
+    (["check", "elman", "--claim", "dL/dW = sum(t=1..T, g[t] @ h[t-1].T)"],
+     "unknown sequence 'g[t]'"),
+    (["check", "elman", "--claim", "dL/dW = sum(t=1..T, g[t] @ h[t-1].T)", "--where",
+      "g[t] = W.T @ g[t+1]"], "g recurses without a boundary value"),
+    (["check", "elman", "--claim", "dL/dV = W"], "elman has no parameter 'V'"),
+    (["check", "elman"], "nothing to check"),
+    (["check", "nosuchmodel", "--claim", "dL/dW = W"], "unknown model"),
+    (["check", "elman", "--claim", "dL/dW = W", "--activation", "relu"], "unknown activation"),
+    (["check", "elman", "--claim", "dL/dW = W", "--output", "3"], "no output size"),
+    (["check", "elman", "--claim", "dL/dW = W", "--T-max", "0"], "--T-max must be in"),
+    (["check", "/nonexistent/file.toml"], "no such claim file"),
+    (["check", EXAMPLES / "elman_check.toml", "--claim", "dL/dW = W"], "drop --claim"),
+])
+def test_check_bad_input(capsys, argv, contains):
+    code, out, err = run(capsys, argv)
+    assert_bad_input(code, out, err, contains)
+
+
+def test_check_bad_claim_file(capsys, tmp_path):
+    p = tmp_path / "bad.toml"
+    p.write_text('model = "elman"\n[[claim]]\nclaim = "dL/dW = W"\nexpct = "correct"\n')
+    code, out, err = run(capsys, ["check", p])
+    assert_bad_input(code, out, err, "unknown key 'expct'")
+
+
+def test_check_never_executes_the_formula(capsys, tmp_path):
+    marker = tmp_path / "pwned"
+    code, out, err = run(capsys, ["check", "elman", "--claim",
+                                  f"dL/dW = __import__('os').system('touch {marker}')"])
+    assert code == 2 and not marker.exists()

@@ -75,6 +75,13 @@ def _product_chain(node) -> list:
     return [node]
 
 
+def _chain(op: str, factors: list):
+    new = factors[0]
+    for f in factors[1:]:
+        new = BinOp(op, new, f)
+    return new
+
+
 def _sum_chain(node, sign: int = 1) -> list[tuple[int, object]]:
     if isinstance(node, BinOp) and node.op in "+-":
         return _sum_chain(node.left, sign) + _sum_chain(node.right,
@@ -138,10 +145,13 @@ def _node_edits(node, top: bool) -> Iterator[tuple[str, object, str]]:
     if isinstance(node, BinOp) and node.op in ("@", " "):
         factors = _product_chain(node)
         if len(factors) >= 2 and factors != factors[::-1]:
-            new = factors[-1]
-            for f in factors[-2::-1]:
-                new = BinOp(node.op, new, f)
+            new = _chain(node.op, factors[::-1])
             yield "order", new, f"reverse the product {_code(node)} to {_code(new)}"
+        for i in range(len(factors) - 1) if len(factors) > 2 else ():
+            a, b = factors[i], factors[i + 1]
+            if a != b:
+                new = _chain(node.op, factors[:i] + [b, a] + factors[i + 2:])
+                yield "order", new, f"swap {_code(a)} and {_code(b)} in {_code(node)}"
     if isinstance(node, Reduce) and node.op == "prod":
         new = replace(node, ascending=not node.ascending)
         order = "lowest" if new.ascending else "highest"

@@ -463,13 +463,18 @@ def _add(a, b, node, alg: Algebra):
         return arr + _num(alg, other)           # a constant, elementwise: 1 - z[t]
     if isinstance(a, Eye) or isinstance(b, Eye):
         raise ShapeError(f"cannot add I and a number in {_short(node)}")
-    return a + b
+    if isinstance(a, Fraction) and isinstance(b, Fraction):
+        return a + b
+    return _num(alg, a) + _num(alg, b)
 
 
 def _scale(c, v, alg: Algebra):
     if isinstance(v, _Zero):
         return v
-    c = _num(alg, _scalar(c))
+    c = _scalar(c)
+    if isinstance(c, Fraction) and isinstance(v, Fraction):
+        return c * v                       # constants stay exact Fractions
+    c, v = _num(alg, c), _num(alg, v)
     if isinstance(v, Eye):
         return Eye(c * v.c)
     return c * v if not isinstance(v, np.ndarray) else v * c

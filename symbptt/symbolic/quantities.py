@@ -333,10 +333,11 @@ class Quantities:
         if nname in (LOSS, LOCAL):
             loss = self._local_loss(st, nname == LOSS)
             if not any(self.be.diff(loss, f) != 0 for f in fresh):
+                others = [r for r in self._readout_names if r != name]
                 raise QuantityError(
                     f"d{nname}/d{name}[t] is not available for {self.spec.name}: its loss "
-                    f"reads {name}[t] only through other outputs "
-                    f"({', '.join(self._readout_names)})")
+                    f"is written from {', '.join(o + '[t]' for o in others)}, not from "
+                    f"{name}[t] itself")
             values = [loss] if nname == LOSS or nk == r else [self.zero]
         elif nname == name and nk == r:
             values = list(fresh)

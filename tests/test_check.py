@@ -1,0 +1,248 @@
+"""symbptt check: verdicts, counterexamples, diagnoses, claim files, the gallery.
+
+Seed formulas name their seed file; each wrong variant shows that a slip is caught, with
+the counterexample and the edit that undoes it.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from symbptt import claimfile
+from symbptt.audit import agrees, fix_found, gallery_file, run
+from symbptt.check import CHECK_DIMS, ClaimInput, check
+from symbptt.errors import SymbpttError
+from symbptt.formula.parse import FormulaError
+from symbptt.spec import Dims
+
+DELTA = ("delta[t] = dl[t]/dh[t] + W.T @ diag(phi_prime(a[t+1])) @ delta[t+1]",
+         "delta[T] = dl[T]/dh[T]")
+
+
+def _one(model, claim, where=(), activation=None, **kw):
+    T_max = kw.pop("T_max", 4)
+    dims = kw.pop("dims", None)
+    return check(model, [ClaimInput(claim, tuple(where), **kw)], activation, dims,
+                 T_max).claims[0]
+
+
+# ---- seed formulas, accepted -------------------------------------------------------------
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "identity"])
+def test_seed001_elman_bptt(activation):
+    # 001_1e08c73fd0114278.txt: delta_t = dl/dh_t + W^T diag(phi'(a_{t+1})) delta_{t+1},
+    # dL/dW = sum_t (diag(phi'(a_t)) delta_t) h_{t-1}^T, likewise U (x_t^T) and b
+    for claim in ("dL/dW = sum(t=1..T, (diag(phi_prime(a[t])) @ delta[t]) @ h[t-1].T)",
+                  "dL/dU = sum(t=1..T, (diag(phi_prime(a[t])) @ delta[t]) @ x[t].T)",
+                  "dL/db = sum(t=1..T, diag(phi_prime(a[t])) @ delta[t])",
+                  "dL/dh[t] = delta[t]"):
+        c = _one("elman", claim, DELTA, activation)
+        assert c.correct, (claim, c)
+        assert c.Ts == (1, 2, 3, 4)
+
+
+def test_seed001_latex_form():
+    # 001_1e08c73fd0114278.txt, in its own LaTeX
+    c = _one("elman", r"\frac{\partial L}{\partial W} = \sum_{t=1}^{T} "
+                      r"\operatorname{diag}(\phi'(a_t)) \delta_t h_{t-1}^\top",
+             [r"\delta_t = \frac{\partial \ell_t}{\partial h_t} + W^\top "
+              r"\operatorname{diag}(\phi'(a_{t+1})) \delta_{t+1}",
+              r"\delta_T = \frac{\partial \ell_T}{\partial h_T}"])
+    assert c.correct
+
+
+def test_seed002_d2l_closed_form_and_recursion():
+    # 002_f9c6515e77627858.txt: dL/dh_t = sum_{i=t}^T (W_hh^T)^(T-i) W_qh^T dL/do_{T+t-i}
+    assert _one("d2l_linear", "dL/dh[t] = sum(i=t..T, (W_hh.T)^(T-i) @ W_qh.T @ "
+                              "dL/do[T+t-i])", T_max=3).correct
+    # and dL/dh_t = W_hh^T dL/dh_{t+1} + W_qh^T dL/do_t, dL/do_t = dl_t/do_t / T
+    assert _one("d2l_linear", "dL/dh[t] = W_hh.T @ dL/dh[t+1] + W_qh.T @ dL/do[t]",
+                T_max=3).correct
+    assert _one("d2l_linear", "dL/do[t] = dl[t]/do[t] / T", T_max=3).correct
+
+
+def test_seed003_generic_closed_form():
+    # 003_6832bb59d1aaefdb.txt (and 002): dh_t/dw_h = df_t/dw_h
+    #   + sum_{i=1}^{t-1} (prod_{j=i+1}^t df_j/dh_{j-1}) df_i/dw_h
+    c = _one("generic", "dh[t]/dw_h = df[t]/dw_h + sum(i=1..t-1, prod(j=i+1..t, "
+                        "df[j]/dh[j-1]) * df[i]/dw_h)")
+    assert c.correct
+    c = _one("generic", "dL/dw_o = (1/T) * sum(t=1..T, dl[t]/do[t] * dg[t]/dw_o)")
+    assert c.correct
+
+
+def test_seed000_row_layout_recursion():
+    # 000_34d5c3a04c2f29d4.txt: dL/dh_t = dl_t/dh_t + dL/dh_{t+1} dh_{t+1}/dh_t (rows)
+    claim = "dL/dh[t] = dl[t]/dh[t] + dL/dh[t+1] @ dh[t+1]/dh[t]"
+    assert _one("linear_half_square", claim, convention="row").correct
+    col = _one("linear_half_square", claim)
+    assert not col.correct and "3×1" in col.shape_error
+    assert [f.kind for f in col.fixes] == ["layout"]
+
+
+def test_seed004_scalar_formulas_at_T2():
+    # 004_62ba402ad1754453.txt: dL/dW_hy = sum_t 2 (yhat_t - y_t) h_t; dL/dh_t recursion
+    assert _one("scalar_linear", "dL/dW_hy = sum(t=1..T, 2 * (yhat[t] - y[t]) * h[t])",
+                Ts=(2,)).correct
+    assert _one("scalar_linear", "dL/dh[t] = 2 * (yhat[t] - y[t]) * W_hy + W_hh * dL/dh[t+1]",
+                Ts=(2,)).correct
+
+
+def test_lstm_carousel_claim():
+    # 001_1e08c73fd0114278.txt: the constant error carousel, dc_t/dc_{t-1} = f_t
+    assert _one("lstm", "dc[t]/dc[t-1] = diag(f[t])", T_max=2, dims=Dims(2, 2, 2)).correct
+
+
+# ---- wrong formulas: counterexample and diagnosis ------------------------------------------
+
+def test_counterexample_is_the_smallest_T_with_rational_point():
+    c = _one("elman", "dL/dh[t] = dl[t]/dh[t] + W @ diag(phi_prime(a[t+1])) @ dL/dh[t+1]")
+    assert c.verdict == "wrong"
+    ce = c.counterexample
+    assert ce.T == 2 and ce.at == "dL/dh[1]" and ce.entry.startswith("[")
+    assert ce.expected != ce.got
+    for value in ce.point.values():
+        Fraction(value)                       # every coordinate an exact small rational
+    assert set(ce.point) >= {"W[0,0]", "x_1[0]", "y_2[0]"}
+    assert [f.edit for f in c.fixes] == ["replace `W` by `W.T`"]
+    assert all(f.proven for f in c.fixes)
+
+
+def test_shape_error_is_wrong_with_both_shapes_and_a_fix():
+    c = _one("elman", "dL/dU = sum(t=1..T, diag(phi_prime(a[t])) @ delta[t] @ x[t])", DELTA)
+    assert c.verdict == "wrong" and c.counterexample is None
+    assert "(3×1)" in c.shape_error and "(2×1)" in c.shape_error
+    assert "replace `x[t]` by `x[t].T`" in [f.edit for f in c.fixes]
+
+
+def test_diagnosis_in_a_definition_names_it():
+    where = ("delta[t] = dl[t]/dh[t] + W.T @ diag(phi_prime(a[t])) @ delta[t+1]",
+             "delta[T] = dl[T]/dh[T]")
+    c = _one("elman", "dL/db = sum(t=1..T, diag(phi_prime(a[t])) @ delta[t])", where)
+    assert not c.correct
+    fix = next(f for f in c.fixes if f.edit == "replace `a[t]` by `a[t+1]`")
+    assert fix.where.startswith("in the definition delta[t] = ") and fix.proven
+
+
+def test_scales():
+    c = _one("d2l_linear", "dL/dW_qh = 2 * sum(t=1..T, dL/do[t] @ h[t].T)", T_max=3)
+    assert "multiply the right side by 1/2" in [f.edit for f in c.fixes]
+    c = _one("elman", "dL/db = -sum(t=1..T, diag(phi_prime(a[t])) @ delta[t])", DELTA)
+    assert "multiply the right side by -1" in [f.edit for f in c.fixes]
+
+
+def test_a_wrong_formula_with_no_single_fix():
+    c = _one("elman", "dL/db = sum(t=1..T, delta[t] + h[t])", DELTA)
+    assert not c.correct and c.fixes == () and c.tried > 0
+
+
+def test_correct_claims_are_proven_not_sampled():
+    """A claim equal at float points but not exactly must not pass: x (1 + 1e-20)."""
+    c = _one("elman", "dL/db = sum(t=1..T, diag(phi_prime(a[t])) @ delta[t]) * "
+                      "(1 + 1/100000000000000000000)", DELTA)
+    assert c.verdict == "wrong"
+
+
+# ---- bad input ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("claim, where, error, text", [
+    ("dL/dW = sum(t=1..T, delta[t] @@ h[t-1].T)", (), FormulaError, "expected"),
+    ("dL/dW = foo", (), SymbpttError, "its names: parameters W, U, b"),
+    ("dL/dW = sum(t=1..T, g[t])", (), SymbpttError, "unknown sequence 'g[t]'"),
+    ("dL/dW = sum(t=1..T, g[t] @ h[t-1].T)", ("g[t] = W.T @ g[t+1]",), SymbpttError,
+     "recurses without a boundary value"),
+    ("dL/dV = W", (), SymbpttError, "elman has no parameter 'V'"),
+])
+def test_bad_input(claim, where, error, text):
+    with pytest.raises(error, match=None) as info:
+        _one("elman", claim, where)
+    assert text in str(info.value)
+
+
+def test_bad_model_options():
+    with pytest.raises(SymbpttError, match="no --activation"):
+        check("d2l_linear", [ClaimInput("dL/dW_hh = W_hh")], "tanh")
+    with pytest.raises(SymbpttError, match="unknown activation"):
+        check("elman", [ClaimInput("dL/dW = W")], "relu")
+
+
+def test_default_dims_expose_slips():
+    assert len({CHECK_DIMS.n, CHECK_DIMS.d, CHECK_DIMS.q}) == 3 and CHECK_DIMS.n >= 2
+
+
+# ---- claim files ----------------------------------------------------------------------------
+
+def _write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "claims.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_claim_file_groups_order_and_defaults(tmp_path):
+    p = _write(tmp_path, '''
+model = "elman"
+activation = "sigmoid"
+T_max = 3
+where = ["delta[t] = dL/dh[t]"]
+dims = { hidden = 4 }
+[[claim]]
+claim = "dL/db = sum(t=1..T, diag(phi_prime(a[t])) @ delta[t])"
+[[claim]]
+claim = "dL/dW_qh = sum(t=1..T, dL/do[t] @ h[t].T)"
+model = "d2l_linear"
+T = [2, 3]
+expect = "correct"
+[[claim]]
+claim = "dL/dW = 0"
+expect = "wrong"
+fix = "drop everything"
+''')
+    cf = claimfile.load(p)
+    assert cf.T_max == 3 and cf.dims == Dims(4, CHECK_DIMS.d, CHECK_DIMS.q)
+    assert [(g.model, g.activation) for g in cf.groups] == [("elman", "sigmoid"),
+                                                             ("d2l_linear", None)]
+    assert cf.order[1].Ts == (2, 3) and cf.order[0].where == ("delta[t] = dL/dh[t]",)
+    checked = run(p)
+    assert [c.verdict for c in checked.claims] == ["correct", "correct", "wrong"]
+    assert [agrees(c) for c in checked.claims] == [None, True, True]
+    assert fix_found(checked.claims[2]) is False
+
+
+@pytest.mark.parametrize("text, message", [
+    ('model = "elman"\n[[claim]]\nclaim = "dL/dW = W"\ncolour = "red"\n', "unknown key 'colour'"),
+    ('model = "elman"\n', "no claims"),
+    ('[[claim]]\nclaim = "dL/dW = W"\n', "model is required"),
+    ('model = "elman"\nT_max = 99\n[[claim]]\nclaim = "x"\n', "T_max must be a whole number"),
+    ('model = "elman"\n[[claim]]\nclaim = 3\n', "claim must be text"),
+    ('model = "elman"\n[[claim]]\nclaim = "dL/dW = W"\nexpect = "maybe"\n', "expect must be"),
+    ('model = "elman"\n[[claim]]\nclaim = "dL/dW = W"\nconvention = "diagonal"\n',
+     "convention must be one of"),
+    ('model = "elman"\n[[claim]\n', "not valid TOML"),
+    ('model = "elman"\ndims = { hidden = 0 }\n[[claim]]\nclaim = "x"\n', "hidden must be"),
+])
+def test_claim_file_errors(tmp_path, text, message):
+    with pytest.raises(SymbpttError, match=None) as info:
+        claimfile.load(_write(tmp_path, text))
+    assert message in str(info.value) and str(tmp_path) in str(info.value)
+
+
+def test_missing_claim_file():
+    with pytest.raises(SymbpttError, match="no such claim file"):
+        claimfile.load("/nonexistent/claims.toml")
+
+
+# ---- the gallery of mistakes ----------------------------------------------------------------
+
+def test_gallery_every_slip_caught_and_named():
+    checked = run(gallery_file())
+    names = [c.input.name for c in checked.claims]
+    for slip in ("missing transpose", "a_t for a_{t+1}", "h_t for h_{t-1}", "1/T",
+                 "factor 2", "reversed product order"):
+        assert any(slip.lower() in n.lower() for n in names), slip
+    for c in checked.claims:
+        assert c.verdict == "wrong", c.input.name
+        assert c.counterexample is not None or c.shape_error, c.input.name
+        assert fix_found(c), (c.input.name, [f.edit for f in c.fixes])
+        assert all(f.proven for f in c.fixes if f.edit == c.input.fix)
