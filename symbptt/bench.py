@@ -405,3 +405,61 @@ def inductive_text(r: dict) -> str:
     for model, v in r["ratios"].items():
         lines.append(f"  unrolled / inductive for {model} at T = {v['T']}: {v['ratio']:.0f}x")
     return "\n".join(lines)
+
+
+# ---- issue 6: checking a hand-derived formula ----------------------------------------------
+
+CHECK_CLAIMS = {
+    "correct": ("dL/dW = sum(t=1..T, diag(phi_prime(a[t])) @ delta[t] @ h[t-1].T)",
+                ("delta[t] = dl[t]/dh[t] + W.T @ diag(phi_prime(a[t+1])) @ delta[t+1]",
+                 "delta[T] = dl[T]/dh[T]")),
+    "missing transpose (with diagnosis)": (
+        "dL/dW = sum(t=1..T, diag(phi_prime(a[t])) @ delta[t] @ h[t-1].T)",
+        ("delta[t] = dl[t]/dh[t] + W @ diag(phi_prime(a[t+1])) @ delta[t+1]",
+         "delta[T] = dl[T]/dh[T]")),
+}
+
+
+def check_bench(progress=None) -> dict:
+    """One elman claim at K = 4 (target: under 5 s), right and wrong, each in a fresh
+    process state as far as caches go (a new check); then the whole seed audit and the
+    gallery of mistakes."""
+    from . import audit
+    from .check import ClaimInput, check
+    say = progress or (lambda line: None)
+    say("check: elman tanh, n = 3, d = 2, T = 1..4")
+    claims = {}
+    for label, (claim, where) in CHECK_CLAIMS.items():
+        start = time.perf_counter()
+        r = check("elman", [ClaimInput(claim, where)], "tanh", None, 4)
+        seconds = time.perf_counter() - start
+        c = r.claims[0]
+        claims[label] = {"seconds": seconds, "verdict": c.verdict, "edits_tried": c.tried,
+                         "fixes": [f.edit for f in c.fixes]}
+        say(f"  {label}: {c.verdict} in {seconds:.2f} s")
+    files = {}
+    start = time.perf_counter()
+    for path in audit.seed_files():
+        checked = audit.run(path)
+        files[path.name] = {"seconds": checked.seconds, "claims": len(checked.claims),
+                            "wrong": sum(not c.correct for c in checked.claims)}
+        say(f"  seed audit {path.name}: {len(checked.claims)} claims in {checked.seconds:.1f} s")
+    audit_total = time.perf_counter() - start
+    g = audit.run(audit.gallery_file())
+    say(f"  gallery: {len(g.claims)} slips in {g.seconds:.1f} s")
+    return {"claims": claims, "seed_audit": files, "seed_audit_s": audit_total,
+            "gallery_s": g.seconds, "gallery_claims": len(g.claims)}
+
+
+def check_text(r: dict) -> str:
+    lines = ["check (elman tanh, n = 3, d = 2, T = 1..4; target: one claim under 5 s)"]
+    for label, x in r["claims"].items():
+        lines.append(f"  {label:<36} {x['seconds']:6.2f} s  {x['verdict']}"
+                     + (f", {x['edits_tried']} edits tried, fix: {'; '.join(x['fixes'])}"
+                        if x["fixes"] else ""))
+    for name, x in r["seed_audit"].items():
+        lines.append(f"  seed audit {name:<10} {x['seconds']:6.1f} s  {x['claims']} claims, "
+                     f"{x['wrong']} wrong")
+    lines.append(f"  seed audit, all files: {r['seed_audit_s']:.1f} s; gallery of mistakes "
+                 f"({r['gallery_claims']} slips): {r['gallery_s']:.1f} s")
+    return "\n".join(lines)

@@ -110,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--T-max", dest="T_max", type=_whole("--T-max", 2, 12), default=8)
     p.add_argument("--limit", type=float, default=60.0, metavar="SECONDS",
                    help="time limit per run; a curve stops at the first run past it")
-    p.add_argument("--part", choices=("all", "proofs", "numeric", "inductive"), default="all")
+    p.add_argument("--part", choices=("all", "proofs", "numeric", "inductive", "check"),
+                   default="all")
     _add_render_build(sub)
     _add_check(sub)
     return parser
@@ -242,8 +243,8 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import (bench_json, bench_text, inductive_bench, inductive_text, numeric_bench,
-                        numeric_text, run_bench)
+    from .bench import (bench_json, bench_text, check_bench, check_text, inductive_bench,
+                        inductive_text, numeric_bench, numeric_text, run_bench)
     if not (math.isfinite(args.limit) and args.limit > 0):
         raise SymbpttError(f"--limit must be a positive number of seconds, got {args.limit}")
     progress = None if args.json else lambda line: print(line, flush=True)
@@ -260,6 +261,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         found = inductive_bench(args.limit, progress)
         data["inductive"] = found
         texts.append(inductive_text(found))
+    if args.part in ("all", "check"):
+        found = check_bench(progress)
+        data["check"] = found
+        texts.append(check_text(found))
     _emit(args, data, "\n\n".join(texts))
     return EXIT_OK
 

@@ -150,7 +150,7 @@ def test_correct_claims_are_proven_not_sampled():
 @pytest.mark.parametrize("claim, where, error, text", [
     ("dL/dW = sum(t=1..T, delta[t] @@ h[t-1].T)", (), FormulaError, "expected"),
     ("dL/dW = foo", (), SymbpttError, "its names: parameters W, U, b"),
-    ("dL/dW = sum(t=1..T, g[t])", (), SymbpttError, "unknown sequence 'g[t]'"),
+    ("dL/dW = sum(t=1..T, g[t])", (), SymbpttError, "undefined sequence 'g[t]'"),
     ("dL/dW = sum(t=1..T, g[t] @ h[t-1].T)", ("g[t] = W.T @ g[t+1]",), SymbpttError,
      "recurses without a boundary value"),
     ("dL/dV = W", (), SymbpttError, "elman has no parameter 'V'"),

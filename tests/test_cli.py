@@ -618,7 +618,7 @@ def test_check_parse_error_shows_caret(capsys):
     (["check", "elman", "--claim", "dL/dW = Q"], "unknown name 'Q' in elman; its names: "
                                                  "parameters W, U, b"),
     (["check", "elman", "--claim", "dL/dW = sum(t=1..T, g[t] @ h[t-1].T)"],
-     "unknown sequence 'g[t]'"),
+     "undefined sequence 'g[t]'"),
     (["check", "elman", "--claim", "dL/dW = sum(t=1..T, g[t] @ h[t-1].T)", "--where",
       "g[t] = W.T @ g[t+1]"], "g recurses without a boundary value"),
     (["check", "elman", "--claim", "dL/dV = W"], "elman has no parameter 'V'"),

@@ -153,7 +153,9 @@ class _Resolver:
                 return Name(joined, None, node.pos)
         if n in self.ns.params:
             raise ClaimError(f"{n} is a parameter, not a sequence: {show(node)!r} has an index")
-        raise self.unknown(node, "sequence")
+        raise ClaimError(f"undefined sequence {show(node)!r}: {self.ns.model} has no {n}[t] "
+                         f"and no definition {n}[t] = ... is given (--where); its names: "
+                         f"{self.ns.describe()}")
 
     def deriv_name(self, node: Name, bound: frozenset, numerator: bool) -> Name:
         n, idx = node.name, node.index

@@ -49,7 +49,7 @@ def test_latex_definition_and_free_index():
 
 @pytest.mark.parametrize("claim, where, message", [
     ("dL/dV = W", (), "has no parameter 'V'"),
-    ("dL/dW = foo[t]", (), "unknown sequence 'foo[t]'"),
+    ("dL/dW = foo[t]", (), "undefined sequence 'foo[t]'"),
     ("dL/dW = Q", (), "its names: parameters W, U, b"),
     ("dL/dW = W[t]", (), "is a parameter, not a sequence"),
     ("dL/dW = h", (), "h is a sequence"),
