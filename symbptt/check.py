@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .errors import SymbpttError
-from .formula.edits import Edit, single_edits
+from .formula.edits import single_edits
 from .formula.parse import FormulaError, parse_equation
 from .formula.tree import Equation, Idx, Name, Deriv, show
 from .spec import Dims, ModelSpec

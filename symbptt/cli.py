@@ -340,8 +340,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         spec = _symbolic_model(target)
         if not args.claim:
-            raise SymbpttError(f"nothing to check: give --claim \"dL/d... = ...\" (or a "
-                               f"claim file)")
+            raise SymbpttError("nothing to check: give --claim \"dL/d... = ...\" (or a "
+                               "claim file)")
         from .check import CHECK_DIMS
         given = {"n": args.hidden, "d": args.input, "q": args.output}
         resolve_dims(spec, args)            # a size the model lacks is an error

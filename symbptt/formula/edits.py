@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Iterator
 
-from .tree import (BinOp, Call, Deriv, Equation, Idx, Name, Neg, Num, Power, Reduce, Transpose,
+from .tree import (BinOp, Call, Deriv, Equation, Name, Neg, Num, Power, Reduce, Transpose,
                    children, rebuild, show)
 
 SCALES = (("1/T", None), ("T", None), ("2", Fraction(2)), ("1/2", Fraction(1, 2)),

@@ -144,7 +144,7 @@ class Quantities:
         return self._memo[key]
 
     def _derivative(self, num, den) -> np.ndarray:
-        (nname, nk), (dname, dk) = num, den
+        nname, (dname, dk) = num[0], den
         if nname in self.step_functions:
             return self._partial(num, den)
         if dname in self.u.params and dk is None:
@@ -263,15 +263,30 @@ class Quantities:
             scaled[t] = self._local_loss(st, True)
         return steps, losses, scaled
 
-    def _through_state(self, num, name: str, r: int) -> np.ndarray:
+    def _beyond(self, num, name: str, r: int, size: int) -> np.ndarray:
+        """d num / d name[r] where one of them lies past the sequence: L and l_t depend on
+        nothing there (0); anything else is an unknown."""
         nname, nk = num
+        if nname in (LOSS, LOCAL):
+            return self._shaped(num, [self.zero] * size, (size, 1))
+        return self._shaped(num, [self.opaque(f"d{nname}_{nk}/d{name}_{r}[{i}]")
+                                  for i in range(size)], (size, 1))
+
+    def _differentiate(self, num, rebuilt: tuple, fresh: list, back: dict) -> np.ndarray:
+        """The numerator from the rebuilt graph, by the fresh symbols, the cut closed."""
+        values = self._numerator(num, *rebuilt)
+        if values is None:                  # before the cut: no dependence
+            values = [self.zero] * len(self._numerator_size(num))
+        grads = [[self.be.diff(v, f) for f in fresh] for v in values]
+        return self._arrange(num, self._close(grads, back), (len(fresh), 1))
+
+    def _past(self, num) -> bool:
+        return num[0] not in (LOSS, LOCAL) and not 0 <= num[1] <= self.T
+
+    def _through_state(self, num, name: str, r: int) -> np.ndarray:
         size = len(self._part(self.u.steps[0].s, name))
-        shape = (size, 1)
-        if not 0 <= r <= self.T:
-            if nname in (LOSS, LOCAL):      # L and l_t depend on nothing past T
-                return self._shaped(num, [self.zero] * size, shape)
-            return self._shaped(num, [self.opaque(f"d{nname}_{nk}/d{name}_{r}[{i}]")
-                                      for i in range(size)], shape)
+        if not 0 <= r <= self.T or self._past(num):
+            return self._beyond(num, name, r, size)
         actual = self._part(self.u.steps[r - 1].s, name) if r >= 1 else \
             tuple(self.zero for _ in range(size))
         fresh, back = self._cut(list(actual), f"{name}_{r}")
@@ -279,27 +294,14 @@ class Quantities:
             tuple(self.zero for _ in self.u.steps[0].s)
         i = self.spec.states.index(name)
         s_r = s_actual[:i * size] + tuple(fresh) + s_actual[(i + 1) * size:]
-        steps, losses, scaled = self._rebuild(r, s_r)
-        if nname not in (LOSS, LOCAL) and not 0 <= nk <= self.T:
-            return self._shaped(num, [self.opaque(f"d{nname}_{nk}/d{name}_{r}[{j}]")
-                                      for j in range(size)], shape)
-        values = self._numerator(num, steps, losses, scaled)
-        if values is None:                  # before the cut: no dependence
-            values = [self.zero] * len(self._numerator_size(num))
-        grads = [[self.be.diff(v, s) for s in fresh] for v in values]
-        return self._arrange(num, self._close(grads, back), shape)
+        return self._differentiate(num, self._rebuild(r, s_r), fresh, back)
 
     def _through_preactivation(self, num, name: str, r: int, bias: str) -> np.ndarray:
         """d num / d a[r]: step r rebuilt with its bias b + eps (eps fresh), then the steps
         after it; differentiated at eps = 0."""
-        nname, nk = num
         size = len(self.u.params[bias])
-        shape = (size, 1)
-        if not 1 <= r <= self.T:
-            if nname in (LOSS, LOCAL):
-                return self._shaped(num, [self.zero] * size, shape)
-            return self._shaped(num, [self.opaque(f"d{nname}_{nk}/d{name}_{r}[{i}]")
-                                      for i in range(size)], shape)
+        if not 1 <= r <= self.T or self._past(num):
+            return self._beyond(num, name, r, size)
         fresh, _ = self._cut([self.zero] * size, f"{name}_{r}")
         back = {f: self.zero for f in fresh}
         be, P, u = self.be, self.u.params, self.u
@@ -312,14 +314,7 @@ class Quantities:
         steps[r] = Step(r, old.x, old.s_prev, {**steps[r].vals, **vals}, s_r)
         losses[r], scaled[r] = (self._local_loss(steps[r], False),
                                 self._local_loss(steps[r], True))
-        if nname not in (LOSS, LOCAL) and not 0 <= nk <= self.T:
-            return self._shaped(num, [self.opaque(f"d{nname}_{nk}/d{name}_{r}[{j}]")
-                                      for j in range(size)], shape)
-        values = self._numerator(num, steps, losses, scaled)
-        if values is None:
-            values = [self.zero] * len(self._numerator_size(num))
-        grads = [[self.be.diff(v, f) for f in fresh] for v in values]
-        return self._arrange(num, self._close(grads, back), shape)
+        return self._differentiate(num, (steps, losses, scaled), fresh, back)
 
     def _through_readout(self, num, name: str, r: int) -> np.ndarray:
         nname, nk = num
