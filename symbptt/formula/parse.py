@@ -2,8 +2,9 @@
 
 Our own grammar (grammar.lark, LALR), never eval, sympify or parse_expr: user text is
 only ever tokenised and reduced by the grammar's rules. Every failure, whatever the
-input, is a FormulaError whose message shows the column with a caret and what the
-grammar expected there.
+input, is a FormulaError: a syntax error shows the column with a caret and what the
+grammar expected there; a formula past a limit (length, nesting, digits, depth) says
+which.
 """
 from __future__ import annotations
 
@@ -12,23 +13,26 @@ from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer_NonRecursive, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, \
     UnexpectedToken, VisitError
 
 from ..errors import SymbpttError
-from .tree import BinOp, Call, Deriv, Equation, Idx, Name, Neg, Num, Power, Reduce, Transpose
+from .tree import (BinOp, Call, Deriv, Equation, Idx, Name, Neg, Num, Power, Reduce, Transpose,
+                   children)
 
 MAX_LENGTH = 4000          # characters in one formula
 MAX_DEPTH = 60             # nested brackets
 MAX_DIGITS = 30            # digits in one number
+MAX_TREE_DEPTH = 150       # operations inside one another (a + b + ... counts each +)
 
 GREEK = {"ell": "l", "varepsilon": "epsilon"}
 LATEX_FUNCTIONS = {"\\tanh": "tanh", "\\sigma": "sigmoid", "\\phi": "phi", "\\varphi": "phi",
                    "\\exp": "exp", "\\log": "log"}
 ALIASES = {"sigma": "sigmoid"}
-_DERIV = re.compile(r"([d∂])([A-Za-z][A-Za-z0-9_]*)(\[[^\[\]\n]*\])?[ \t]*/[ \t]*"
-                    r"([d∂])([A-Za-z][A-Za-z0-9_]*)(\[[^\[\]\n]*\])?")
+_NAME = r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*"
+_INDEX = r"(\[[^\[\]\n]*\]|_\{[^{}\n]*\})?"
+_DERIV = re.compile(rf"([d∂])({_NAME}){_INDEX}[ \t]*/[ \t]*([d∂])({_NAME}){_INDEX}")
 
 _READABLE = {
     "NAME": "a name", "NUMBER": "a number", "INT": "a whole number", "DERIV": "a derivative (dL/dW)",
@@ -113,11 +117,25 @@ def _error(e: UnexpectedInput, text: str, what: str) -> FormulaError:
                         text if one_line else "", col)
 
 
+def _depth(node) -> int:
+    """The depth of a formula tree, without recursion."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((kid, d + 1) for kid in children(n))
+    return deepest
+
+
 def _parse(text: str, start: str, what: str, offset: int = 0):
     _check_shape(text, what)
     try:
         tree = _parser().parse(text, start=start)
-        return _Build(text, offset).transform(tree)
+        out = _Build(text, offset).transform(tree)
+        if not isinstance(out, Idx) and _depth(out) > MAX_TREE_DEPTH:
+            raise FormulaError(f"{what} is too long a chain: more than {MAX_TREE_DEPTH} "
+                               "operations inside one another (split it with definitions)")
+        return out
     except UnexpectedInput as e:
         raise _error(e, text, what) from None
     except VisitError as e:
@@ -147,7 +165,7 @@ def _num(tok: Token) -> Fraction:
 
 
 @v_args(inline=True)
-class _Build(Transformer):
+class _Build(Transformer_NonRecursive):
     """Lark's parse tree to formula/tree.py nodes."""
 
     def __init__(self, text: str, offset: int = 0) -> None:
@@ -248,8 +266,8 @@ class _Build(Transformer):
     def wrapped_call(self, _wrap, tok, arg):
         func = ALIASES.get(str(tok), str(tok))
         if func not in ("diag", "softmax", "tanh", "sigmoid", "exp", "log"):
-            self._fail(f"{tok} is not a function (functions: diag, softmax, tanh, sigmoid, "
-                       "exp, log, phi, phi_prime)", tok)
+            # \mathbf{W} (h + b): a name times a bracket, not a call
+            return BinOp(" ", Name(str(tok), None, self.offset + tok.start_pos), arg)
         return Call(func, arg)
 
     def reduce_range(self, op, var, lo, _range, hi, body):
@@ -285,8 +303,11 @@ class _Build(Transformer):
         index = None
         if m.group(g_index):
             start = base + m.start(g_index) + 1
+            inner = m.group(g_index)[2:-1] if m.group(g_index)[0] == "_" else \
+                m.group(g_index)[1:-1]
+            start += m.group(g_index)[0] == "_"
             try:
-                index = parse_index(m.group(g_index)[1:-1], "the index", start)
+                index = parse_index(inner, "the index", start)
             except FormulaError as e:
                 col = start + (e.column or 0)
                 raise FormulaError(e.reason.replace("column", "index column"),

@@ -50,7 +50,7 @@ class Idx:
 
     def text(self) -> str:
         out = ""
-        # T first, then the others in order, then the constant: T+t-i, t+1
+        # T first, then the others in order, then the constant: T-i+t, t+1
         for v, c in sorted(self.terms, key=lambda vc: (vc[0] != "T", vc[0])):
             mag = "" if abs(c) == 1 else f"{abs(c)}*"
             out += ("-" if c < 0 else ("+" if out else "")) + mag + v
@@ -138,7 +138,20 @@ class Equation:
 # ---- printing ---------------------------------------------------------------------------
 
 def _frac(q: Fraction) -> str:
-    return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
+    """An integer, or a decimal when it ends (0.5, as the grammar reads it); an edit's
+    other fractions as p/q."""
+    if q.denominator == 1:
+        return str(q.numerator)
+    den = q.denominator
+    for p in (2, 5):
+        while den % p == 0:
+            den //= p
+    if den == 1 and q > 0:
+        digits = 0
+        while (q * 10 ** digits).denominator != 1:
+            digits += 1
+        return f"{float(q):.{digits}f}"
+    return f"{q.numerator}/{q.denominator}"
 
 
 def show(node, strength: int = 0) -> str:
@@ -149,8 +162,8 @@ def show(node, strength: int = 0) -> str:
 
 def _show(node) -> tuple[str, int]:
     if isinstance(node, Num):
-        return _frac(node.value), (_POST if node.value.denominator == 1 and node.value >= 0
-                                   else _MUL)
+        text = _frac(node.value)
+        return text, (_POST if "/" not in text and node.value >= 0 else _MUL)
     if isinstance(node, Name):
         return node.name + (f"[{node.index.text()}]" if node.index is not None else ""), _POST
     if isinstance(node, Deriv):
@@ -162,8 +175,12 @@ def _show(node) -> tuple[str, int]:
             # a right operand of '-' that is itself a sum needs brackets
             return (f"{show(node.left, _ADD)} {node.op} "
                     f"{show(node.right, _ADD + (node.op == '-'))}"), _ADD
-        sep = " " if node.op == " " else f" {node.op} "
-        return f"{show(node.left, _MUL)}{sep}{show(node.right, _MUL + 1)}", _MUL
+        if node.op == " ":          # a (-b), not a -b (which reads as a - b)
+            return f"{show(node.left, _MUL)} {show(node.right, _POST)}", _MUL
+        right = show(node.right, _MUL + 1)
+        if node.op == "/" and right[:1] in ("d", "∂"):
+            right = f"({right})"    # x / (delta[T]), not a derivative d.../d...
+        return f"{show(node.left, _MUL)} {node.op} {right}", _MUL
     if isinstance(node, Transpose):
         return _postfix_base(node.arg) + ".T", _POST
     if isinstance(node, Power):

