@@ -263,12 +263,8 @@ class _Build(Transformer_NonRecursive):
             func = "phi_prime"
         return Call(func, arg)
 
-    def wrapped_call(self, _wrap, tok, arg):
-        func = ALIASES.get(str(tok), str(tok))
-        if func not in ("diag", "softmax", "tanh", "sigmoid", "exp", "log"):
-            # \mathbf{W} (h + b): a name times a bracket, not a call
-            return BinOp(" ", Name(str(tok), None, self.offset + tok.start_pos), arg)
-        return Call(func, arg)
+    def wrapped_call(self, _wrap, tok, *rest):
+        return self.call(tok, *rest)           # \operatorname{diag}(v), \mathrm{tanh}(a)
 
     def reduce_range(self, op, var, lo, _range, hi, body):
         return Reduce(str(op), str(var), lo, hi, body)

@@ -480,8 +480,12 @@ def test_error_unknown_latex_command(text, column):
 
 def test_unknown_wrapped_name_is_a_product():
     r"""\operatorname{foo}(y) is not one of the functions: the name foo times (y), as
-    \mathbf{W}(h + b) is W times (h + b); binding it to a model then names foo unknown."""
+    \mathbf{W}(h + b) is W times (h + b), and with a product's precedence:
+    -\mathbf{W} (W) is (-W) W. Binding it to a model then names foo unknown."""
     assert Q(r"x = \operatorname{foo}(y)").rhs == BinOp(" ", Name("foo"), Name("y"))
+    assert Q(r"x = -\mathbf{W} (W)").rhs == BinOp(" ", Neg(Name("W")), Name("W"))
+    assert Q(r"x = \operatorname{diag}(y)").rhs == Call("diag", Name("y"))
+    assert Q(r"x = \mathrm{sigma}(y)").rhs == Call("sigmoid", Name("y"))
 
 
 def test_error_prime_on_another_function():
