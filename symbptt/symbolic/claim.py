@@ -568,6 +568,14 @@ def _call(func: str, v, node, alg: Algebra):
 
 
 def _divide(a, b, node, alg: Algebra):
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape \
+            and b.shape != (1, 1):
+        out = np.empty(a.shape, dtype=a.dtype)           # elementwise: y[t] / yhat[t]
+        for idx, d in np.ndenumerate(b):
+            if not alg.exact and d == 0:
+                raise ShapeError(f"division by zero in {_short(node)}")
+            out[idx] = a[idx] * d ** -1 if alg.exact else a[idx] / d
+        return out
     if not _is_scalar(b):
         raise ShapeError(f"cannot divide by {_short(node.right)} ({_dims(b)}): not a scalar")
     b = _scalar(b)

@@ -33,7 +33,10 @@ OPAQUE = "?"            # prefix of the symbols that stand for what does not exi
 # a pre-activation computed inside the step, and the bias that enters it alone and
 # additively: d/da[r] is d/d(step r's own copy of that bias)
 PREACTIVATION_BIAS = {"elman": {"a": "b"}, "residual": {"a": "b"},
-                      "elman_softmax": {"a": "b_h"}}
+                      "elman_softmax": {"a": "b_h", "o": "b_y"}}
+# a loss written from another readout output than the cell's own loss reads
+LOSS_FROM = {("elman_softmax", "yhat"):
+             lambda be, yhat, y: -total([yi * be.log(p) for yi, p in zip(y, yhat)])}
 
 
 class QuantityError(SymbpttError):
@@ -157,11 +160,11 @@ class Quantities:
             return self._total(num, list(self.u.xs[dk - 1]), (len(self.u.xs[dk - 1]), 1))
         if dname in self.spec.states:
             return self._through_state(num, dname, dk)
-        if dname in self.readouts:
-            return self._through_readout(num, dname, dk)
         bias = PREACTIVATION_BIAS.get(self.spec.name, {}).get(dname)
         if bias is not None:
             return self._through_preactivation(num, dname, dk, bias)
+        if dname in self.readouts:
+            return self._through_readout(num, dname, dk)
         raise QuantityError(
             f"d{nname}/d{dname}[...] is not available: {dname}[t] is computed inside the step "
             f"(derivatives are taken w.r.t. parameters, x[t], the state "
@@ -297,8 +300,8 @@ class Quantities:
         return self._differentiate(num, self._rebuild(r, s_r), fresh, back)
 
     def _through_preactivation(self, num, name: str, r: int, bias: str) -> np.ndarray:
-        """d num / d a[r]: step r rebuilt with its bias b + eps (eps fresh), then the steps
-        after it; differentiated at eps = 0."""
+        """d num / d a[r] (or o[r]): step r and its readout rebuilt with its bias b + eps
+        (eps fresh), then the steps after it; differentiated at eps = 0."""
         size = len(self.u.params[bias])
         if not 1 <= r <= self.T or self._past(num):
             return self._beyond(num, name, r, size)
@@ -309,7 +312,7 @@ class Quantities:
         old = u.steps[r - 1]
         vals, s_r = self.cell.step(be, nudged, old.s_prev, old.x)
         if self.cell.readout is not None:
-            vals = {**vals, **self.cell.readout(be, P, s_r, u.xs[:r])}
+            vals = {**vals, **self.cell.readout(be, nudged, s_r, u.xs[:r])}
         steps, losses, scaled = self._rebuild(r, s_r)
         steps[r] = Step(r, old.x, old.s_prev, {**steps[r].vals, **vals}, s_r)
         losses[r], scaled[r] = (self._local_loss(steps[r], False),
@@ -317,6 +320,7 @@ class Quantities:
         return self._differentiate(num, (steps, losses, scaled), fresh, back)
 
     def _through_readout(self, num, name: str, r: int) -> np.ndarray:
+        """d num / d o[r] (a readout output): only step r's loss reads it."""
         nname, nk = num
         size = len(self.sequence(name, max(1, min(r, self.T))))
         shape = (size, 1)
@@ -326,20 +330,33 @@ class Quantities:
         fresh, back = self._cut(list(old.vals[name]), f"{name}_{r}")
         st = Step(r, old.x, old.s_prev, {**old.vals, name: tuple(fresh)}, old.s)
         if nname in (LOSS, LOCAL):
-            loss = self._local_loss(st, nname == LOSS)
-            if not any(self.be.diff(loss, f) != 0 for f in fresh):
-                others = [r for r in self._readout_names if r != name]
-                raise QuantityError(
-                    f"d{nname}/d{name}[t] is not available for {self.spec.name}: its loss "
-                    f"is written from {', '.join(o + '[t]' for o in others)}, not from "
-                    f"{name}[t] itself")
+            loss = self._loss_from(st, name, nname == LOSS)
             values = [loss] if nname == LOSS or nk == r else [self.zero]
         elif nname == name and nk == r:
             values = list(fresh)
-        else:
+        elif nname in self.readouts and nk == r:
+            raise QuantityError(f"d{nname}/d{name}[t] is not available: both are outputs of "
+                                f"step t's readout; write it through the state (d{nname}[t]/dh[t]) "
+                                "or by a parameter")
+        else:       # the readout feeds nothing but the loss: other steps do not see it
             values = [self.zero] * len(self._numerator_size(num))
         grads = [[self.be.diff(v, f) for f in fresh] for v in values]
         return self._arrange(num, self._close(grads, back), shape)
+
+    def _loss_from(self, st: Step, name: str, scaled: bool):
+        """l_t written from the readout output `name` (elman_softmax's loss is written from
+        o; from yhat it is -y . log yhat, the same function on the softmax's image)."""
+        loss = self._local_loss(st, scaled)
+        fresh = st.vals[name]
+        if any(self.be.diff(loss, f) != 0 for f in fresh):
+            return loss
+        written = LOSS_FROM.get((self.spec.name, name))
+        if written is None:
+            others = [r for r in self._readout_names if r != name]
+            raise QuantityError(
+                f"d{LOCAL}/d{name}[t] is not available for {self.spec.name}: its loss is "
+                f"written from {', '.join(o + '[t]' for o in others)}, not from {name}[t]")
+        return written(self.be, fresh, self.u.ys[st.t - 1])
 
     def _partial(self, num, den) -> np.ndarray:
         """df[t]/d(w_h | h[t-1] | x[t]), dg[t]/d(w_o | h[t]): one step, its arguments

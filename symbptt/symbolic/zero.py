@@ -118,14 +118,13 @@ class SoftmaxAtoms:
         self.alpha = [[se.Symbol(f"_alpha{r}_{k}") for k in range(len(row))]
                       for r, row in enumerate(rows)]
         self.z = [se.Symbol(f"_Z{r}") for r in range(len(rows))]
-        self.where: dict = {}     # monomial of a logit -> (row, k, coefficient)
-        self.terms: dict = {}     # (row, k) -> number of monomials of that logit
+        self.logits: dict = {}    # (row, k) -> {monomial: coefficient} of its logit
+        self.owners: dict = {}    # monomial -> the logits it occurs in (a bias: in every row)
         for r, row in enumerate(rows):
             for k, e in enumerate(row):
-                parts = _monomials(e)
-                self.terms[(r, k)] = len(parts)
-                for m, c in parts.items():
-                    self.where[m] = (r, k, c)
+                self.logits[(r, k)] = _monomials(e)
+                for m in self.logits[(r, k)]:
+                    self.owners.setdefault(m, []).append((r, k))
         self.powers = {se.expand(se.Add(*[a * z for a in row]) ** j): (r, j)
                        for r, (row, z) in enumerate(zip(self.alpha, self.z)) for j in range(1, 5)}
         self.memo: dict = {}
@@ -149,24 +148,52 @@ class SoftmaxAtoms:
         return out
 
     def _exp(self, arg: Any) -> Any:
-        ratios: dict = {}
-        for m, c in _monomials(arg).items():
-            hit = self.where.get(m)
-            if hit is None:
-                return None
-            r, k, c0 = hit
-            ratios.setdefault((r, k), []).append(c / c0)
+        """exp(arg) as prod (alpha_{r,k} Z_r)^c when arg = sum c_{r,k} e_{r,k} exactly (the
+        logits peeled off one at a time, each found by a monomial only it has), else None."""
+        rest = dict(_monomials(arg))
         out = se.Integer(1)
-        for (r, k), rs in ratios.items():
-            if len(rs) != self.terms[(r, k)] or any(x != rs[0] for x in rs):
+        for _ in range(4 * len(self.logits) + 4):
+            if not rest:
+                return out
+            found = None
+            for key in self.owners.get(next(iter(rest)), ()):
+                logit = self.logits[key]
+                probe = next((m for m in logit if len(self.owners[m]) == 1), None)
+                probe = probe if probe is not None else next(iter(logit))
+                if probe in rest:
+                    found = key, rest[probe] / logit[probe]
+                    break
+            if found is None:
                 return None
-            out = out * (self.alpha[r][k] * self.z[r]) ** rs[0]
-        return out
+            (r, k), c = found
+            for m, c0 in self.logits[(r, k)].items():
+                v = rest.get(m, 0) - c * c0
+                if v == 0:
+                    rest.pop(m, None)
+                else:
+                    rest[m] = v
+            out = out * (self.alpha[r][k] * self.z[r]) ** c
+        return None
 
     def sum_to_one(self, e: Any) -> Any:
-        """e with alpha_{r,last} = 1 - sum of the others in each row."""
+        """e with alpha_{r,last} = 1 - sum of the others in each row, after multiplying
+        by the alphas' denominators (a 1/yhat_k; the alphas are positive, so e = 0 iff
+        the product is: no identity is lost or made)."""
+        e = self._clear_denominators(e)
         last = {row[-1]: 1 - se.Add(*row[:-1]) for row in self.alpha if row}
         return se.expand(e.subs(last))
+
+    def _clear_denominators(self, e: Any) -> Any:
+        atoms = {a for row in self.alpha for a in row}
+        need: dict = {}
+        for term in (e.args if isinstance(e, se.Add) else (e,)):
+            for f in (term.args if isinstance(term, se.Mul) else (term,)):
+                if isinstance(f, se.Pow) and f.args[0] in atoms and f.args[1].is_Integer \
+                        and f.args[1] < 0:
+                    need[f.args[0]] = max(need.get(f.args[0], 0), -int(f.args[1]))
+        if not need:
+            return e
+        return se.expand(e * se.Mul(*[a ** k for a, k in need.items()]))
 
 
 def _monomials(e: Any) -> dict:
