@@ -173,7 +173,8 @@ def _claim_json(c: ClaimReport) -> dict:
 def check_json(reports: list[CheckReport], path: str | None = None) -> dict:
     return {
         "file": path,
-        "verdict": "correct" if all(r.correct for r in reports) else "wrong",
+        "verdict": "correct" if all(r.correct for r in reports) else
+        "wrong" if any(c.verdict == "wrong" for r in reports for c in r.claims) else "undecided",
         "seconds": round(sum(r.seconds for r in reports), 3),
         "groups": [{"model": r.model, "options": r.options, "dims": r.dims,
                     "claims": [_claim_json(c) for c in r.claims]} for r in reports],
@@ -199,8 +200,17 @@ def claim_text(c: ClaimReport) -> list[str]:
     if c.input.convention == "row":
         lines.append("  (row layout: the derivative of a scalar by a vector is a row)")
     if c.correct:
-        lines.append(f"  correct: equal to the derivative of the unrolled model at "
-                     f"{_Ts_text(c.Ts)}, exactly ({c.seconds:.2f} s)")
+        what = "the derivative of the unrolled model" if c.formula.startswith("d") else \
+            "its left side on the unrolled model"
+        lines.append(f"  correct: equal to {what} at {_Ts_text(c.Ts)}, exactly "
+                     f"({c.seconds:.2f} s)")
+        return lines
+    if c.verdict == "undecided":
+        ce = c.counterexample
+        lines.append(f"  UNDECIDED: equal at the float points and, to 100 digits, at a point "
+                     f"of small rationals, but the exact zero test cannot show it at T = "
+                     f"{ce.T} ({ce.at}{ce.entry}): not proven, not refuted")
+        lines.append(f"  ({c.seconds:.2f} s)")
         return lines
     if c.shape_error:
         lines.append(f"  WRONG: shape error: {c.shape_error}")

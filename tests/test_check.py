@@ -246,3 +246,47 @@ def test_gallery_every_slip_caught_and_named():
         assert c.counterexample is not None or c.shape_error, c.input.name
         assert fix_found(c), (c.input.name, [f.edit for f in c.fixes])
         assert all(f.proven for f in c.fixes if f.edit == c.input.fix)
+
+
+# ---- notation the seeds use ---------------------------------------------------------------
+
+def test_seed004_softmax_through_yhat_and_step_loss_L_t():
+    # 004_62ba402ad1754453.txt: dL_t/dh_t = W_hy^T (yhat_t - y_t), via dl/dyhat = -y / yhat
+    assert _one("elman_softmax", r"\frac{\partial L_t}{\partial h_t} = W_{hy}^T (yhat_t - y_t)",
+                T_max=2).correct
+    assert _one("elman_softmax", "dl[t]/dyhat[t] = -(y[t] / yhat[t])", T_max=2).correct
+    assert _one("elman_softmax", "dl[t]/dh[t] = (dyhat[t]/dh[t]).T @ dl[t]/dyhat[t]",
+                T_max=2).correct
+    assert _one("elman_softmax", "dyhat[t]/do[t] = diag(yhat[t]) - yhat[t] @ yhat[t].T",
+                T_max=2).correct
+    # seed 004's tanh'(a) W_hh: the one-step Jacobian
+    assert _one("elman_softmax", "dh[t]/dh[t-1] = diag(tanh'(a[t])) @ W_hh", T_max=2).correct
+
+
+def test_seed003_lemma_with_a_defined_left_side():
+    # 003_6832bb59d1aaefdb.txt: a_t = b_t + c_t a_{t-1}, a_0 = 0, closed form
+    where = ("A[t] = b[t] + c[t] * A[t-1]", "A[0] = 0", "b[t] = df[t]/dw_h",
+             "c[t] = df[t]/dh[t-1]")
+    c = _one("generic", "A[t] = b[t] + sum(i=1..t-1, prod(j=i+1..t, c[j]) * b[i])", where,
+             T_max=3)
+    assert c.correct
+    assert _one("generic", r"\frac{\partial h_t}{\partial w_h} = \frac{\partial f_t}"
+                           r"{\partial w_h} + \frac{\partial f_t}{\partial h_{t-1}} "
+                           r"\frac{\partial h_{t-1}}{\partial w_h}", T_max=3).correct
+
+
+def test_seed000_row_layout_with_named_terms():
+    # 000_34d5c3a04c2f29d4.txt: C_k = h_k^T W_h^(k-1), dL/dh_1 = sum_k C_k (rows)
+    where = ("C[k] = h[k].T @ W_h^(k-1)",)
+    assert _one("linear_half_square", "dL/dh[1] = sum(k=1..T, C[k])", where,
+                convention="row", T_max=3).correct
+    assert _one("linear_half_square", "C[2] = dl[2]/dh[2] @ dh[2]/dh[1]", where,
+                convention="row", Ts=(2, 3)).correct
+
+
+def test_undecided_is_neither_correct_nor_wrong():
+    """exp(-log(yhat)) is 1/yhat, but the exact zero test does not rewrite exp(log(.)):
+    the sides agree at every point tried, and the verdict says so rather than 'wrong'."""
+    c = _one("elman_softmax", "dl[t]/dh[t] = (dyhat[t]/dh[t]).T @ (-(y[t] * "
+                              "exp(-log(yhat[t]))))", T_max=1)
+    assert c.verdict == "undecided" and not c.correct and c.fixes == ()

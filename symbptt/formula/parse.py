@@ -258,9 +258,10 @@ class _Build(Transformer_NonRecursive):
         arg = [r for r in rest if not isinstance(r, Token)][-1]
         func = LATEX_FUNCTIONS.get(str(tok), ALIASES.get(str(tok), str(tok)))
         if prime:
-            if func != "phi":
-                self._fail(f"only phi has a derivative written with ' (got {tok}')", tok)
-            func = "phi_prime"
+            if func not in ("phi", "tanh", "sigmoid"):
+                self._fail(f"only phi, tanh and sigmoid have a derivative written with ' "
+                           f"(got {tok}')", tok)
+            func = f"{func}_prime"
         return Call(func, arg)
 
     def wrapped_call(self, _wrap, tok, *rest):

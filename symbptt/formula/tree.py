@@ -106,7 +106,8 @@ class Power:
     exp: Idx
 
 
-FUNCTIONS = ("tanh", "sigmoid", "exp", "log", "softmax", "phi", "phi_prime", "diag")
+FUNCTIONS = ("tanh", "sigmoid", "exp", "log", "softmax", "phi", "phi_prime", "tanh_prime",
+             "sigmoid_prime", "diag")
 
 
 @dataclass(frozen=True)

@@ -161,11 +161,11 @@ class _Resolver:
         n, idx = node.name, node.index
         if numerator and n == LOSS and idx is None:
             return node
-        if numerator and n in ("l", "ell") or (idx is None and _split(n) and
-                                                _split(n)[0] in ("l", "ell") and numerator):
-            if idx is None:
-                suffix = _split(n)[1]
-                idx = Idx.of(int(suffix)) if suffix.isdigit() else Idx.var(suffix)
+        if numerator and idx is None and _split(n) and \
+                _split(n)[0] in ("l", "ell", LOSS, *self.ns.functions):
+            base, suffix = _split(n)            # l_t, L_t (seed 004's step loss), f_t
+            n, idx = base, Idx.of(int(suffix)) if suffix.isdigit() else Idx.var(suffix)
+        if numerator and (n in ("l", "ell") or (n == LOSS and idx is not None)):
             return Name(LOCAL, self.index(idx, bound, node), node.pos)
         if numerator and n in self.ns.functions:
             if idx is None:
@@ -286,7 +286,8 @@ def bind(equation: Equation, where: tuple[Equation, ...], ns: Namespace,
                            else ())))
     else:
         raise ClaimError(f"the left side of a claim is a derivative (dL/dW, dL/dh[t], "
-                         f"dl[t]/dh[t]) or a model sequence (h[t]); got {show(lhs)!r}")
+                         f"dl[t]/dh[t]), a model sequence (h[t]) or a definition; got "
+                         f"{show(lhs)!r}")
     free = sorted({v for v in lhs_free if v != "T"})
     if len(free) > 1:
         raise ClaimError(f"the left side {show(lhs)!r} has two free indices "
@@ -294,9 +295,11 @@ def bind(equation: Equation, where: tuple[Equation, ...], ns: Namespace,
     bound = frozenset({"T", *free})
     new_lhs = r.node(lhs, bound)
     if isinstance(new_lhs, Name):
-        if new_lhs.name not in ns.sequences or new_lhs.index is None:
-            raise ClaimError(f"the left side of a claim is a derivative or a model sequence "
-                             f"(h[t]); {show(lhs)!r} is neither")
+        defined = new_lhs.name in indexed
+        if not defined and (new_lhs.name not in ns.sequences or new_lhs.index is None):
+            raise ClaimError(f"the left side of a claim is a derivative, a model sequence "
+                             f"(h[t]) or a definition given with it; {show(lhs)!r} is none "
+                             "of these")
     eq = Equation(new_lhs, r.node(equation.rhs, bound), equation.text)
     return Bound(eq, free[0] if free else None, definitions, tuple(resolved), row)
 
@@ -335,6 +338,9 @@ def symbolic_algebra(be: Backend, act: Activation | None) -> Algebra:
                                  "functions out (sigmoid, tanh)")
             out = act.apply(be, v)
             return out if name == "phi" else act.slope_from_output(out)
+        if name.endswith("_prime"):            # tanh' = 1 - tanh^2, sigmoid' = s (1 - s)
+            of = ACTIVATIONS[name[:-len("_prime")]]
+            return of.slope_from_output(of.apply(be, v))
         return {"tanh": be.tanh, "sigmoid": be.sigmoid, "exp": be.exp, "log": be.log}[name](v)
     return Algebra(be.number, func, True)
 
@@ -354,6 +360,8 @@ def numeric_algebra(act: Activation | None) -> Algebra:
                 raise ClaimError("this model has no single activation phi: write the "
                                  "functions out (sigmoid, tanh)")
             return (applies if name == "phi" else slopes)[act.name](v)
+        if name.endswith("_prime"):
+            return slopes[name[:-len("_prime")]](v)
         return {"tanh": np.tanh, "sigmoid": _sigmoid, "exp": np.exp, "log": np.log}[name](v)
     return Algebra(lambda q: float(q), func, False)
 

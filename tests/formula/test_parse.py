@@ -489,10 +489,20 @@ def test_unknown_wrapped_name_is_a_product():
 
 
 def test_error_prime_on_another_function():
-    text = "x = tanh'(a)"
+    text = "x = exp'(a)"
     e = error(Q, text)
     caret_at(e, text, 4)
-    assert "only phi" in e.reason
+    assert "only phi, tanh and sigmoid" in e.reason
+
+
+@pytest.mark.parametrize("text, func", [("tanh'(a)", "tanh_prime"), (r"\tanh'(a)", "tanh_prime"),
+                                        ("sigmoid'(a)", "sigmoid_prime"),
+                                        (r"\sigma'(a)", "sigmoid_prime"),
+                                        ("tanh_prime(a)", "tanh_prime"),
+                                        ("phi'(a)", "phi_prime")])
+def test_primes(text, func):
+    """Seed 004 writes tanh'(...); seed 001 writes sigma' for the gates."""
+    assert Q("x = " + text).rhs == Call(func, Name("a"))
 
 
 @pytest.mark.parametrize("text, column", [
