@@ -42,3 +42,20 @@ def test_forward_mode_keeps_less_memory_than_full_bptt_at_T1000():
 def test_the_fitted_exponent_of_a_power_law():
     from symbptt.bench import _fit_exponent
     assert abs(_fit_exponent([10, 100, 1000], [3e-4, 3e-2, 3.0]) - 2.0) < 1e-9
+
+
+def test_check_bench_times_one_claim_and_the_audit(monkeypatch):
+    """The check part: both elman claims at K = 4 with their verdicts; the seed audit and
+    the gallery are timed file by file (here with one small file standing for each)."""
+    from symbptt import audit
+    from symbptt.bench import check_bench, check_text
+    small = audit.examples_dir() / "elman_check.toml"
+    monkeypatch.setattr(audit, "seed_files", lambda: [small])
+    monkeypatch.setattr(audit, "gallery_file", lambda: small)
+    r = check_bench()
+    assert r["claims"]["correct"]["verdict"] == "correct"
+    wrong = r["claims"]["missing transpose (with diagnosis)"]
+    assert wrong["verdict"] == "wrong" and wrong["fixes"] == ["replace `W` by `W.T`"]
+    assert r["seed_audit"]["elman_check.toml"]["claims"] == 4
+    text = check_text(r)
+    assert "target: one claim under 5 s" in text and "seed audit, all files" in text
