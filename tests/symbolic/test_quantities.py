@@ -125,7 +125,9 @@ def test_past_the_ends():
 def test_what_is_not_available():
     with pytest.raises(QuantityError, match="computed inside the step"):
         _q("gru", 1, dims=Dims(2, 2, 2)).derivative(("L", None), ("z", 1))
-    with pytest.raises(QuantityError, match="not from yhat"):
-        _q("elman_softmax", 1).derivative(("L", None), ("yhat", 1))
+    with pytest.raises(QuantityError, match="not from c"):
+        _q("attention", 1, dims=Dims(2, 2, 2)).derivative(("L", None), ("c", 1))
+    with pytest.raises(QuantityError, match="both are outputs of step t's readout"):
+        _q("attention", 1, dims=Dims(2, 2, 2)).derivative(("o", 1), ("c", 1))
     with pytest.raises(QuantityError, match="tensor"):
         _q("elman", 1).derivative(("h", 1), ("W", None))
