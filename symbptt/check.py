@@ -315,7 +315,12 @@ def check_claim(model: _Model, ci: ClaimInput, T_max: int = T_MAX) -> ClaimRepor
     bound = bind(eq, where, ns, row=ci.convention == "row")
     ns = namespace(model.q(min(Ts)), tuple(d.name for d in bound.defs))
     report = dict(input=ci, formula=show(bound.equation),
-                  where=tuple(show(w) for w in bound.where), Ts=Ts)
+                  where=tuple(show(w) for w in bound.where))
+    if not any(indices(bound, T) for T in Ts):
+        raise SymbpttError(f"nothing to check: the left side {show(bound.equation.lhs)} names "
+                           f"no step in 1..T at {', '.join(f'T = {T}' for T in Ts)}")
+    Ts = tuple(T for T in Ts if indices(bound, T))     # T = 1 says nothing of h[t+1]
+    report["Ts"] = Ts
     try:
         first = _numeric_failure(model, bound, Ts) if model.numeric else None
         screened = first is None

@@ -290,3 +290,29 @@ def test_undecided_is_neither_correct_nor_wrong():
     c = _one("elman_softmax", "dl[t]/dh[t] = (dyhat[t]/dh[t]).T @ (-(y[t] * "
                               "exp(-log(yhat[t]))))", T_max=1)
     assert c.verdict == "undecided" and not c.correct and c.fixes == ()
+
+
+def test_nothing_to_check_is_bad_input_not_correct():
+    """A left side that names no step in 1..T at any T checked is not 'correct'."""
+    with pytest.raises(SymbpttError, match="nothing to check"):
+        _one("linear_half_square", "dL/dh[t+5] = 7 * h[t]")
+    with pytest.raises(SymbpttError, match="nothing to check"):
+        _one("linear_half_square", "C[3] = 7 * h[1]", ("C[k] = dl[k]/dh[1]",), Ts=(1,))
+    c = _one("linear_half_square", "C[3] = 7 * h[1]", ("C[k] = dl[k]/dh[1]",))
+    assert c.verdict == "wrong" and c.Ts == (3, 4)          # checked only where C[3] exists
+    c = _one("linear_half_square", "C_2 = h_1.T", ("C[k] = dl[k]/dh[1]",))
+    assert c.verdict == "wrong" and c.Ts == (2, 3, 4)       # C_2 is C[2], not a free index
+
+
+def test_a_definition_past_its_steps_says_so():
+    with pytest.raises(SymbpttError, match="past the steps 0..T\\+1"):
+        _one("linear_half_square", "dL/dh[1] = C[3]", ("C[k] = dl[k]/dh[1]",), Ts=(1,))
+
+
+def test_hat_and_tilde_are_the_zoo_names():
+    # 000_34d5c3a04c2f29d4.txt and 004_62ba402ad1754453.txt write \hat{y}_t
+    assert _one("elman_softmax", r"\frac{\partial \ell_t}{\partial \hat{y}_t} = "
+                                 r"-(y_t / \hat{y}_t)", T_max=2).correct
+    # seed 001's GRU update, h_t = (1 - z_t) * h_{t-1} + z_t * \tilde{h}_t
+    assert _one("gru", r"h_t = (1 - z_t) \odot h_{t-1} + z_t \odot \tilde{h}_t", T_max=2,
+                dims=Dims(2, 2, 2)).correct

@@ -41,6 +41,7 @@ _READABLE = {
     "FRAC": "\\frac", "PARTIAL": "\\partial", "TOP": "\\top", "WRAP": "\\operatorname{...}",
     "ODOT": "\\odot", "CDOT": "\\cdot", "DOT_T": ".T", "RANGE": "..", "PRIME": "'",
     "LEFT_PAREN": "\\left(", "RIGHT_PAREN": "\\right)", "TRANSPOSE_SIGN": "ᵀ",
+    "ACCENT": "\\hat{...}",
     "$END": "the end of the formula",
 }
 
@@ -240,6 +241,11 @@ class _Build(Transformer_NonRecursive):
 
     def wrapped_name(self, _wrap, tok, index=None):
         return Name(str(tok), index, self.offset + tok.start_pos)
+
+    def accent_name(self, accent, tok, index=None):
+        # \hat{y} is yhat, \tilde{h} is htilde: the zoo's names
+        mark = "hat" if "hat" in str(accent) else "tilde"
+        return Name(str(tok) + mark, index, self.offset + tok.start_pos)
 
     def dname(self, name):
         return name

@@ -276,7 +276,7 @@ def bind(equation: Equation, where: tuple[Equation, ...], ns: Namespace,
     lhs = equation.lhs
     if isinstance(lhs, Name):
         lhs_free = lhs.index.variables if lhs.index else ()
-        if lhs.index is None and _split(lhs.name):
+        if lhs.index is None and _split(lhs.name) and not _split(lhs.name)[1].isdigit():
             lhs_free = (_split(lhs.name)[1],)
     elif isinstance(lhs, Deriv):
         lhs_free = tuple(v for n in (lhs.num, lhs.den) for v in
@@ -687,9 +687,15 @@ def _definition(dfn: Definition, k: int | None, ctx: _Context):
             raise ClaimError(f"{dfn.name}[{k}] is asked for at T = {T}, but {dfn.name} has "
                              f"only the values given at fixed indices ({'; '.join(dfn.texts)})")
         if k is not None and not -INDEX_ROOM < k <= T + INDEX_ROOM:
-            raise ClaimError(f"{dfn.name} recurses without a boundary value: {dfn.name}[{k}] "
-                             f"is asked for at T = {T} ({'; '.join(dfn.texts)}); give one, "
-                             f"e.g. {dfn.name}[T] = ... or {dfn.name}[T+1] = 0")
+            asked = [a for a in ctx.active if a[0] == dfn.name]
+            if asked:
+                raise ClaimError(f"{dfn.name} recurses without a boundary value: "
+                                 f"{dfn.name}[{k}] is asked for at T = {T} "
+                                 f"({'; '.join(dfn.texts)}); give one, e.g. "
+                                 f"{dfn.name}[T] = ... or {dfn.name}[T+1] = 0")
+            raise ClaimError(f"{dfn.name}[{k}] is asked for at T = {T}, past the steps "
+                             f"0..T+1 a definition covers; check the claim at T >= {k - 1} "
+                             f"(T = [...] in a claim file)")
         rhs = dfn.rhs
         if dfn.var is not None:
             env[dfn.var] = k - dfn.offset
@@ -730,16 +736,12 @@ def as_array(v, like: np.ndarray, algebra: Algebra) -> np.ndarray:
 def indices(bound: Bound, T: int) -> list[dict]:
     """The environments a claim is checked in at T: every value of its free index for
     which the left side names only steps 1..T."""
-    if bound.var is None:
-        return [{"T": T}]
     lhs = bound.equation.lhs
     names = [lhs] if isinstance(lhs, Name) else [lhs.num, lhs.den]
-    out = []
-    for v in range(1, T + 1):
-        env = {"T": T, bound.var: v}
-        if all(n.index is None or 1 <= n.index.value(env) <= T for n in names):
-            out.append(env)
-    return out
+    envs = [{"T": T}] if bound.var is None else \
+        [{"T": T, bound.var: v} for v in range(1, T + 1)]
+    return [env for env in envs
+            if all(n.index is None or 1 <= n.index.value(env) <= T for n in names)]
 
 
 def numeric_matrix(v) -> np.ndarray:
