@@ -201,29 +201,35 @@ def _entry(idx: tuple, shape: tuple) -> str:
     return f"[{idx[0]},{idx[1]}]"
 
 
-def _mismatch(model: _Model, bound: Bound, T: int) -> Mismatch | None:
+def _failure(model: _Model, bound: Bound, T: int):
+    """The first failing entry at T with its counterexample point, or None."""
     found = _exact_failure(model, bound, T)
     if found is None:
         return None
-    env, idx, expected, got = found
+    _, _, expected, got = found
     q = model.q(T)
     symbols = tuple(q.u.symbols) + tuple(q.opaque_symbols)
-    ce = counterexample(model.be, expected, got, symbols)
-    lhs, _ = _sides(bound, q, model.exact, env)
+    return found, counterexample(model.be, expected, got, symbols), symbols
+
+
+def _mismatch(model: _Model, bound: Bound, T: int) -> Mismatch | None:
+    failure = _failure(model, bound, T)
+    if failure is None:
+        return None
+    (env, idx, _, _), ce, _ = failure
+    lhs, _ = _sides(bound, model.q(T), model.exact, env)
     return Mismatch(T, _at(bound, env), _entry(idx, np.shape(lhs)), ce.point,
                     ce.expected, ce.got if not ce.difference else ce.difference)
 
 
 def _differs(model: _Model, bound: Bound, T: int, digits: int = 100) -> bool:
     """Do the sides differ at the counterexample's rational point, to `digits` digits?"""
-    found = _exact_failure(model, bound, T)
-    if found is None:
+    failure = _failure(model, bound, T)
+    if failure is None:
         return False
-    _, _, expected, got = found
-    q = model.q(T)
-    symbols = tuple(q.u.symbols) + tuple(q.opaque_symbols)
-    point = counterexample(model.be, expected, got, symbols).point
-    values = {s: model.be.number(Fraction(point[str(s)])) for s in symbols if str(s) in point}
+    (_, _, expected, got), ce, symbols = failure
+    values = {s: model.be.number(Fraction(ce.point[str(s)])) for s in symbols
+              if str(s) in ce.point}
     diff = (expected - got).subs(values)
     try:
         size = abs(float(diff.n(int(digits * 3.33) + 16, real=True)))
