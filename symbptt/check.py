@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import SymbpttError
+from .errors import SymbpttError, TooExpensive
 from .formula.edits import single_edits
 from .formula.parse import FormulaError, parse_equation
 from .formula.tree import Equation, Idx, Name, Deriv, show
@@ -25,6 +25,7 @@ from .spec import Dims, ModelSpec
 from .symbolic.backend import SYMPY
 from .symbolic.cells import cell_for
 from .symbolic.certificate import backend_for, softmax_atoms
+from .symbolic.cost import describe, estimate_seconds
 from .symbolic.claim import (Bound, ClaimError, NumericQuantities, ShapeError, activation_of,
                              as_array, bind, evaluate, indices, namespace, numeric_algebra,
                              symbolic_algebra)
@@ -33,6 +34,7 @@ from .symbolic.zero import SlopeAtoms, counterexample, equal
 from .zoo import get_model
 
 T_MAX = 4
+CHECK_BUDGET = 60.0                  # seconds a check may be estimated to take by default
 CHECK_DIMS = Dims(n=3, d=2, q=4)     # all different, n >= 2: slips show as values or shapes
 SEEDS = (1, 2)                       # numeric screening points
 MAX_PROVEN_FIXES = 6
@@ -355,9 +357,32 @@ def check_claim(model: _Model, ci: ClaimInput, T_max: int = T_MAX) -> ClaimRepor
                        tried=tried, seconds=time.perf_counter() - start)
 
 
+def default_T_max(spec: ModelSpec, dims: Dims, activation: str | None = None) -> int:
+    """T_MAX, or less where the model's unrolled derivatives would take longer than
+    CHECK_BUDGET at these sizes (the gated cells: T = 2 at n = 3)."""
+    T = T_MAX
+    while T > 1 and estimate_seconds(spec, T, dims, activation) > CHECK_BUDGET:
+        T -= 1
+    return T
+
+
+def _within_budget(spec: ModelSpec, Ts, dims: Dims, activation, force: bool) -> None:
+    T = max(Ts)
+    est = estimate_seconds(spec, T, dims, activation)
+    if not force and est > CHECK_BUDGET:
+        raise TooExpensive(
+            f"checking {spec.name} at T = {T} (n = {dims.n}) would take about "
+            f"{describe(est)} (budget {describe(CHECK_BUDGET)}); check at T <= "
+            f"{default_T_max(spec, dims, activation)} (--T-max, or T = [...] in a claim "
+            f"file), at smaller sizes, or pass --force")
+
+
 def check(model: str, claims: list[ClaimInput], activation: str | None = None,
-          dims: Dims | None = None, T_max: int = T_MAX) -> CheckReport:
-    """Check each claim against the model (see the module docstring)."""
+          dims: Dims | None = None, T_max: int | None = None,
+          force: bool = False) -> CheckReport:
+    """Check each claim against the model (see the module docstring). T_max None: the
+    default, T_MAX cut to what the model can do within CHECK_BUDGET; an explicit T past
+    the budget is refused unless `force`."""
     start = time.perf_counter()
     spec = get_model(model)
     opt = spec.option("activation")
@@ -370,7 +395,11 @@ def check(model: str, claims: list[ClaimInput], activation: str | None = None,
         raise SymbpttError(f"{model} has no symbolic side to check against")
     dims = dims or CHECK_DIMS
     m = _Model(spec, activation if opt else None, dims)
-    reports = tuple(check_claim(m, ci, T_max) for ci in claims)
+    default = default_T_max(spec, dims, m.activation)
+    for ci in claims:
+        _within_budget(spec, ci.Ts or range(1, (T_max or default) + 1), dims, m.activation,
+                       force)
+    reports = tuple(check_claim(m, ci, T_max or default) for ci in claims)
     options = {"activation": activation or opt[1]} if opt else {}
     return CheckReport(spec.name, options, dims.as_dict(spec.dims_used), reports,
                        time.perf_counter() - start)

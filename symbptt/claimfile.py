@@ -2,7 +2,8 @@
 
     model = "elman"                      # a zoo model (required)
     activation = "tanh"                  # elman only
-    T_max = 4                            # claims are checked at T = 1..T_max
+    T_max = 4                            # claims are checked at T = 1..T_max (default 4,
+                                         # less for the gated cells: see symbptt check)
     convention = "column"                # or "row": dL/dh[t] is a row (seed 000's layout)
     dims = { hidden = 3, input = 2, output = 4 }
     where = ["delta[t] = ...", "delta[T] = dl[T]/dh[T]"]   # shared by every claim
@@ -66,7 +67,7 @@ class Skipped:
 class ClaimFile:
     path: str
     title: str
-    T_max: int
+    T_max: int | None                        # None: check's default for each model
     dims: Dims | None
     groups: tuple[Group, ...]
     source: str = ""
@@ -154,7 +155,8 @@ def load(path: str | Path) -> ClaimFile:
     _keys(name, "top level", data, TOP_KEYS)
     model = _text(name, "top level", data.get("model"), "model", required=True)
     activation = _text(name, "top level", data.get("activation"), "activation") or None
-    T_max = _whole(name, "top level", data.get("T_max", 4), "T_max", 1, T_LIMIT)
+    T_max = _whole(name, "top level", data["T_max"], "T_max", 1, T_LIMIT) \
+        if "T_max" in data else None
     convention = _convention(name, "top level", data.get("convention"), "column")
     shared = _texts(name, "top level", data.get("where"), "where")
     tables = data.get("claim")

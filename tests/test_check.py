@@ -316,3 +316,16 @@ def test_hat_and_tilde_are_the_zoo_names():
     # seed 001's GRU update, h_t = (1 - z_t) * h_{t-1} + z_t * \tilde{h}_t
     assert _one("gru", r"h_t = (1 - z_t) \odot h_{t-1} + z_t \odot \tilde{h}_t", T_max=2,
                 dims=Dims(2, 2, 2)).correct
+
+
+def test_the_default_T_fits_the_model_and_a_costly_T_is_refused():
+    from symbptt.check import default_T_max
+    from symbptt.zoo import get_model
+    assert default_T_max(get_model("elman"), CHECK_DIMS) == 4
+    assert default_T_max(get_model("gru"), CHECK_DIMS) == 2
+    c = _one("gru", "dL/dh[t] = dl[t]/dh[t] + (dh[t+1]/dh[t]).T @ dL/dh[t+1]", T_max=None)
+    assert c.correct and c.Ts == (1, 2)
+    with pytest.raises(SymbpttError, match="would take about .* pass --force"):
+        _one("gru", "dL/dh[t] = dl[t]/dh[t]", T_max=4)
+    with pytest.raises(SymbpttError, match="would take about"):
+        _one("gru", "dL/dh[t] = dl[t]/dh[t]", Ts=(3,))
