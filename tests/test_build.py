@@ -27,7 +27,7 @@ REPO = Path(symbptt.__file__).resolve().parent.parent
 OUTPUT = REPO / "output"
 MODELS = [spec.name for spec in models()]
 EXPECTED = {f"{name}.{ext}" for name in MODELS + ["seed004"] for ext in ("tex", "md", "pdf")}
-EXPECTED.add("README.md")
+EXPECTED |= {"README.md", "seed-audit.md", "mistakes.md"}
 OVERFULL = re.compile(r"^Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\)", re.MULTILINE)
 
 
@@ -216,7 +216,8 @@ def test_readme_links_every_models_three_files():
             assert f"[{ext}]({name}.{ext})" in row, (name, ext)
     for ext in ("md", "tex", "pdf"):
         assert f"[{ext}](seed004.{ext})" in readme
+    assert "[seed-audit.md](seed-audit.md)" in readme and "[mistakes.md](mistakes.md)" in readme
     targets = re.findall(r"\]\(([^)]+)\)", readme)
-    assert len(targets) == 3 * (len(MODELS) + 1)
+    assert len(targets) == 3 * (len(MODELS) + 1) + 2
     for target in targets:
         assert (OUTPUT / target).is_file(), target
