@@ -36,10 +36,10 @@ def _whole(name: str, lo: int, hi: int):
     return parse
 
 
-def _add_dims(p: argparse.ArgumentParser) -> None:
+def _add_dims(p: argparse.ArgumentParser, defaults: Dims = Dims()) -> None:
     for flag, sym in (("--hidden", "n"), ("--input", "d"), ("--output", "q")):
         p.add_argument(flag, type=_whole(flag, *DIM_RANGE), default=None, metavar=sym,
-                       help=f"{DIM_NAMES[sym]} size {sym} (default 2)")
+                       help=f"{DIM_NAMES[sym]} size {sym} (default {defaults.size(sym)})")
 
 
 def _add_model(p: argparse.ArgumentParser, T_required: bool = True) -> None:
@@ -134,7 +134,8 @@ def _add_check(sub) -> None:
     p.add_argument("--force", action="store_true", help="check past the time budget")
     p.add_argument("--convention", default="column", choices=("column", "row"),
                    help="row: dL/dh[t] is a row vector (default column)")
-    _add_dims(p)
+    from .check import CHECK_DIMS
+    _add_dims(p, CHECK_DIMS)
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
