@@ -613,3 +613,21 @@ def test_what_names_the_formula_in_messages():
     assert "cannot read the claim" in e.reason
     e = error(lambda s: parse_expression(s, "the definition"), "")
     assert "the definition is empty" in str(e)
+
+
+def test_the_package_never_evaluates_text():
+    """No eval, exec, sympify or parse_expr anywhere in symbptt/'s code (names in strings
+    and comments aside, read with tokenize): user text reaches only the grammar."""
+    import io
+    import tokenize
+    from pathlib import Path
+
+    import symbptt
+    root = Path(symbptt.__file__).resolve().parent
+    for path in root.rglob("*.py"):
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(path.read_text("utf-8")).readline)
+                  if t.type in (tokenize.NAME, tokenize.OP)]
+        for tok, nxt in zip(tokens, tokens[1:] + tokens[-1:]):
+            called = tok.string in ("eval", "exec") and nxt.string == "("
+            assert not called and tok.string not in ("sympify", "parse_expr"), \
+                f"{path.name}:{tok.start[0]}: {tok.line.strip()}"
