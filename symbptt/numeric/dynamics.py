@@ -1,0 +1,146 @@
+"""Gradient dynamics, numerically (seed 001): products of step Jacobians over a lag.
+
+For the Markov cells with one state, J_j = dh_j/dh_{j-1} is written from the forward
+pass: W (linear), diag(phi'(a_j)) W (elman), I + diag(phi'(a_j)) W (residual). The
+product over j = k+1..T is what carries dL/dh_T back to h_k. Seed 001 bounds it:
+
+    ||prod_{j=k+1}^T J_j||_2 <= prod_j ||diag(phi'(a_j))||_2 ||W||_2 <= (c s)^(T-k)
+
+with s = ||W||_2 and c = max_j ||diag(phi'(a_j))||_2. The bound is submultiplicativity,
+so it cannot fail: a violation means a bug, and is raised as one (BoundViolated), never
+reported as data. (The residual cell's J is not of that form; its bound uses
+||I + diag(phi') W|| <= 1 + c s.) Nothing here imports SymPy.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import SymbpttError
+from .cells import ACTIVATIONS
+
+JACOBIAN_MODELS = ("elman", "residual", "linear_half_square", "d2l_linear")
+_W = {"elman": "W", "residual": "W", "linear_half_square": "W_h", "d2l_linear": "W_hh"}
+_U = {"elman": "U", "residual": "U", "linear_half_square": "W_x", "d2l_linear": "W_hx"}
+TOLERANCE = 1e-9          # relative slack for floating point in the bound check
+
+
+class BoundViolated(AssertionError):
+    """||prod J|| exceeded its bound: impossible mathematically, so a bug here."""
+
+
+@dataclass(frozen=True)
+class ProductSeries:
+    """Norms of the Jacobian products against the lag T - k, with both bounds."""
+    model: str
+    lags: tuple[int, ...]            # T - k = 1..T-1 (0 is the identity, left out)
+    norms: tuple[float, ...]         # ||prod_{j=k+1}^T J_j||_2
+    slope_bound: tuple[float, ...]   # prod_j ||diag(phi'(a_j))|| ||W|| (or 1 + ... residual)
+    cs_bound: tuple[float, ...]      # (c s)^(T-k), or (1 + c s)^(T-k)
+    c: float                         # max_j ||diag(phi'(a_j))||_2
+    s: float                         # ||W||_2
+    rate: float                      # fitted d log||prod|| / d lag (per step)
+    bound_rate: float                # log(c s) (log(1 + c s) for the residual cell)
+
+
+def _phi(model: str, activation: str | None):
+    if model in ("linear_half_square", "d2l_linear"):
+        return lambda a: a, lambda h: np.ones_like(h)
+    return ACTIVATIONS["tanh" if model == "residual" else (activation or "tanh")]
+
+
+def hidden_path(model: str, P: dict, x: np.ndarray, activation: str | None = None):
+    """h_1..h_T and the slopes phi'(a_1..a_T) of one sequence x (T, d), from h_0 = 0."""
+    phi, slope = _phi(model, activation)
+    W, U = P[_W[model]], P[_U[model]]
+    b = P.get("b", np.zeros(W.shape[0]))
+    h = np.zeros(W.shape[0])
+    hs, slopes = [], []
+    for x_t in x:
+        a = W @ h + U @ x_t + (b if model in ("elman", "residual") else 0.0)
+        out = phi(a)
+        slopes.append(slope(out))
+        h = h + out if model == "residual" else out
+        hs.append(h)
+    return np.array(hs), np.array(slopes)
+
+
+def jacobians(model: str, P: dict, slopes: np.ndarray) -> list[np.ndarray]:
+    """J_1..J_T from the slopes of the forward pass."""
+    W = P[_W[model]]
+    eye = np.eye(W.shape[0])
+    if model in ("linear_half_square", "d2l_linear"):
+        return [W.copy() for _ in slopes]
+    out = [slope[:, None] * W for slope in slopes]           # diag(phi'(a_j)) W
+    return [eye + J for J in out] if model == "residual" else out
+
+
+def _fit_rate(lags, norms) -> float:
+    """Least-squares slope of log ||prod|| against the lag (0 when it vanished)."""
+    keep = [(lag, n) for lag, n in zip(lags, norms) if n > 0]
+    if len(keep) < 2:
+        return float("nan")
+    x, y = np.array([k[0] for k in keep], float), np.log([k[1] for k in keep])
+    return float(np.polyfit(x, y, 1)[0])
+
+
+def product_series(model: str, P: dict, x: np.ndarray,
+                   activation: str | None = None) -> ProductSeries:
+    """||prod_{j=k+1}^T J_j||_2 for k = T-1 down to 1, checked against seed 001's bounds."""
+    if model not in JACOBIAN_MODELS:
+        raise SymbpttError(f"Jacobian products are drawn for {', '.join(JACOBIAN_MODELS)}; "
+                           f"{model} has a state the product does not capture alone")
+    _, slopes = hidden_path(model, P, x, activation)
+    Js = jacobians(model, P, slopes)
+    T = len(Js)
+    W = P[_W[model]]
+    s = float(np.linalg.norm(W, 2))
+    slope_norms = [float(np.max(np.abs(sl))) for sl in slopes]   # ||diag(v)||_2 = max |v_i|
+    c = max(slope_norms)
+    residual = model == "residual"
+    step_bound = [(1.0 + c_j * s) if residual else c_j * s for c_j in slope_norms]
+    per_step = (1.0 + c * s) if residual else c * s
+    lags, norms, tight, loose = [], [], [], []
+    prod = np.eye(W.shape[0])
+    bound = 1.0
+    for k in range(T - 1, 0, -1):                  # prod_{j=k+1}^T, growing to the right
+        prod = prod @ Js[k]                        # J_T ... J_{k+1}
+        bound *= step_bound[k]
+        lag = T - k
+        norm = float(np.linalg.norm(prod, 2))
+        lags.append(lag)
+        norms.append(norm)
+        tight.append(bound)
+        loose.append(per_step ** lag)
+        _check_bound(model, lag, norm, bound, per_step ** lag)
+    rate = _fit_rate(lags, norms)
+    return ProductSeries(model, tuple(lags), tuple(norms), tuple(tight), tuple(loose), c, s,
+                         rate, float(np.log(per_step)) if per_step > 0 else float("-inf"))
+
+
+def _check_bound(model: str, lag: int, norm: float, tight: float, loose: float) -> None:
+    slack = TOLERANCE * max(1.0, tight)
+    if norm > tight + slack or tight > loose * (1 + TOLERANCE) + slack:
+        raise BoundViolated(
+            f"seed 001's bound fails for {model} at lag {lag}: ||prod J|| = {norm!r}, "
+            f"prod ||diag(phi')|| ||W|| = {tight!r}, (c s)^lag = {loose!r}; the bound is "
+            "submultiplicativity, so this is a bug")
+
+
+def scaled_weights(W: np.ndarray, kind: str, value: float) -> np.ndarray:
+    """W rescaled to a given spectral norm (kind 'norm') or spectral radius ('radius')."""
+    if not (np.isfinite(value) and value > 0):
+        raise SymbpttError(f"a spectral {kind} must be a positive number, got {value}")
+    current = float(np.linalg.norm(W, 2)) if kind == "norm" else \
+        float(np.max(np.abs(np.linalg.eigvals(W))))
+    if current == 0:
+        raise SymbpttError("W is zero: it has no spectral norm or radius to rescale")
+    return W * (value / current)
+
+
+def orthogonal(n: int, seed: int) -> np.ndarray:
+    """A random orthogonal n×n matrix (QR of a Gaussian, signs fixed so it is uniform)."""
+    rng = np.random.default_rng(seed)
+    q, r = np.linalg.qr(rng.standard_normal((n, n)))
+    return q * np.sign(np.diag(r))

@@ -1,0 +1,85 @@
+"""Jacobian products over a lag and seed 001's bound (symbptt/numeric/dynamics.py)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from symbptt.errors import SymbpttError
+from symbptt.numeric.data import draw
+from symbptt.numeric.dynamics import (BoundViolated, _check_bound, hidden_path, jacobians,
+                                      orthogonal, product_series, scaled_weights)
+from symbptt.spec import Dims
+from symbptt.zoo import get_model
+
+
+def _problem(model, T=12, n=4, d=3, seed=0):
+    p = draw(get_model(model), T, Dims(n, d, 2), seed)
+    return {k: np.array(v) for k, v in p.params.items()}, p.X[0]
+
+
+@pytest.mark.parametrize("model", ["elman", "residual", "linear_half_square", "d2l_linear"])
+def test_jacobians_are_the_steps_derivatives(model):
+    """J_t = dh_t/dh_{t-1}, against central differences of one step."""
+    P, x = _problem(model, T=5)
+    hs, slopes = hidden_path(model, P, x)
+    Js = jacobians(model, P, slopes)
+    W = P["W" if model in ("elman", "residual") else ("W_h" if model == "linear_half_square"
+                                                           else "W_hh")]
+
+    def step(h_prev, t):
+        U = P["U" if model in ("elman", "residual") else ("W_x" if model == "linear_half_square"
+                                                            else "W_hx")]
+        a = W @ h_prev + U @ x[t - 1] + (P["b"] if "b" in P else 0.0)
+        if model in ("linear_half_square", "d2l_linear"):
+            return a
+        return h_prev + np.tanh(a) if model == "residual" else np.tanh(a)
+
+    eps = 1e-6
+    for t in (2, 4):
+        h_prev = hs[t - 2]
+        fd = np.column_stack([(step(h_prev + eps * e, t) - step(h_prev - eps * e, t)) / (2 * eps)
+                              for e in np.eye(len(h_prev))])
+        assert np.allclose(Js[t - 1], fd, atol=1e-8), (model, t)
+
+
+@pytest.mark.parametrize("model", ["elman", "residual", "linear_half_square"])
+@pytest.mark.parametrize("norm", [0.5, 1.0, 1.5])
+def test_the_bound_holds_and_the_cs_below_one_direction(model, norm):
+    # 001_1e08c73fd0114278.txt: ||prod J|| <= prod ||diag(phi')|| ||W|| <= (c s)^(T-k);
+    # with c s < 1 the product decays at least like (c s)^(T-k)
+    P, x = _problem(model, T=15, seed=3)
+    key = "W_h" if model == "linear_half_square" else "W"
+    P[key] = scaled_weights(P[key], "norm", norm)
+    r = product_series(model, P, x)
+    assert r.s == pytest.approx(norm)
+    assert r.lags == tuple(range(1, 15))
+    for n, tight, loose in zip(r.norms, r.slope_bound, r.cs_bound):
+        assert n <= tight * (1 + 1e-9) and tight <= loose * (1 + 1e-9)
+    if model != "residual" and r.c * r.s < 1:
+        assert r.norms[-1] < r.norms[0] and r.rate <= r.bound_rate + 1e-9
+
+
+def test_an_orthogonal_W_keeps_the_linear_gradient_norm():
+    # 001_1e08c73fd0114278.txt: W^T W = I, so ||W^m||_2 = 1 for every m
+    P, x = _problem("linear_half_square", T=20, n=5)
+    P["W_h"] = orthogonal(5, seed=1)
+    r = product_series("linear_half_square", P, x)
+    assert np.allclose(r.norms, 1.0, atol=1e-12) and abs(r.rate) < 1e-12
+
+
+def test_a_violation_is_raised_as_a_bug():
+    with pytest.raises(BoundViolated, match="submultiplicativity, so this is a bug"):
+        _check_bound("elman", 3, 2.0, 1.0, 1.5)
+    _check_bound("elman", 3, 1.0, 1.0, 1.0)         # equality is allowed
+
+
+def test_rescaling_and_its_bad_input():
+    W = np.array([[0.0, 2.0], [0.5, 0.0]])
+    assert np.max(np.abs(np.linalg.eigvals(scaled_weights(W, "radius", 1.5)))) == \
+        pytest.approx(1.5)
+    assert np.linalg.norm(scaled_weights(W, "norm", 0.7), 2) == pytest.approx(0.7)
+    for bad in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(SymbpttError, match="positive number"):
+            scaled_weights(W, "norm", bad)
+    with pytest.raises(SymbpttError, match="gru has a state"):
+        product_series("gru", {}, np.zeros((3, 2)))
