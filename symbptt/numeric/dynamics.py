@@ -144,3 +144,60 @@ def orthogonal(n: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     q, r = np.linalg.qr(rng.standard_normal((n, n)))
     return q * np.sign(np.diag(r))
+
+
+# ---- exploding along an eigenvector, the residual cell, clipping (seed 001) ---------------
+
+@dataclass(frozen=True)
+class EigenGrowth:
+    """The component of (W^T)^m g along W's top eigenvector, against m."""
+    eigenvalue: float                # the top eigenvalue (W normal: real here, symmetric W)
+    steps: tuple[int, ...]           # m = 0..M
+    components: tuple[float, ...]    # |v^T (W^T)^m g|
+    rate: float                      # fitted d log|component| / dm
+    predicted: float                 # log|lambda|
+
+
+def normal_matrix(n: int, top: float, seed: int) -> np.ndarray:
+    """A symmetric (so normal) n×n W with eigenvalues top, then a spread in (-1, 1)."""
+    if not (np.isfinite(top) and top > 0):
+        raise SymbpttError(f"a spectral radius must be a positive number, got {top}")
+    q = orthogonal(n, seed)
+    rest = np.linspace(-0.8, 0.8, n - 1) if n > 1 else np.array([])
+    return (q * np.concatenate([[top], rest])) @ q.T
+
+
+def eigen_growth(W: np.ndarray, g: np.ndarray, steps: int) -> EigenGrowth:
+    """Seed 001: for a normal W, dL/dh_{t-m} = (W^T)^m dL/dh_t (linear RNN, loss at t);
+    its component along an eigenvector with eigenvalue lambda is lambda^m times the
+    first: it grows like |lambda|^m when |lambda| > 1."""
+    vals, vecs = np.linalg.eigh((W + W.T) / 2) if np.allclose(W, W.T) else \
+        (None, None)
+    if vals is None:
+        raise SymbpttError("eigen_growth needs a symmetric (normal) W")
+    top = int(np.argmax(np.abs(vals)))
+    v, lam = vecs[:, top], float(vals[top])
+    comps, cur = [], np.array(g, dtype=float)
+    for _ in range(steps + 1):
+        comps.append(abs(float(v @ cur)))
+        cur = W.T @ cur
+    ms = tuple(range(steps + 1))
+    return EigenGrowth(lam, ms, tuple(comps), _fit_rate(ms, comps), float(np.log(abs(lam))))
+
+
+def clip(g: np.ndarray, threshold: float) -> tuple[np.ndarray, dict]:
+    """Seed 001's norm clipping: g~ = min(1, c / ||g||) g. Returns g~ and what it did:
+    the norms before and after and the angle between g and g~ (0: the direction kept)."""
+    if not (np.isfinite(threshold) and threshold > 0):
+        raise SymbpttError(f"a clip threshold must be a positive number, got {threshold}")
+    g = np.asarray(g, dtype=float)
+    norm = float(np.linalg.norm(g))
+    factor = min(1.0, threshold / norm) if norm > 0 else 1.0
+    out = g * factor
+    after = float(np.linalg.norm(out))
+    angle = 0.0
+    if norm > 0 and after > 0:      # 2 atan2(|u - v|, |u + v|): exact near 0, unlike arccos
+        u, v = g.ravel() / norm, out.ravel() / after
+        angle = float(np.degrees(2 * np.arctan2(np.linalg.norm(u - v), np.linalg.norm(u + v))))
+    return out, {"threshold": threshold, "norm_before": norm, "norm_after": after,
+                 "factor": factor, "angle_degrees": angle, "clipped": factor < 1.0}

@@ -83,3 +83,41 @@ def test_rescaling_and_its_bad_input():
             scaled_weights(W, "norm", bad)
     with pytest.raises(SymbpttError, match="gru has a state"):
         product_series("gru", {}, np.zeros((3, 2)))
+
+
+def test_exploding_along_the_top_eigenvector():
+    # 001_1e08c73fd0114278.txt: a normal W with |lambda| > 1 makes the component along its
+    # eigenvector grow like |lambda|^m (the sign '>' was lost in the seed's text)
+    from symbptt.numeric.dynamics import eigen_growth, normal_matrix
+    W = normal_matrix(4, 1.3, seed=2)
+    r = eigen_growth(W, np.ones(4), 12)
+    assert r.eigenvalue == pytest.approx(1.3)
+    assert r.rate == pytest.approx(np.log(1.3), abs=1e-9) and r.predicted == pytest.approx(np.log(1.3))
+    assert r.components[12] / r.components[0] == pytest.approx(1.3 ** 12)
+    with pytest.raises(SymbpttError, match="positive number"):
+        normal_matrix(3, -2.0, seed=0)
+
+
+def test_residual_against_elman_at_the_same_weights():
+    # 001_1e08c73fd0114278.txt: J_t = I + diag(phi') W keeps the product from vanishing
+    P, x = _problem("elman", T=30, seed=5)
+    P["W"] = scaled_weights(P["W"], "norm", 0.5)
+    elman = product_series("elman", P, x)
+    residual = product_series("residual", P, x)
+    assert elman.norms[-1] < 1e-6 < residual.norms[-1]
+    assert residual.rate > elman.rate
+
+
+@pytest.mark.parametrize("threshold", [0.5, 3.0, 1e6])
+def test_clipping_keeps_the_direction_and_caps_the_norm(threshold):
+    # 001_1e08c73fd0114278.txt: g~ = min(1, c/||g||) g; ||g|| <= c is left unchanged
+    from symbptt.numeric.dynamics import clip
+    g = np.array([3.0, -4.0, 12.0])                       # ||g|| = 13
+    out, info = clip(g, threshold)
+    assert info["angle_degrees"] == pytest.approx(0.0, abs=1e-6)
+    assert info["norm_after"] == pytest.approx(min(13.0, threshold))
+    if threshold >= 13.0:
+        assert np.array_equal(out, g) and not info["clipped"]
+    for bad in (0.0, -1.0, float("nan")):
+        with pytest.raises(SymbpttError, match="clip threshold must be a positive number"):
+            clip(g, bad)
