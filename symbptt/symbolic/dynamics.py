@@ -78,3 +78,89 @@ def values(tb: TruncationBias, a: float, xs) -> dict:
     """The full and truncated gradients and the bias at numbers (floats)."""
     sub = {tb.a: a, **{x: v for x, v in zip(tb.xs, xs)}}
     return {name: float(getattr(tb, name).subs(sub)) for name in ("full", "truncated", "bias")}
+
+
+# ---- randomized truncation (seed 002; Tallec and Ollivier) ---------------------------------
+
+@dataclass(frozen=True)
+class RandomizedTruncation:
+    """z_t = b_t + xi_t c_t z_{t-1}, z_0 = 0, with independent xi_t: 0 with probability
+    1 - pi_t, 1/pi_t with probability pi_t. Its mean and variance, by summing over every
+    outcome of the xi's (exact, pi_t symbolic), against a_t = b_t + c_t a_{t-1} (the total
+    derivative dh_t/dw_h, seed 003's recurrence) and the closed form
+        E[z_t^2] = b_t^2 + 2 b_t c_t a_{t-1} + (c_t^2 / pi_t) E[z_{t-1}^2]."""
+    T: int
+    mean: sp.Expr                    # E[z_T], summed over the 2^(T-1) outcomes
+    target: sp.Expr                  # a_T
+    unbiased: bool                   # E[z_T] == a_T, exactly
+    variance: sp.Expr                # Var[z_T], summed over the outcomes
+    variance_closed_form: sp.Expr
+    variance_proven: bool
+    expectation_of_xi: sp.Expr       # E[xi_t] (= 1, seed 002)
+
+
+def _outcomes(pis: list):
+    """Every assignment of the xi's with its probability."""
+    from itertools import product
+    for choice in product((0, 1), repeat=len(pis)):
+        weight = sp.Integer(1)
+        values = []
+        for kept, p in zip(choice, pis):
+            weight *= p if kept else (1 - p)
+            values.append(1 / p if kept else sp.Integer(0))
+        yield weight, values
+
+
+def randomized_truncation(T: int) -> RandomizedTruncation:
+    if not 1 <= T <= 8:
+        raise SymbpttError(f"the exact sum over xi outcomes is built for T in 1..8, got {T}")
+    b = [sp.Symbol(f"b_{t}", real=True) for t in range(1, T + 1)]
+    c = [sp.Symbol(f"c_{t}", real=True) for t in range(1, T + 1)]
+    pi = [sp.Symbol(f"pi_{t}", positive=True) for t in range(1, T + 1)]
+    a = [sp.Integer(0)]
+    for t in range(T):
+        a.append(b[t] + c[t] * a[-1])
+    mean = second = sp.Integer(0)
+    for weight, xi in _outcomes(pi[1:]):         # xi_1 meets z_0 = 0: it plays no part
+        z = sp.Integer(0)
+        for t in range(T):
+            z = b[t] + (xi[t - 1] if t else 0) * c[t] * z
+        mean += weight * z
+        second += weight * z ** 2
+    mean = sp.cancel(sp.together(mean))
+    variance = sp.cancel(sp.together(second - mean ** 2))
+    m2 = sp.Integer(0)                           # E[z_t^2] by the closed form
+    for t in range(T):
+        prev_a = a[t]
+        m2 = b[t] ** 2 + (2 * b[t] * c[t] * prev_a + c[t] ** 2 / pi[t] * m2 if t else 0)
+    closed = sp.cancel(sp.together(m2 - a[T] ** 2))
+    e_xi = sp.simplify(sum(w * v[0] for w, v in _outcomes(pi[:1])))
+    return RandomizedTruncation(
+        T, mean, a[T], sp.expand(mean - a[T]) == 0, variance, closed,
+        sp.cancel(variance - closed) == 0, e_xi)
+
+
+def estimator_moments(a, xs, pi) -> dict:
+    """The engine's randomized-truncation estimate of dL/da for the scalar linear RNN
+    (l_t = h_t^2 / 2): with the same xi's it is sum_s h_s z_s, z_s as above with
+    b_t = h_{t-1}, c_t = a (the reverse recursion's double sum is the forward one's).
+    Mean and variance summed over every outcome, exactly for rational a, x, pi."""
+    a = sp.nsimplify(a)
+    xs = [sp.nsimplify(x) for x in xs]
+    p = sp.nsimplify(pi)
+    if not (0 < p <= 1):
+        raise SymbpttError(f"pi must be in (0, 1], got {pi}")
+    hs = _states(a, xs)
+    T = len(xs)
+    mean = second = sp.Integer(0)
+    for weight, xi in _outcomes([p] * (T - 1)):
+        z, G = sp.Integer(0), sp.Integer(0)
+        for t in range(1, T + 1):
+            z = hs[t - 1] + (xi[t - 2] if t > 1 else 0) * a * z
+            G += hs[t] * z
+        mean += weight * G
+        second += weight * G ** 2
+    full = sp.diff(sum(h ** 2 for h in _states(sp.Symbol("a"), xs)[1:]) / 2,
+                   sp.Symbol("a")).subs(sp.Symbol("a"), a)
+    return {"mean": sp.nsimplify(mean), "variance": sp.nsimplify(second - mean ** 2),
+            "full": sp.nsimplify(full)}

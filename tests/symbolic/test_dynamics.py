@@ -56,3 +56,37 @@ def test_a_window_outside_1_to_T_is_bad_input():
         truncation_bias(3, 4)
     with pytest.raises(SymbpttError, match="window k must be in 1..T"):
         truncation_bias(3, 0)
+
+
+@pytest.mark.parametrize("T", [1, 2, 3, 4, 5])
+def test_randomized_truncation_is_unbiased_exactly(T):
+    # 002_f9c6515e77627858.txt: P(xi_t = 0) = 1 - pi_t, P(xi_t = 1/pi_t) = pi_t, E[xi_t] = 1,
+    # E[z_t] = dh_t/dw_h; proven by summing over every outcome with symbolic pi_t
+    from symbptt.symbolic.dynamics import randomized_truncation
+    r = randomized_truncation(T)
+    assert r.expectation_of_xi == 1
+    assert r.unbiased and r.variance_proven
+    if T == 1:
+        assert r.variance == 0                  # nothing is truncated yet
+
+
+def test_the_engine_estimator_mean_and_variance_against_monte_carlo():
+    """Exact mean (the full gradient) and variance of the engine's estimate, next to the
+    mean and variance of 20000 engine draws (within 5 standard errors)."""
+    from fractions import Fraction
+    from symbptt.symbolic.dynamics import estimator_moments
+    a, xs, pi = Fraction(4, 5), [Fraction(1, 2), Fraction(-1), Fraction(3, 4), Fraction(1, 4)], \
+        Fraction(1, 2)
+    m = estimator_moments(a, xs, pi)
+    assert m["mean"] == m["full"] and m["variance"] > 0
+    cell = cell_for("linear_half_square")
+    P = {"W_h": np.array([[float(a)]]), "W_x": np.array([[1.0]])}
+    X = np.array([float(x) for x in xs]).reshape(1, 4, 1)
+    rng = np.random.default_rng(7)
+    draws = np.array([engine.randomized(cell, P, X, None, float(pi), rng).params["W_h"][0, 0]
+                      for _ in range(20000)])
+    se_mean = np.sqrt(float(m["variance"]) / len(draws))
+    assert abs(draws.mean() - float(m["mean"])) < 5 * se_mean
+    assert draws.var() == pytest.approx(float(m["variance"]), rel=0.05)
+    with pytest.raises(SymbpttError, match="pi must be in"):
+        estimator_moments(a, xs, 0)
