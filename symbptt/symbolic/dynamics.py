@@ -164,3 +164,31 @@ def estimator_moments(a, xs, pi) -> dict:
                    sp.Symbol("a")).subs(sp.Symbol("a"), a)
     return {"mean": sp.nsimplify(mean), "variance": sp.nsimplify(second - mean ** 2),
             "full": sp.nsimplify(full)}
+
+
+# ---- an orthogonal W keeps the gradient's norm (seed 001) -----------------------------------
+
+@dataclass(frozen=True)
+class RotationProof:
+    """For the linear RNN with W a 2×2 rotation by a symbolic angle, dL/dh_{t-m} =
+    (W^T)^m dL/dh_t has the norm of dL/dh_t for every m checked: ||(W^T)^m g||^2 - ||g||^2
+    reduces to 0 modulo cos^2 + sin^2 = 1 (polynomial division, exact)."""
+    steps: tuple[int, ...]
+    remainders: tuple            # one per m: 0 when proven
+    proven: bool
+
+
+def rotation_keeps_the_norm(max_steps: int = 6, scale=1) -> RotationProof:
+    """`scale` multiplies the rotation (scale != 1 is no longer orthogonal: the
+    remainders then show it)."""
+    c, s = sp.symbols("cos_theta sin_theta", real=True)
+    g = sp.Matrix(sp.symbols("g_1 g_2", real=True))
+    WT = sp.nsimplify(scale) * sp.Matrix([[c, -s], [s, c]]).T
+    v = g
+    rems = []
+    for _ in range(max_steps):
+        v = (WT * v).applyfunc(sp.expand)
+        diff = sp.expand((v.T * v)[0] - (g.T * g)[0])
+        rems.append(sp.reduced(diff, [c ** 2 + s ** 2 - 1], c, s)[1])
+    return RotationProof(tuple(range(1, max_steps + 1)), tuple(rems),
+                         all(r == 0 for r in rems))

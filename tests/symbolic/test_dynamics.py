@@ -90,3 +90,18 @@ def test_the_engine_estimator_mean_and_variance_against_monte_carlo():
     assert draws.var() == pytest.approx(float(m["variance"]), rel=0.05)
     with pytest.raises(SymbpttError, match="pi must be in"):
         estimator_moments(a, xs, 0)
+
+
+def test_a_rotation_keeps_the_gradient_norm_exactly():
+    # 001_1e08c73fd0114278.txt: W^T W = I preserves ||dL/dh|| through the linear RNN;
+    # proven for a 2×2 rotation by a symbolic angle, m = 1..6 steps back
+    from symbptt.symbolic.dynamics import rotation_keeps_the_norm
+    r = rotation_keeps_the_norm(6)
+    assert r.proven and r.steps == (1, 2, 3, 4, 5, 6)
+
+
+def test_a_non_orthogonal_W_is_not_proven():
+    """The same reduction on a scaled rotation (2 W) leaves a remainder: the proof can fail."""
+    from symbptt.symbolic.dynamics import rotation_keeps_the_norm
+    r = rotation_keeps_the_norm(2, scale=2)
+    assert not r.proven and all(rem != 0 for rem in r.remainders)
