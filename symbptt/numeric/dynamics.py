@@ -201,3 +201,40 @@ def clip(g: np.ndarray, threshold: float) -> tuple[np.ndarray, dict]:
         angle = float(np.degrees(2 * np.arctan2(np.linalg.norm(u - v), np.linalg.norm(u + v))))
     return out, {"threshold": threshold, "norm_before": norm, "norm_after": after,
                  "factor": factor, "angle_degrees": angle, "clipped": factor < 1.0}
+
+
+# ---- attention's shortcut (seed 001) -----------------------------------------------------
+
+@dataclass(frozen=True)
+class PathSizes:
+    """||dl_t/dx_{t-tau}|| along the recurrent path and along the attention shortcut."""
+    t: int
+    taus: tuple[int, ...]            # 0..t-1
+    recurrent: tuple[float, ...]     # through h_{t-tau}, ..., h_t
+    shortcut: tuple[float, ...]      # through alpha_{t, t-tau} and c_t
+    recurrent_rate: float            # fitted d log size / d tau
+    shortcut_rate: float
+
+
+def attention_paths(P: dict, X: np.ndarray, Y: np.ndarray, t: int | None = None) -> PathSizes:
+    """The loss at step t (default T) only, first sequence of the batch: its gradient with
+    respect to each earlier input, split into the two paths seed 001 names."""
+    from .engine import forward
+    from .gated import ATTENTION as cell
+    X, Y = X[:1], Y[:1]
+    steps = forward(cell, P, X)
+    t = t or len(steps)
+    if not 1 <= t <= len(steps):
+        raise SymbpttError(f"a lag past T: t must be in 1..{len(steps)}, got {t}")
+    st = steps[t - 1]
+    (g_h,), _, g_x = cell.loss_vjp(P, st, Y[:, t - 1], len(steps))
+    recurrent, shortcut, delta = {}, {}, (g_h,)
+    for k in range(t, 0, -1):
+        back, _, gx = cell.vjp(P, steps[k - 1], delta)
+        recurrent[k] = float(np.linalg.norm(gx))
+        shortcut[k] = float(np.linalg.norm(g_x[k]))
+        delta = back
+    taus = tuple(range(t))
+    rec = tuple(recurrent[t - tau] for tau in taus)
+    short = tuple(shortcut[t - tau] for tau in taus)
+    return PathSizes(t, taus, rec, short, _fit_rate(taus, rec), _fit_rate(taus, short))

@@ -121,3 +121,19 @@ def test_clipping_keeps_the_direction_and_caps_the_norm(threshold):
     for bad in (0.0, -1.0, float("nan")):
         with pytest.raises(SymbpttError, match="clip threshold must be a positive number"):
             clip(g, bad)
+
+
+def test_attention_shortcut_does_not_decay():
+    # 001_1e08c73fd0114278.txt: the recurrent path to x_{t-tau} decays with tau, the
+    # attention shortcut c_t = sum_k alpha_{t,k} x_k reaches every x_k directly
+    from symbptt.numeric.dynamics import attention_paths
+    p = draw(get_model("attention"), 16, Dims(4, 3, 2), 1)
+    P = {k: np.array(v) for k, v in p.params.items()}
+    P["W"] = scaled_weights(P["W"], "norm", 0.5)
+    r = attention_paths(P, p.X, p.Y)
+    assert r.taus == tuple(range(16))
+    assert r.recurrent[-1] < 1e-3 * r.recurrent[0]
+    assert r.recurrent_rate < -0.5 < r.shortcut_rate
+    assert min(r.shortcut) > 0.02 * max(r.shortcut)
+    with pytest.raises(SymbpttError, match="a lag past T"):
+        attention_paths(P, p.X, p.Y, t=17)
