@@ -238,3 +238,37 @@ def attention_paths(P: dict, X: np.ndarray, Y: np.ndarray, t: int | None = None)
     rec = tuple(recurrent[t - tau] for tau in taus)
     short = tuple(shortcut[t - tau] for tau in taus)
     return PathSizes(t, taus, rec, short, _fit_rate(taus, rec), _fit_rate(taus, short))
+
+
+# ---- cost: the naive path sum against BPTT (seed 000) --------------------------------------
+
+def path_cost(Ts=(10, 30, 100), n: int = 8, d: int = 4, seed: int = 0, repeat: int = 3) -> dict:
+    """Seed 000: the naive sum over paths visits T (T + 1) / 2 (loss, step) pairs (55 at
+    T = 10), BPTT one step each. Both run on the engine for elman (tanh); the best of
+    `repeat` times is kept, and the path sum's own count of paths is reported."""
+    import time as _time
+
+    from ..spec import Dims
+    from ..zoo import get_model
+    from . import engine
+    from .cells import elman_cell
+    from .data import draw
+    cell = elman_cell("tanh")
+    rows = []
+    for T in Ts:
+        pr = draw(get_model("elman"), T, Dims(n, d, 2), seed)
+
+        def best(fn):
+            times = []
+            for _ in range(repeat):
+                start = _time.perf_counter()
+                out = fn()
+                times.append(_time.perf_counter() - start)
+            return min(times), out
+        bptt_s, full = best(lambda: engine.full(cell, pr.params, pr.X, pr.Y))
+        naive_s, naive = best(lambda: engine.path_sum(cell, pr.params, pr.X, pr.Y))
+        same = all(np.allclose(full.params[k], naive.params[k], rtol=1e-9, atol=1e-12)
+                   for k in full.params)
+        rows.append({"T": T, "paths": naive.paths, "formula": T * (T + 1) // 2,
+                     "bptt_s": bptt_s, "path_sum_s": naive_s, "same_gradient": same})
+    return {"rows": rows, "model": "elman", "n": n, "d": d}

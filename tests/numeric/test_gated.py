@@ -87,7 +87,8 @@ def test_gated_registry_covers_the_four_models_with_their_states():
 
 
 def test_numeric_side_imports_neither_sympy_nor_symengine():
-    code = ("import sys, symbptt.numeric.engine, symbptt.numeric.gated, symbptt.numeric.data; "
+    code = ("import sys, symbptt.numeric.engine, symbptt.numeric.gated, symbptt.numeric.data, "
+            "symbptt.numeric.dynamics; "
             "bad = [m for m in ('sympy', 'symengine') if m in sys.modules]; "
             "sys.exit(1 if bad else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
