@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import claimfile
 from .check import CheckReport, ClaimReport, check
-from .report import _Ts_text, _point_text
+from .report import Ts_text, point_text
 
 
 @dataclass(frozen=True)
@@ -79,9 +79,9 @@ def _claim_context(c: ClaimReport, model: str) -> dict:
         "name": c.input.name, "source": c.input.source, "quote": _cell(c.input.quote),
         "claim": _cell(_formula(c)), "parsed": c.formula, "where": list(c.input.where),
         "convention": c.input.convention, "verdict": c.verdict, "expect": c.input.expect,
-        "agrees": agrees(c), "Ts": _Ts_text(c.Ts), "shape_error": c.shape_error,
+        "agrees": agrees(c), "Ts": Ts_text(c.Ts), "shape_error": c.shape_error,
         "counterexample": None if ce is None else {
-            "at": f"{ce.at}{ce.entry}", "T": ce.T, "point": _point_text(ce.point, 6),
+            "at": f"{ce.at}{ce.entry}", "T": ce.T, "point": point_text(ce.point, 6),
             "expected": ce.expected, "got": ce.got},
         "fixes": [{"edit": f.edit, "where": f.where, "proven": f.proven} for f in c.fixes],
         "tried": c.tried, "fix": c.input.fix, "fix_found": fix_found(c), "note": c.input.note,

@@ -203,49 +203,40 @@ def _entry(idx: tuple, shape: tuple) -> str:
     return f"[{idx[0]},{idx[1]}]"
 
 
-def _failure(model: _Model, bound: Bound, T: int):
-    """The first failing entry at T with its counterexample point, or None."""
-    found = _exact_failure(model, bound, T)
-    if found is None:
-        return None
-    _, _, expected, got = found
+def _first_failure(model: _Model, bound: Bound, Ts) -> tuple | None:
+    """(T, env, entry, lhs, rhs) at the first T (in the order given) where the exact zero
+    test rejects an entry; None: proven at every T."""
+    for T in Ts:
+        found = _exact_failure(model, bound, T)
+        if found is not None:
+            return (T, *found)
+    return None
+
+
+def _proven(model: _Model, bound: Bound, Ts) -> bool:
+    return _first_failure(model, bound, Ts) is None
+
+
+def _mismatch(model: _Model, bound: Bound, failure: tuple) -> tuple[Mismatch, bool]:
+    """The counterexample of a failure, and whether the sides really differ there (to
+    100 digits at its rational point: False means the exact test missed an identity)."""
+    T, env, idx, expected, got = failure
     q = model.q(T)
     symbols = tuple(q.u.symbols) + tuple(q.opaque_symbols)
-    return found, counterexample(model.be, expected, got, symbols), symbols
+    ce = counterexample(model.be, expected, got, symbols)
+    lhs, _ = _sides(bound, q, model.exact, env)
+    mismatch = Mismatch(T, _at(bound, env), _entry(idx, np.shape(lhs)), ce.point,
+                        ce.expected, ce.got if not ce.difference else ce.difference)
+    return mismatch, _differs(model, expected - got, ce.point, symbols)
 
 
-def _mismatch(model: _Model, bound: Bound, T: int) -> Mismatch | None:
-    failure = _failure(model, bound, T)
-    if failure is None:
-        return None
-    (env, idx, _, _), ce, _ = failure
-    lhs, _ = _sides(bound, model.q(T), model.exact, env)
-    return Mismatch(T, _at(bound, env), _entry(idx, np.shape(lhs)), ce.point,
-                    ce.expected, ce.got if not ce.difference else ce.difference)
-
-
-def _differs(model: _Model, bound: Bound, T: int, digits: int = 100) -> bool:
-    """Do the sides differ at the counterexample's rational point, to `digits` digits?"""
-    failure = _failure(model, bound, T)
-    if failure is None:
-        return False
-    (_, _, expected, got), ce, symbols = failure
-    values = {s: model.be.number(Fraction(ce.point[str(s)])) for s in symbols
-              if str(s) in ce.point}
-    diff = (expected - got).subs(values)
+def _differs(model: _Model, difference, point: dict, symbols: tuple, digits: int = 100) -> bool:
+    values = {s: model.be.number(Fraction(point[str(s)])) for s in symbols if str(s) in point}
     try:
-        size = abs(float(diff.n(int(digits * 3.33) + 16, real=True)))
-    except (RuntimeError, TypeError, ValueError):
+        size = abs(float(difference.subs(values).n(int(digits * 3.33) + 16, real=True)))
+    except (RuntimeError, TypeError, ValueError, AttributeError):
         return True
     return size > 10.0 ** (-digits + 10)
-
-
-def _proven(model: _Model, bound: Bound, Ts: tuple[int, ...]) -> int | None:
-    """The first T where the exact test fails (None: proven at every T)."""
-    for T in Ts:
-        if _exact_failure(model, bound, T) is not None:
-            return T
-    return None
 
 
 # ---- the diagnosis --------------------------------------------------------------------------
@@ -258,7 +249,7 @@ def _candidate_holds(model: _Model, bound: Bound, Ts, seeds) -> bool:
     try:
         if model.numeric:
             return _numeric_failure(model, bound, Ts, seeds) is None
-        return _proven(model, bound, Ts) is None
+        return _proven(model, bound, Ts)
     except (ShapeError, ClaimError, QuantityError, ArithmeticError, ValueError, OverflowError,
             TypeError, RecursionError):
         return False
@@ -268,7 +259,8 @@ def _other_layout(model: _Model, bound: Bound, Ts, ns):
     """A claim written in the other layout (seed 000 writes rows: dL/dh[t+1] @ J) is right
     there, and that is the diagnosis a person needs."""
     other = replace(bound, row=not bound.row)
-    if _candidate_holds(model, other, Ts, SEEDS) and _proven(model, other, Ts) is None:
+    if _candidate_holds(model, other, Ts, SEEDS) and (not model.numeric or
+                                                      _proven(model, other, Ts)):
         layout = "row layout (dL/dh[t] a row vector, --convention row)" if other.row else \
             "column layout (dL/dh[t] a column vector, --convention column)"
         yield Fix("layout", f"read it in the {layout}", "",
@@ -290,13 +282,13 @@ def diagnose(model: _Model, bound: Bound, Ts: tuple[int, ...], ns) -> tuple[tupl
             continue
         if model.numeric and not _candidate_holds(model, candidate, Ts, SEEDS[1:]):
             continue
-        proven = False
-        if len([f for f in fixes if f.proven]) < MAX_PROVEN_FIXES:
+        proven = not model.numeric          # without floats, _candidate_holds proved it
+        if model.numeric and len([f for f in fixes if f.proven]) < MAX_PROVEN_FIXES:
             try:
-                proven = _proven(model, candidate, Ts) is None
+                proven = _proven(model, candidate, Ts)
             except (ShapeError, ClaimError, QuantityError, ArithmeticError):
                 proven = False
-            if model.numeric and not proven:
+            if not proven:
                 continue            # the floats agreed by accident: not a fix
         fixes.append(Fix(edit.kind, edit.text, edit.where(equations),
                          show(edit.result[edit.equation]), proven))
@@ -331,23 +323,17 @@ def check_claim(model: _Model, ci: ClaimInput, T_max: int = T_MAX) -> ClaimRepor
     report["Ts"] = Ts
     try:
         first = _numeric_failure(model, bound, Ts) if model.numeric else None
-        screened = first is None
-        if first is None:
-            first = _proven(model, bound, Ts)
+        # exact from the T the floats flagged (the smallest wrong one), else at every T
+        order = Ts if first is None else (first, *(T for T in Ts if T != first))
+        failure = _first_failure(model, bound, order)
     except ShapeError as e:
         fixes, tried = diagnose(model, bound, Ts, ns)
         return ClaimReport(**report, verdict="wrong", shape_error=str(e), fixes=fixes,
                            tried=tried, seconds=time.perf_counter() - start)
-    if first is None:
+    if failure is None:
         return ClaimReport(**report, verdict="correct", seconds=time.perf_counter() - start)
-    mismatch = _mismatch(model, bound, first)
-    if mismatch is None:            # the floats were fooled; exact at this T says equal
-        later = _proven(model, bound, tuple(T for T in Ts if T != first))
-        if later is None:
-            return ClaimReport(**report, verdict="correct",
-                               seconds=time.perf_counter() - start)
-        first, mismatch = later, _mismatch(model, bound, later)
-    if screened and model.numeric and not _differs(model, bound, first):
+    mismatch, differs = _mismatch(model, bound, failure)
+    if first is None and model.numeric and not differs:
         # equal at the float points and, to 100 digits, at the rational point: an identity
         # the exact test cannot show (never a "correct" it has not proven)
         return ClaimReport(**report, verdict="undecided", counterexample=mismatch,

@@ -181,13 +181,13 @@ def check_json(reports: list[CheckReport], path: str | None = None) -> dict:
     }
 
 
-def _Ts_text(Ts: tuple) -> str:
+def Ts_text(Ts: tuple) -> str:
     if len(Ts) > 1 and list(Ts) == list(range(Ts[0], Ts[-1] + 1)):
         return f"T = {Ts[0]}..{Ts[-1]}"
     return "T = " + ", ".join(map(str, Ts))
 
 
-def _point_text(point: dict, shown: int = 8) -> str:
+def point_text(point: dict, shown: int = 8) -> str:
     items = [f"{k} = {v}" for k, v in point.items()]
     text = ", ".join(items[:shown])
     return text + (f", ... ({len(items)} values; --json lists all)" if len(items) > shown else "")
@@ -202,7 +202,7 @@ def claim_text(c: ClaimReport) -> list[str]:
     if c.correct:
         what = "the derivative of the unrolled model" if c.formula.startswith("d") else \
             "its left side on the unrolled model"
-        lines.append(f"  correct: equal to {what} at {_Ts_text(c.Ts)}, exactly "
+        lines.append(f"  correct: equal to {what} at {Ts_text(c.Ts)}, exactly "
                      f"({c.seconds:.2f} s)")
         return lines
     if c.verdict == "undecided":
@@ -218,11 +218,11 @@ def claim_text(c: ClaimReport) -> list[str]:
         ce = c.counterexample
         lines.append(f"  WRONG: first at T = {ce.T}, entry {ce.at}{ce.entry}")
         if ce.point:
-            lines.append(f"    at {_point_text(ce.point)}")
+            lines.append(f"    at {point_text(ce.point)}")
         lines.append(f"    the derivative of the unrolled model: {ce.expected}")
         lines.append(f"    the claim:                            {ce.got}")
     if c.fixes:
-        lines.append(f"  diagnosis ({c.tried} single edits tried): correct at {_Ts_text(c.Ts)} if")
+        lines.append(f"  diagnosis ({c.tried} single edits tried): correct at {Ts_text(c.Ts)} if")
         for f in c.fixes:
             how = "proven exactly" if f.proven else "at two float points"
             lines.append(f"    - you {f.edit}{' ' + f.where if f.where else ''} ({how})")

@@ -112,9 +112,6 @@ class _Resolver:
         self.ns = ns
         self.defs = defs            # name -> indexed?
 
-    def fail(self, message: str, pos: int | None = None) -> None:
-        raise ClaimError(message)
-
     def unknown(self, node: Name, what: str = "name") -> ClaimError:
         return ClaimError(f"unknown {what} {show(node)!r} in {self.ns.model}; its names: "
                           f"{self.ns.describe()}")
@@ -742,10 +739,6 @@ def indices(bound: Bound, T: int) -> list[dict]:
         [{"T": T, bound.var: v} for v in range(1, T + 1)]
     return [env for env in envs
             if all(n.index is None or 1 <= n.index.value(env) <= T for n in names)]
-
-
-def numeric_matrix(v) -> np.ndarray:
-    return v.astype(float) if isinstance(v, np.ndarray) else np.array([[float(v)]])
 
 
 __all__ = ["Algebra", "Bound", "ClaimError", "Definition", "Eye", "NumericQuantities",

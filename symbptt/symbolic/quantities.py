@@ -194,8 +194,7 @@ class Quantities:
         name, k = num
         steps = {st.t: st for st in self.u.steps}
         if name not in (LOSS, LOCAL) and not 0 <= (k or 0) <= self.T:
-            return self._shaped(num, [self.opaque(f"d{name}_{k}/d{symbols[0]}")] *
-                                len(symbols), shape)
+            return self._unknown(num, str(symbols[0]).split("[")[0], len(symbols), shape)
         losses = {k: self._local_loss(steps[k], False)} if name == LOCAL and k in steps else {}
         scaled = {t: l for t, l in enumerate(self.u.losses, start=1)} if name == LOSS else {}
         values = self._numerator(num, steps, losses, scaled)
@@ -224,13 +223,24 @@ class Quantities:
             out[i, :] = row
         return out
 
-    def _shaped(self, num, flat: list, shape: tuple) -> np.ndarray:
-        size = 1 if num[0] in (LOSS, LOCAL) or self.scalar_model \
-            else len(self._numerator_size(num))
-        return self._arrange(num, [flat] * size, shape)
+    def _rows(self, num) -> int:
+        """How many entries the numerator has (1 for L, l_t and a scalar model)."""
+        if num[0] in (LOSS, LOCAL) or self.scalar_model:
+            return 1
+        return self._numerator_size(num)
 
-    def _numerator_size(self, num) -> list:
-        return _flat(self._sequence(num[0], num[1]))
+    def _numerator_size(self, num) -> int:
+        return len(_flat(self._sequence(num[0], num[1])))
+
+    def _shaped(self, num, flat: list, shape: tuple) -> np.ndarray:
+        """A derivative every row of which is `flat` (zeros)."""
+        return self._arrange(num, [flat] * self._rows(num), shape)
+
+    def _unknown(self, num, den: str, columns: int, shape: tuple) -> np.ndarray:
+        """A derivative that involves what does not exist: one opaque symbol an entry."""
+        label = f"d{num[0]}_{num[1]}/d{den}"
+        return self._arrange(num, [[self.opaque(f"{label}[{i},{j}]") for j in range(columns)]
+                                   for i in range(self._rows(num))], shape)
 
     def _cut(self, values: list, label: str) -> tuple[list, dict]:
         fresh = [self.be.symbol(f"{OPAQUE}cut:{label}[{i}]") for i in range(len(values))]
@@ -269,17 +279,15 @@ class Quantities:
     def _beyond(self, num, name: str, r: int, size: int) -> np.ndarray:
         """d num / d name[r] where one of them lies past the sequence: L and l_t depend on
         nothing there (0); anything else is an unknown."""
-        nname, nk = num
-        if nname in (LOSS, LOCAL):
+        if num[0] in (LOSS, LOCAL):
             return self._shaped(num, [self.zero] * size, (size, 1))
-        return self._shaped(num, [self.opaque(f"d{nname}_{nk}/d{name}_{r}[{i}]")
-                                  for i in range(size)], (size, 1))
+        return self._unknown(num, f"{name}_{r}", size, (size, 1))
 
     def _differentiate(self, num, rebuilt: tuple, fresh: list, back: dict) -> np.ndarray:
         """The numerator from the rebuilt graph, by the fresh symbols, the cut closed."""
         values = self._numerator(num, *rebuilt)
         if values is None:                  # before the cut: no dependence
-            values = [self.zero] * len(self._numerator_size(num))
+            values = [self.zero] * self._numerator_size(num)
         grads = [[self.be.diff(v, f) for f in fresh] for v in values]
         return self._arrange(num, self._close(grads, back), (len(fresh), 1))
 
@@ -339,7 +347,7 @@ class Quantities:
                                 f"step t's readout; write it through the state (d{nname}[t]/dh[t]) "
                                 "or by a parameter")
         else:       # the readout feeds nothing but the loss: other steps do not see it
-            values = [self.zero] * len(self._numerator_size(num))
+            values = [self.zero] * self._numerator_size(num)
         grads = [[self.be.diff(v, f) for f in fresh] for v in values]
         return self._arrange(num, self._close(grads, back), shape)
 
