@@ -2,8 +2,9 @@
 
 output/ holds, for every zoo model, MODEL.tex, MODEL.md and MODEL.pdf at DOC_T, the seed-004
 worked example (seed004.tex/.md/.pdf) computed by `grad`, the seed audit (seed-audit.md:
-every gradient formula of the seeds, checked) and the gallery of classic mistakes
-(mistakes.md), and README.md indexing them. The
+every gradient formula of the seeds, checked), the gallery of classic mistakes
+(mistakes.md), the gradient-dynamics document (dynamics.md/.tex/.pdf, its figures in
+figures/ as SVG and PDF, from symbptt analyze), and README.md indexing them. The
 .tex and .md are byte-identical from build to build; the PDFs too (SOURCE_DATE_EPOCH, no
 trailer ID) on one TeX Live.
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from . import audit
+from . import audit, dynamics_document
 from .document import build as build_document
 from .render import compile_pdf, environment, render_text, write_atomic
 from .spec import Dims
@@ -115,12 +116,23 @@ def build_all(pdf: bool = True, progress=None) -> Built:
     gallery_context, _ = audit.gallery(say)
     files["mistakes.md"] = env.get_template("mistakes.md.j2").render(
         **gallery_context).encode("utf-8")
+    results = dynamics_document.run_all()
+    figures = dynamics_document.figures(results)
+    files.update(figures)
+    dyn = dynamics_document.context(results)
+    for fmt in ("tex", "md"):
+        files[f"dynamics.{fmt}"] = env.get_template(f"dynamics.{fmt}.j2").render(
+            **dyn).encode("utf-8")
+    texs["dynamics"] = files["dynamics.tex"].decode("utf-8")
+    say(f"  dynamics: {len(results)} analyses, {len(figures)} figures")
     files["README.md"] = _index(entries, audit_context, gallery_context)
     seconds_text = time.perf_counter() - start
     start = time.perf_counter()
     if pdf:
+        pdf_figures = {k: v for k, v in figures.items() if k.endswith(".pdf")}
         for name, tex in texs.items():
-            files[f"{name}.pdf"], logs[name] = compile_pdf(tex, name)
+            files[f"{name}.pdf"], logs[name] = compile_pdf(
+                tex, name, pdf_figures if name == "dynamics" else None)
             say(f"  {name}.pdf")
     return Built(files, seconds_text, time.perf_counter() - start, logs, pdf)
 
@@ -128,6 +140,7 @@ def build_all(pdf: bool = True, progress=None) -> Built:
 def write(built: Built, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name, data in sorted(built.files.items()):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
         write_atomic(out / name, data)
 
 

@@ -114,7 +114,49 @@ def build_parser() -> argparse.ArgumentParser:
                    default="all")
     _add_render_build(sub)
     _add_check(sub)
+    _add_analyze(sub)
     return parser
+
+
+def _add_analyze(sub) -> None:
+    from .analyze import PARTS, Settings
+    d = Settings("")
+    p = sub.add_parser("analyze", help="gradient dynamics: vanishing and exploding, "
+                                       "truncation, clipping, cost, attention's shortcut")
+    p.add_argument("model", help="a zoo model with a numeric engine")
+    p.add_argument("--T", type=_whole("--T", 2, 2000), default=d.T,
+                   help=f"sequence length (default {d.T})")
+    _add_dims(p, d.dims)
+    p.add_argument("--seed", type=_whole("--seed", 0, 2**63 - 1), default=d.seed,
+                   help=f"draws the weights and inputs (default {d.seed})")
+    p.add_argument("--activation", default=None, help="elman: tanh | sigmoid | identity")
+    w = p.add_mutually_exclusive_group()
+    w.add_argument("--norm", type=float, default=None, metavar="S",
+                   help="scale the recurrent W to spectral norm S")
+    w.add_argument("--radius", type=float, default=None, metavar="R",
+                   help="scale the recurrent W to spectral radius R (the eigen part: its "
+                        "normal W's top eigenvalue, default 1.2)")
+    w.add_argument("--orthogonal", action="store_true", help="a random orthogonal W")
+    p.add_argument("--values", default=None, metavar="FILE.json",
+                   help="given weights and inputs (the format of symbptt grad --values)")
+    p.add_argument("--lag", type=_whole("--lag", -10**9, 10**9), default=None,
+                   help="the last lag shown (default T - 1)")
+    p.add_argument("--window", type=_whole("--window", -10**9, 10**9), default=d.window,
+                   help=f"truncation window k (default {d.window})")
+    p.add_argument("--clip", type=float, default=d.clip, metavar="C",
+                   help=f"clip threshold (default {d.clip})")
+    p.add_argument("--pi", type=float, default=d.pi,
+                   help=f"randomized truncation's keep probability in (0, 1] (default {d.pi})")
+    p.add_argument("--draws", type=_whole("--draws", 100, 10**7), default=d.draws,
+                   help=f"Monte Carlo draws of the randomized estimator (default {d.draws})")
+    p.add_argument("--part", action="append", default=[], choices=tuple(PARTS),
+                   metavar="PART", help=f"run only this part (repeat): {', '.join(PARTS)} "
+                                        "(default: every part that applies to the model)")
+    p.add_argument("--plot", default=None, metavar="DIR",
+                   help="also write each part's figure to DIR/MODEL-PART.svg")
+    p.add_argument("--plot-format", default="svg", choices=("svg", "pdf"))
+    p.add_argument("--json", action="store_true", help="machine-readable output: the series "
+                                                       "behind every figure")
 
 
 def _add_check(sub) -> None:
@@ -360,9 +402,49 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK if all(r.correct for r in reports) else EXIT_MISMATCH
 
 
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .analyze import Settings, analysis_json, analysis_text, analyze
+    from .numeric.dynamics import BoundViolated
+    spec = get_model(args.model)
+    resolve_dims(spec, args)
+    d = Settings("").dims
+    dims = Dims(*(v if v is not None else getattr(d, k) for k, v in
+                  (("n", args.hidden), ("d", args.input), ("q", args.output))))
+    weights, scale = ("norm", args.norm) if args.norm is not None else \
+        ("radius", args.radius) if args.radius is not None else \
+        ("orthogonal", None) if args.orthogonal else ("random", None)
+    settings = Settings(spec.name, args.T, dims, args.seed,
+                        resolve_activation(spec, args.activation), weights, scale, args.values,
+                        args.lag, args.window, args.clip, args.pi, args.draws,
+                        tuple(dict.fromkeys(args.part)))
+    out = Path(args.plot) if args.plot else None
+    if out is not None and out.exists() and not out.is_dir():
+        raise SymbpttError(f"--plot {out}: not a folder")
+    if out is not None:
+        from .figures import require_matplotlib
+        require_matplotlib()
+    try:
+        result = analyze(spec, settings)
+    except BoundViolated as bug:
+        print(f"symbptt: BUG: {bug}", file=sys.stderr)
+        return 3
+    if out is not None:
+        from .figures import figure
+        from .render import write_atomic
+        out.mkdir(parents=True, exist_ok=True)
+        for name, part in result.parts.items():
+            path = out / f"{spec.name}-{name}.{args.plot_format}"
+            write_atomic(path, figure(name, part, args.plot_format, spec.name))
+    _emit(args, analysis_json(result), analysis_text(result) + (
+        f"\nfigures in {out}/" if out is not None else ""))
+    return EXIT_OK
+
+
 COMMANDS = {"models": cmd_models, "prove": cmd_prove, "grad": cmd_grad,
             "crosscheck": cmd_crosscheck, "bench": cmd_bench, "render": cmd_render,
-            "build": cmd_build, "check": cmd_check}
+            "build": cmd_build, "check": cmd_check, "analyze": cmd_analyze}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

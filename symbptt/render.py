@@ -108,10 +108,15 @@ def require_tex(hint: str = "") -> None:
                            + hint)
 
 
-def compile_pdf(tex: str, name: str = "doc") -> tuple[bytes, str]:
-    """(the PDF, the LaTeX log) of a document, through latexmk in a scratch folder."""
+def compile_pdf(tex: str, name: str = "doc", files: dict | None = None) -> tuple[bytes, str]:
+    """(the PDF, the LaTeX log) of a document, through latexmk in a scratch folder; `files`
+    (relative name -> bytes) are put beside it first: the figures it includes."""
     require_tex()
     with tempfile.TemporaryDirectory() as work:
+        for rel, data in (files or {}).items():
+            target = Path(work) / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
         src = Path(work) / f"{name}.tex"
         src.write_text(tex, encoding="utf-8")
         env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "FORCE_SOURCE_DATE": "1"}

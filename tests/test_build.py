@@ -26,8 +26,16 @@ from .cli_helpers import run
 REPO = Path(symbptt.__file__).resolve().parent.parent
 OUTPUT = REPO / "output"
 MODELS = [spec.name for spec in models()]
-EXPECTED = {f"{name}.{ext}" for name in MODELS + ["seed004"] for ext in ("tex", "md", "pdf")}
+EXPECTED = {f"{name}.{ext}" for name in MODELS + ["seed004", "dynamics"]
+            for ext in ("tex", "md", "pdf")}
 EXPECTED |= {"README.md", "seed-audit.md", "mistakes.md"}
+FIGURES = {f"figures/dynamics-{model}-{part}.{ext}"
+           for model, parts in (("elman", ("jacobians", "residual", "cost")),
+                                ("linear_half_square", ("jacobians", "eigen", "orthogonal",
+                                                        "truncation", "randomized", "clip")),
+                                ("attention", ("attention",)))
+           for part in parts for ext in ("svg", "pdf")}
+EXPECTED |= FIGURES
 OVERFULL = re.compile(r"^Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\)", re.MULTILINE)
 
 
@@ -43,7 +51,8 @@ def fake_build_all(monkeypatch, built):
 
     def fake(pdf=True, progress=None):
         calls.append(pdf)
-        files = {k: v for k, v in built.files.items() if pdf or not k.endswith(".pdf")}
+        files = {k: v for k, v in built.files.items()     # figures' PDFs need no TeX
+                 if pdf or not k.endswith(".pdf") or k.startswith("figures/")}
         return replace(built, files=files, logs=built.logs if pdf else {}, pdf=pdf)
     monkeypatch.setattr(build_module, "build_all", fake)
     return calls
@@ -111,7 +120,7 @@ def test_seed004_documents_show_the_numbers(built):
 
 def test_build_all_makes_every_file(built):
     assert set(built.files) == EXPECTED
-    assert built.pdf and set(built.logs) == set(MODELS) | {"seed004"}
+    assert built.pdf and set(built.logs) == set(MODELS) | {"seed004", "dynamics"}
     for name, data in built.files.items():
         assert data, name
         if name.endswith(".pdf"):
@@ -144,7 +153,9 @@ def test_committed_output_is_up_to_date(built):
     """What `symbptt build --check` checks, in-process: every file of output/ is what the
     code makes now (PDFs included, byte for byte), and output/ holds nothing else."""
     assert stale(built, OUTPUT) == []
-    assert {p.name for p in OUTPUT.iterdir() if not p.name.startswith(".")} == EXPECTED
+    found = {p.relative_to(OUTPUT).as_posix() for p in OUTPUT.rglob("*")
+             if p.is_file() and not p.name.startswith(".")}
+    assert found == EXPECTED
 
 
 def test_cli_build_check_on_the_committed_output(capsys):
@@ -189,10 +200,11 @@ def test_cli_build_writes_a_folder(capsys, tmp_path, fake_build_all, built):
     out_dir = tmp_path / "new" / "docs"
     code, out, err = run(capsys, ["build", "--no-pdf", "--quiet", "--out", out_dir])
     assert (code, err) == (0, ""), out
-    assert out.startswith(f"wrote {len(EXPECTED) - len(MODELS) - 1} files to {out_dir}")
-    names = {p.name for p in out_dir.iterdir()}
-    assert names == {n for n in EXPECTED if not n.endswith(".pdf")}   # no temp files left
-    assert stale(built, out_dir) == sorted(n for n in EXPECTED if n.endswith(".pdf"))
+    assert out.startswith(f"wrote {len(EXPECTED) - len(MODELS) - 2} files to {out_dir}")
+    names = {p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file()}
+    documents = {n for n in EXPECTED if n.endswith(".pdf") and "/" not in n}
+    assert names == EXPECTED - documents                # no temp files left
+    assert stale(built, out_dir) == sorted(documents)
     code, out, err = run(capsys, ["build", "--check", "--no-pdf", "--quiet", "--out", out_dir])
     assert code == 0, out
 
@@ -217,7 +229,41 @@ def test_readme_links_every_models_three_files():
     for ext in ("md", "tex", "pdf"):
         assert f"[{ext}](seed004.{ext})" in readme
     assert "[seed-audit.md](seed-audit.md)" in readme and "[mistakes.md](mistakes.md)" in readme
+    for ext in ("md", "tex", "pdf"):
+        assert f"[{ext}](dynamics.{ext})" in readme
     targets = re.findall(r"\]\(([^)]+)\)", readme)
-    assert len(targets) == 3 * (len(MODELS) + 1) + 2
+    assert len(targets) == 3 * (len(MODELS) + 2) + 2
     for target in targets:
         assert (OUTPUT / target).is_file(), target
+
+
+# --------------------------------------------------------------------------- dynamics
+
+def test_the_dynamics_document_shows_every_part_and_its_figure(built):
+    md = built.files["dynamics.md"].decode("utf-8")
+    tex = built.files["dynamics.tex"].decode("utf-8")
+    for name in FIGURES:
+        if name.endswith(".svg"):
+            assert f"]({name})" in md, name
+        else:
+            assert f"{{{name}}}" in tex, name
+    assert "NOT" not in md and "a bug" not in md.replace("would be a bug", "")
+    # the seeds' numbers, as the document states them
+    assert "| 10 | 55 | 55 | 45 | 10 |" in md                     # 000: 55 paths at T = 10
+    assert "$E[\\xi_t] = 1$" in md                               # 002
+    assert "fitted factor is\n1.2 a step as predicted" in md      # 001: |lambda|^m
+    assert "unchanged, bit for bit" in md                        # 001: ||g|| <= c
+    assert "\\includegraphics" in tex
+
+
+def test_the_dynamics_figures_are_byte_identical_and_drawn_from_the_analyses(built):
+    from symbptt import dynamics_document
+    from symbptt.figures import figure
+    results = dynamics_document.run_all()
+    r = results["linear_half_square"]
+    again = figure("eigen", r.parts["eigen"], "svg", "linear_half_square")
+    assert again == built.files["figures/dynamics-linear_half_square-eigen.svg"]
+    svg = built.files["figures/dynamics-elman-jacobians.svg"].decode("utf-8")
+    assert "<dc:date>" not in svg and "symbptt" in svg
+    pdf = built.files["figures/dynamics-elman-jacobians.pdf"]
+    assert b"CreationDate" not in pdf and b"/Producer (symbptt)" in pdf

@@ -242,21 +242,23 @@ def attention_paths(P: dict, X: np.ndarray, Y: np.ndarray, t: int | None = None)
 
 # ---- cost: the naive path sum against BPTT (seed 000) --------------------------------------
 
-def path_cost(Ts=(10, 30, 100), n: int = 8, d: int = 4, seed: int = 0, repeat: int = 3) -> dict:
+def path_cost(model: str = "elman", activation: str | None = None, Ts=(10, 30, 100),
+              n: int = 8, d: int = 4, seed: int = 0, repeat: int = 3) -> dict:
     """Seed 000: the naive sum over paths visits T (T + 1) / 2 (loss, step) pairs (55 at
-    T = 10), BPTT one step each. Both run on the engine for elman (tanh); the best of
-    `repeat` times is kept, and the path sum's own count of paths is reported."""
+    T = 10), BPTT one step each. Both run on the engine for `model`; the best of `repeat`
+    times is kept, and each algorithm's own counts of paths and VJP calls are reported."""
     import time as _time
 
     from ..spec import Dims
     from ..zoo import get_model
     from . import engine
-    from .cells import elman_cell
+    from .cells import cell_for
     from .data import draw
-    cell = elman_cell("tanh")
+    spec = get_model(model)
+    cell = cell_for(spec.name, activation)
     rows = []
     for T in Ts:
-        pr = draw(get_model("elman"), T, Dims(n, d, 2), seed)
+        pr = draw(spec, T, Dims(n, d, 2), seed)
 
         def best(fn):
             times = []
@@ -270,5 +272,6 @@ def path_cost(Ts=(10, 30, 100), n: int = 8, d: int = 4, seed: int = 0, repeat: i
         same = all(np.allclose(full.params[k], naive.params[k], rtol=1e-9, atol=1e-12)
                    for k in full.params)
         rows.append({"T": T, "paths": naive.paths, "formula": T * (T + 1) // 2,
+                     "bptt_vjp_calls": full.vjp_calls, "path_sum_vjp_calls": naive.vjp_calls,
                      "bptt_s": bptt_s, "path_sum_s": naive_s, "same_gradient": same})
-    return {"rows": rows, "model": "elman", "n": n, "d": d}
+    return {"rows": rows, "model": spec.name, "n": n, "d": d}

@@ -76,8 +76,20 @@ def truncation_bias(T: int, k: int) -> TruncationBias:
 
 def values(tb: TruncationBias, a: float, xs) -> dict:
     """The full and truncated gradients and the bias at numbers (floats)."""
-    sub = {tb.a: a, **{x: v for x, v in zip(tb.xs, xs)}}
-    return {name: float(getattr(tb, name).subs(sub)) for name in ("full", "truncated", "bias")}
+    return {name: curve[0] for name, curve in curves(tb, xs, [a]).items()}
+
+
+def curves(tb: TruncationBias, xs, grid) -> dict:
+    """The full and truncated gradients and the bias at fixed inputs, along a grid of a:
+    the inputs go in exactly once, leaving a polynomial in a, evaluated at each a."""
+    sub = {x: sp.nsimplify(v) for x, v in zip(tb.xs, xs)}
+    out = {}
+    for name in ("full", "truncated", "bias"):
+        poly = sp.Poly(sp.expand(getattr(tb, name).xreplace(sub)), tb.a)
+        coeffs = [float(c) for c in poly.all_coeffs()]
+        out[name] = [float(sum(c * float(a) ** (len(coeffs) - 1 - i)
+                               for i, c in enumerate(coeffs))) for a in grid]
+    return out
 
 
 # ---- randomized truncation (seed 002; Tallec and Ollivier) ---------------------------------
