@@ -382,17 +382,28 @@ def analyze(spec: ModelSpec, settings: Settings) -> Analysis:
 
 # ---- views -----------------------------------------------------------------------------
 
+def _finite(x):
+    """Plain JSON: a rate with nothing to fit (NaN) or of a vanished product (-inf) is null."""
+    if isinstance(x, float):
+        return x if np.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_finite(v) for v in x]
+    return x
+
+
 def analysis_json(r: Analysis) -> dict:
     s = r.settings
-    return {"model": s.model, "T": s.T, "dims": {"n": s.dims.n, "d": s.dims.d, "q": s.dims.q},
+    return _finite({"model": s.model, "T": s.T, "dims": {"n": s.dims.n, "d": s.dims.d, "q": s.dims.q},
             "seed": s.seed, "activation": s.activation,
             "weights": {"kind": s.weights, "value": s.scale, "values_file": s.values},
             "lag": s.last_lag, "window": s.window, "clip": s.clip, "pi": s.pi,
-            "parts": r.parts, "seconds": r.seconds}
+            "parts": r.parts, "seconds": r.seconds})
 
 
 def _g(x: float) -> str:
-    return f"{x:.4g}"
+    return "none (too few points to fit)" if x != x else f"{x:.4g}"
 
 
 def _text(name: str, p: dict, s: Settings) -> list[str]:

@@ -317,3 +317,15 @@ def test_analysis_json_is_plain_data(linear):
 def test_settings_replace_keeps_defaults():
     s = replace(Settings("elman"), T=7)
     assert (s.T, s.window, s.clip, s.pi, s.last_lag) == (7, 2, 1.0, 0.5, 6)
+
+
+def test_json_is_strict_even_with_nothing_to_fit(capsys):
+    """T = 2 leaves one lag: no rate to fit. The JSON says null, not NaN."""
+    code, out, err = run(capsys, ["analyze", "elman", "--T", "2", "--json"])
+    assert (code, err) == (0, "")
+
+    def refuse(name):
+        raise AssertionError(f"{name} in --json output")
+    data = json.loads(out, parse_constant=refuse)
+    assert data["parts"]["jacobians"]["rate"] is None
+    assert data["parts"]["jacobians"]["lags"] == [1]
