@@ -89,7 +89,11 @@ class Analysis:
     seconds: float = 0.0
 
 
-def parts_for(model: str) -> tuple[str, ...]:
+def parts_for(model) -> tuple[str, ...]:
+    """The parts that apply to a model (a name, or a spec: a user cell gets clip and cost)."""
+    if getattr(model, "program", None) is not None:
+        return ("clip", "cost")
+    model = getattr(model, "name", model)
     return tuple(p for p, ms in PARTS.items() if model in ms)
 
 
@@ -100,7 +104,7 @@ def _positive(name: str, value: float | None) -> None:
 
 def validate(spec: ModelSpec, s: Settings) -> Settings:
     """Every bad input as one SymbpttError, before anything runs; the parts to run."""
-    if spec.name not in NUMERIC:
+    if spec.name not in NUMERIC and spec.program is None:
         raise SymbpttError(f"{spec.name} has no numeric engine to analyze (undefined "
                            f"functions); models: {', '.join(NUMERIC)}")
     if s.T < 2:
@@ -116,7 +120,7 @@ def validate(spec: ModelSpec, s: Settings) -> Settings:
     if s.weights in ("norm", "radius", "orthogonal") and spec.name not in RECURRENT:
         raise SymbpttError(f"--{s.weights} sets the recurrent matrix of "
                            f"{', '.join(sorted(RECURRENT))}; {spec.name} has several")
-    available = parts_for(spec.name)
+    available = parts_for(spec)
     for p in s.parts:
         if p not in PARTS:
             raise SymbpttError(f"unknown part {p!r}; choose from {', '.join(PARTS)}")
@@ -312,7 +316,7 @@ def randomized(spec, s: Settings, pr) -> dict:
 
 
 def _flat_gradient(spec, s: Settings, pr) -> np.ndarray:
-    cell = cell_for(spec.name, s.activation)
+    cell = cell_for(spec, s.activation)
     with np.errstate(all="ignore"):
         g = engine.full(cell, pr.params, pr.X, pr.Y)
     flat = np.concatenate([np.ravel(g.params[p.name]) for p in spec.params])
@@ -345,7 +349,7 @@ def clip(spec, s: Settings, pr) -> dict:
 def cost(spec, s: Settings, pr) -> dict:
     n = s.dims.n if "n" in spec.dims_used else 1
     d = s.dims.d if spec.input_shape else 1
-    r = nd.path_cost(spec.name, s.activation, COST_TS, n=max(n, 1), d=max(d, 1),
+    r = nd.path_cost(spec, s.activation, COST_TS, n=max(n, 1), d=max(d, 1),
                      seed=s.seed)
     rows = r["rows"]
     return {"T": [x["T"] for x in rows], "paths": [x["paths"] for x in rows],

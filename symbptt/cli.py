@@ -368,8 +368,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from .check import ClaimInput, check
     from .report import check_json, check_text
+    from .modelfile import is_model_file
     target = args.target
-    if target.endswith(".toml") or os.path.isfile(target):
+    if (target.endswith(".toml") or os.path.isfile(target)) and not is_model_file(target):
         from . import claimfile
         if args.claim or args.where:
             raise SymbpttError("a claim file holds its claims and definitions: drop --claim "
@@ -395,7 +396,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         claims = [ClaimInput(c, tuple(args.where), f"claim {k}" if len(args.claim) > 1
                              else "", convention=args.convention)
                   for k, c in enumerate(args.claim, start=1)]
-        reports = [check(spec.name, claims, resolve_activation(spec, args.activation)
+        model = target if spec.program is not None else spec.name    # a file: its path
+        reports = [check(model, claims, resolve_activation(spec, args.activation)
                          if args.activation else None, dims, args.T_max, args.force)]
         path = None
     _emit(args, check_json(reports, path), check_text(reports))

@@ -46,7 +46,7 @@ def _engine(spec: ModelSpec, activation, problem: data.Problem, tau: int | None 
             pi: float | None = None, seed: int = 0) -> dict:
     """Every engine algorithm. Exact ones unless tau < T (truncated drops paths) or
     pi < 1 (randomized is an estimate): those are returned under their own names."""
-    cell = cell_for(spec.name, activation)
+    cell = cell_for(spec, activation)
     P, X, Y = problem.params, problem.X, problem.Y
     T = X.shape[1]
     tau = T if tau is None else tau
@@ -76,7 +76,7 @@ def _checked(runs: dict, T: int) -> dict:
 
 def _symbolic(spec: ModelSpec, activation, T: int, dims: Dims, problem: data.Problem):
     from .symbolic import lambdify          # the SymPy side, only when it is wanted
-    compiled = lambdify.compile_model(spec.name, activation, T, dims)
+    compiled = lambdify.compile_model(spec, activation, T, dims)
     P = {k: np.asarray(v, dtype=np.float64) for k, v in problem.params.items()}
     X = problem.X.astype(np.float64)
     Y = None if problem.Y is None else problem.Y.astype(np.float64)

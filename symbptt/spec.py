@@ -1,7 +1,7 @@
 """Plain data describing a model: the contract every other stage reads."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 DIM_NAMES = {"n": "hidden", "d": "input", "q": "output"}
 DIM_RANGE = (1, 16)
@@ -50,6 +50,8 @@ class ModelSpec:
     symbolic: bool = True               # the symbolic side is implemented
     numeric: bool = True                # the numeric engine covers it
     notes: str = ""
+    program: object = field(default=None, repr=False)   # a user cell's
+    #                                   compiled equations (symbptt/program.py); None: zoo
 
     def option(self, name: str) -> tuple[tuple[str, ...], str] | None:
         for opt, choices, default in self.options:

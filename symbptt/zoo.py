@@ -1,6 +1,8 @@
 """The model zoo (DESIGN.md contract): one small factory per model, one registry."""
 from __future__ import annotations
 
+import os
+
 from .errors import UnknownModel
 from .spec import ModelSpec, Param
 
@@ -152,8 +154,12 @@ def models() -> tuple[ModelSpec, ...]:
 
 
 def get_model(name: str) -> ModelSpec:
+    """A zoo model by name, or a user-defined one from a model file (a path to .toml)."""
     for factory in FACTORIES:
         if factory.__name__ == name:
             return factory()
+    if name.endswith(".toml") or os.path.isfile(name):
+        from .modelfile import load
+        return load(name).spec
     known = ", ".join(f.__name__ for f in FACTORIES)
     raise UnknownModel(f"unknown model {name!r}; known models: {known}")

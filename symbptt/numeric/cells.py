@@ -263,8 +263,13 @@ CELLS = {"scalar_linear": SCALAR_LINEAR, "linear_half_square": LINEAR_HALF_SQUAR
          "d2l_linear": D2L_LINEAR, "elman_softmax": ELMAN_SOFTMAX, "residual": RESIDUAL}
 
 
-def cell_for(model: str, activation: str | None = None) -> Cell:
-    """The numeric rule table of a zoo model."""
+def cell_for(model, activation: str | None = None) -> Cell:
+    """The numeric rule table of a zoo model (by name or spec), or of a user-defined cell
+    (a spec with a compiled program, interpreted)."""
+    if getattr(model, "program", None) is not None:
+        from .interpret import interpreted_cell
+        return interpreted_cell(model.program, model.name)
+    model = getattr(model, "name", model)
     if model == "elman":
         return elman_cell(activation or "tanh")
     if model in CELLS:

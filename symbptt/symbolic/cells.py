@@ -280,7 +280,11 @@ GENERIC = Cell(
 
 
 def cell_for(spec: ModelSpec, activation: str | None = None) -> Cell:
-    """The rule table of a zoo model (with its activation option, if it has one)."""
+    """The rule table of a zoo model (with its activation option, if it has one), or of a
+    user-defined cell (its compiled program, interpreted)."""
+    if spec.program is not None:
+        from .interpret import interpreted_cell
+        return interpreted_cell(spec.program, spec.name)
     if spec.name == "elman":
         return elman_cell(ACTIVATIONS[activation or "tanh"])
     table = {"scalar_linear": SCALAR_LINEAR, "linear_half_square": LINEAR_HALF_SQUARE,

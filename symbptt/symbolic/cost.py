@@ -41,8 +41,15 @@ def estimate_seconds(spec: ModelSpec, T: int, dims: Dims, activation: str | None
     if spec.name in POLYNOMIAL:
         base, power = POLYNOMIAL[spec.name]
         return base * T ** power
-    key = (spec.name, activation or "tanh") if spec.option("activation") else (spec.name, None)
-    base, per_n, offset = GEOMETRIC[key]
+    if spec.program is not None:               # a user cell: scaled by its size
+        ops, states = len(spec.program.ops), len(spec.program.states)
+        if not spec.dims_used:
+            return 1e-5 * ops * T ** 3.6
+        base, per_n, offset = 1e-6 * ops, 2.0 * states, 2.0 * states
+    else:
+        key = (spec.name, activation or "tanh") if spec.option("activation") else \
+            (spec.name, None)
+        base, per_n, offset = GEOMETRIC[key]
     rate = max(1.8, per_n * (dims.n - 1) + offset)
     log_est = math.log(base * entry_count(spec, T, dims)) + T * math.log(rate)
     return math.exp(min(log_est, 700.0))

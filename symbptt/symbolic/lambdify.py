@@ -26,6 +26,8 @@ class Compiled:
     model: str
     T: int
     dims: Dims
+    scalar_input: bool = False
+    scalar_target: bool = False
     entries: tuple = ()                  # Entry per gradient component, in order
     args: tuple = ()                     # the symbols, in the order the callables take them
     loss: Callable = None
@@ -33,7 +35,7 @@ class Compiled:
 
 
 @lru_cache(maxsize=32)
-def compile_model(model: str, activation: str | None, T: int, dims: Dims) -> Compiled:
+def compile_model(model, activation: str | None, T: int, dims: Dims) -> Compiled:
     """sympy.lambdify of the loss and of every form's gradient.
 
     The forms are built and differentiated in SymEngine, whose C++ cse finds the shared
@@ -41,7 +43,7 @@ def compile_model(model: str, activation: str | None, T: int, dims: Dims) -> Com
     prints that straight-line program, given as its `cse`. Lambdifying the substituted
     expressions with SymPy's own cse takes seconds to minutes, growing with T.
     """
-    spec = get_model(model)
+    spec = get_model(model) if isinstance(model, str) else model    # a name or a spec
     # symbols named as plain identifiers ("W[0,1]" is none), so lambdify need not rename
     # them: renaming rebuilds every shared subexpression of the DAG once per use
     be = replace(SYMENGINE, symbol=lambda name: se.Symbol(identifier(name)))
@@ -50,7 +52,8 @@ def compile_model(model: str, activation: str | None, T: int, dims: Dims) -> Com
     grads = {"direct": direct.gradient(u), "recursive": recursive.gradient(u),
              "closed_form": closed_form.gradient(u)}
     fns = {form: _program(args, [g[e.label] for e in u.entries]) for form, g in grads.items()}
-    return Compiled(model, T, dims, tuple(u.entries), tuple(u.symbols),
+    return Compiled(spec.name, T, dims, not spec.input_shape, not spec.target_shape,
+                    tuple(u.entries), tuple(u.symbols),
                     _program(args, [u.loss]), fns)
 
 
@@ -78,12 +81,12 @@ def _arguments(c: Compiled, params: dict, X: np.ndarray, Y: np.ndarray | None) -
         for index in np.ndindex(arr.shape):
             values[identifier(_label(name, index))] = arr[index]
     B, T, d = X.shape
-    scalar_input = not get_model(c.model).input_shape
+    scalar_input = c.scalar_input
     for t in range(1, T + 1):
         for i in range(d):
             values[identifier(f"x_{t}" if scalar_input else f"x_{t}[{i}]")] = X[:, t - 1, i]
     if Y is not None:
-        scalar_target = not get_model(c.model).target_shape
+        scalar_target = c.scalar_target
         for t in range(1, T + 1):
             for k in range(Y.shape[2]):
                 values[identifier(f"y_{t}" if scalar_target else f"y_{t}[{k}]")] = Y[:, t - 1, k]
