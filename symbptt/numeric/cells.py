@@ -42,6 +42,7 @@ class Cell:
         one `through` call serve every step, with T B rows in each product
     prepare(P, X_by_time) -> (T, B, k): the input's part of every step in one product
         (optional; step then gets it as `pre`), as a hand-written RNN hoists U x_t + b
+    state_size(P, X) -> n: the size of a state component (optional)
     """
     name: str
     step: Callable
@@ -53,6 +54,7 @@ class Cell:
     through: Callable | None = None
     stackable: bool = False
     prepare: Callable | None = None
+    state_size: Callable | None = None   # (P, X) -> n; default: read off W, W_h, W_hh, ...
 
 
 def tanh(a, out=None):

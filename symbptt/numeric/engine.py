@@ -31,7 +31,7 @@ def forward(cell: Cell, P: dict, X: np.ndarray) -> list[Step]:
 def stream(cell: Cell, P: dict, X: np.ndarray):
     """The forward pass one Step at a time, keeping none (forward mode needs no history)."""
     B, T, _ = X.shape
-    n = _state_size(P, X)
+    n = cell.state_size(P, X) if cell.state_size is not None else _state_size(P, X)
     s = tuple(np.zeros((B, n), dtype=X.dtype) for _ in range(cell.states))
     by_time = np.ascontiguousarray(X.transpose(1, 0, 2))   # x_t contiguous: faster products
     pre = cell.prepare(P, by_time) if cell.prepare is not None else None

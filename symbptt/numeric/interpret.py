@@ -209,5 +209,16 @@ def interpreted_cell(prog: Program, name: str) -> Cell:
         g_x = _natural(G[x_id], ops[x_id].shape, True) if x_id in G else np.zeros_like(st.x)
         return g_prev, _params(G), g_x
 
-    return Cell(name, step, loss, loss_vjp, vjp, states=len(prog.states))
+    def state_size(P, X):
+        """n, read off the first operand that has it: a parameter, then x, then y."""
+        for op in ops:
+            if op.kind == "param" and "n" in op.shape:
+                return np.shape(P[op.name])[op.shape.index("n")]
+        for op in ops:
+            if op.kind == "x" and "n" in op.shape:
+                return X.shape[2]
+        return 1
+
+    return Cell(name, step, loss, loss_vjp, vjp, states=len(prog.states),
+                state_size=state_size)
 

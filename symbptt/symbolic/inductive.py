@@ -77,7 +77,7 @@ def _checks(spec: ModelSpec, cell: Cell, dims: Dims, be,
         out.append(("vjp inputs", f"x[{k}]", g_x[k],
                     _sum(g[i] * be.diff(s_new[i], sym) for i in range(m))))
     # the loss rule, on an opaque new state (attention: for softmax lengths 1..3)
-    n_h = len(vals["h"])
+    n_h = len(vals["h"]) if "h" in vals else 0      # a user cell's loss reads the state
     y = target_vector(spec, be, 1, dims) if spec.target_shape is not None else ()
     for length in (ATTENDED if cell.shortcut else (1,)):
         # a state of its own per length: each softmax row's logits are then its own
@@ -85,7 +85,8 @@ def _checks(spec: ModelSpec, cell: Cell, dims: Dims, be,
         xs = (x,) if not cell.shortcut else tuple(
             _vector(_symbol_array(be, f"x_{k}", dims.shape(spec.input_shape)))
             for k in range(1, length + 1))
-        loss_vals = {"h": s_t[:n_h], **(cell.readout(be, P, s_t, xs) if cell.readout else {})}
+        loss_vals = {**({"h": s_t[:n_h]} if n_h else {}),
+                     **(cell.readout(be, P, s_t, xs) if cell.readout else {})}
         st_loss = Step(length, xs[-1], s_prev, loss_vals, s_t)
         if cell.softmax:
             rows.append(loss_vals[cell.softmax])

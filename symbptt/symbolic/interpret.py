@@ -296,10 +296,15 @@ def interpreted_cell(prog: Program, name: str) -> Cell:
         return tuple(vjp(be, P, st, tuple(one if j == i else zero for j in range(n)))[0]
                      for i in range(n))
 
-    has_readout = bool(readout_named)
+    # the logits of a softmax, when they are a named output: the zero test then sees the
+    # probabilities as atoms (as for elman_softmax's o)
+    logits = [n for n, i in readout_named.items()
+              if any(op.kind == "call" and op.name == "softmax" and op.args == (i,)
+                     for op in ops)]
     return Cell(name, step, loss, loss_vjp, vjp, jacobian,
                 rules=("the VJP of every operation of the program, in reverse",),
-                readout=readout if has_readout else None)
+                readout=readout if readout_named else None,
+                softmax=logits[0] if logits else None)
 
 
 def _deps(prog: Program, i: int) -> set[int]:
