@@ -43,7 +43,8 @@ def _add_dims(p: argparse.ArgumentParser, defaults: Dims = Dims()) -> None:
 
 
 def _add_model(p: argparse.ArgumentParser, T_required: bool = True) -> None:
-    p.add_argument("model", help="a zoo model (symbptt models lists them)")
+    p.add_argument("model", help="a zoo model (symbptt models lists them), or a model file "
+                                 "(MODEL.toml: your own cell, see README)")
     p.add_argument("--T", type=_whole("--T", 1, T_MAX), required=T_required,
                    help="sequence length" + ("" if T_required else
                                              " (not needed for --kind inductive)"))
@@ -115,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_render_build(sub)
     _add_check(sub)
     _add_analyze(sub)
+    p = sub.add_parser("recheck", help="recompute a saved crosscheck --json fixture with the "
+                                       "engine: do its gradients still hold?")
+    p.add_argument("fixture", metavar="FILE.json", help="the output of symbptt crosscheck "
+                                                        "--json, saved")
+    p.add_argument("--model", default=None, help="the model (name or file), when the "
+                                                 "fixture's model file has moved")
+    p.add_argument("--json", action="store_true")
     return parser
 
 
@@ -205,8 +213,20 @@ def resolve_activation(spec: ModelSpec, activation: str | None) -> str | None:
     return activation
 
 
+def _model(name: str) -> ModelSpec:
+    """A zoo model, or a model file (its warnings, such as an unused parameter, on stderr)."""
+    from .modelfile import load
+    if name.endswith(".toml") or (os.path.isfile(name) and name not in
+                                  {s.name for s in models()}):
+        loaded = load(name)
+        for warning in loaded.warnings:
+            print(f"symbptt: warning: {warning}", file=sys.stderr)
+        return loaded.spec
+    return get_model(name)
+
+
 def _symbolic_model(name: str) -> ModelSpec:
-    spec = get_model(name)
+    spec = _model(name)
     if not spec.symbolic:
         built = ", ".join(s.name for s in models() if s.symbolic)
         raise SymbpttError(f"the symbolic side of {spec.name} is not built yet; "
@@ -275,7 +295,7 @@ def cmd_grad(args: argparse.Namespace) -> int:
 
 def cmd_crosscheck(args: argparse.Namespace) -> int:
     from .crosscheck import crosscheck, report_json, report_text
-    spec = get_model(args.model)
+    spec = _model(args.model)
     if not spec.numeric:
         raise SymbpttError(f"{spec.name} has undefined functions (f, g, l): there are no "
                            f"numbers to check; try: symbptt prove {spec.name} --T {args.T}")
@@ -409,7 +429,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     from .analyze import Settings, analysis_json, analysis_text, analyze
     from .numeric.dynamics import BoundViolated
-    spec = get_model(args.model)
+    spec = _model(args.model)
     resolve_dims(spec, args)
     d = Settings("").dims
     dims = Dims(*(v if v is not None else getattr(d, k) for k, v in
@@ -444,9 +464,17 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_recheck(args: argparse.Namespace) -> int:
+    from .recheck import recheck, recheck_json, recheck_text
+    r = recheck(args.fixture, args.model)
+    _emit(args, recheck_json(r), recheck_text(r))
+    return EXIT_OK if r.holds else EXIT_MISMATCH
+
+
 COMMANDS = {"models": cmd_models, "prove": cmd_prove, "grad": cmd_grad,
             "crosscheck": cmd_crosscheck, "bench": cmd_bench, "render": cmd_render,
-            "build": cmd_build, "check": cmd_check, "analyze": cmd_analyze}
+            "build": cmd_build, "check": cmd_check, "analyze": cmd_analyze,
+            "recheck": cmd_recheck}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

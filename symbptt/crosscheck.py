@@ -155,7 +155,8 @@ def report_json(r: Report, spec: ModelSpec) -> dict:
         return _plain(a[0] if one else a, scalar)
 
     return {
-        "model": r.model, "T": r.T, "dims": r.dims, "seed": r.seed, "batch": r.batch,
+        "model": r.model, "model_file": spec.source or None,
+        "T": r.T, "dims": r.dims, "seed": r.seed, "batch": r.batch,
         "dtype": r.dtype, "options": r.options,
         "params": {k: _plain(v, False) for k, v in r.problem.params.items()},
         "inputs": data_part(r.problem.X, scalar_x), "targets": data_part(r.problem.Y, scalar_y),

@@ -83,10 +83,9 @@ def _equation(text, src: Source, what: str):
         return parse_equation(text, what)
     except FormulaError as err:
         line, col = src.lines.get(text, (0, 0))
-        first = str(err).splitlines()[0]
-        m = re.search(r"at column (\d+)", first)
-        where = f"{src.file}:{line}:{col + int(m.group(1))}" if (line and m) else src.file
-        raise ModelError(f"{where}: {first}") from None
+        where = f"{src.file}:{line}:{col + (err.column or 0) + 1}" if line else src.file
+        reason = re.sub(r" at column \d+", "", err.reason)
+        raise ModelError(f"{where}: {reason} (in {text!r})") from None
 
 
 def load(path: str) -> ModelFile:
@@ -164,4 +163,4 @@ def load(path: str) -> ModelFile:
         seeds=(), dims_used=tuple(used), input_shape=x_shape, target_shape=y_shape,
         intermediates=tuple(program.sequences), states=program.states,
         notes=str(data.get("notes", f"user-defined model from {shown}")))
-    return ModelFile(replace(spec, program=program), program, path, warnings)
+    return ModelFile(replace(spec, program=program, source=path), program, path, warnings)

@@ -107,9 +107,10 @@ class _Compiler:
         if name in self.sequences:
             return self.sequences[name]
         if name in self.busy:
-            loop = " -> ".join(self.busy[self.busy.index(name):] + [name])
-            raise ModelError(f"{self.src.at(self.defs[name])}: {loop}: the sequences depend "
-                             f"on each other within one step (only [t-1] may look back)")
+            loop = " -> ".join(f"{n}[t]" for n in self.busy[self.busy.index(name):] + [name])
+            raise ModelError(f"{self.src.at(self.defs[name])}: {loop}: a recursion with no "
+                             f"base, within one step (only {name}[t-1] may look back, "
+                             f"from {name}_0 = 0)")
         self.busy.append(name)
         outer, self.eq = self.eq, self.defs[name]
         self.sequences[name] = self.node(self.eq.rhs)

@@ -50,6 +50,7 @@ class ModelSpec:
     symbolic: bool = True               # the symbolic side is implemented
     numeric: bool = True                # the numeric engine covers it
     notes: str = ""
+    source: str = ""                    # a user cell's model file, as given
     program: object = field(default=None, repr=False)   # a user cell's
     #                                   compiled equations (symbptt/program.py); None: zoo
 

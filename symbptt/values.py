@@ -77,6 +77,12 @@ def load(path: str, spec: ModelSpec, T: int) -> tuple[dict, Dims]:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise BadValues(f"values file {shown} is not valid JSON: {err}") from None
+    return from_data(data, spec, T, shown)
+
+
+def from_data(data: Any, spec: ModelSpec, T: int, shown: str = "given") -> tuple[dict, Dims]:
+    """The same checks on values already read: {"params": ..., "inputs": ..., "targets": ...}
+    (the Python API passes a dict)."""
     if not isinstance(data, dict):
         raise BadValues(f"values file {shown}: expected an object with params, inputs, targets")
     unknown = set(data) - {"params", "inputs", "targets", "comment"}

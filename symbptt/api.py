@@ -1,0 +1,154 @@
+"""The Python API: the CLI's verbs as functions, returning the dataclasses the CLI prints.
+
+    >>> import symbptt
+    >>> cert = symbptt.prove("elman", T=3)                 # a Certificate
+    >>> cert.proven
+    True
+    >>> spec = symbptt.load_model("my_cell.toml")          # your own cell  # doctest: +SKIP
+
+A model is a zoo name, a path to a model file, or a ModelSpec from load_model. Sizes are
+a Dims, a dict such as {"n": 3, "d": 2}, or None for the CLI's defaults. Bad input raises
+SymbpttError with the one-line message the CLI would print.
+"""
+from __future__ import annotations
+
+import warnings
+from .errors import SymbpttError
+from .spec import DIM_NAMES, Dims, ModelSpec
+from .zoo import get_model, models
+
+
+def load_model(model) -> ModelSpec:
+    """A zoo model by name, or a model file (its warnings, such as a parameter declared
+    but never used, as Python warnings)."""
+    if isinstance(model, ModelSpec):
+        return model
+    if not isinstance(model, str):
+        raise SymbpttError(f"a model is a zoo name, a model file or a ModelSpec, got "
+                           f"{type(model).__name__}")
+    if model in {s.name for s in models()}:
+        return get_model(model)
+    from .modelfile import load
+    if model.endswith(".toml"):
+        loaded = load(model)
+        for message in loaded.warnings:
+            warnings.warn(message, stacklevel=3)
+        return loaded.spec
+    return get_model(model)
+
+
+def as_dims(spec: ModelSpec, dims=None, default: Dims = Dims()) -> Dims:
+    """Dims from a Dims, a dict or None; a size the model lacks is an error."""
+    if dims is None:
+        return default
+    if isinstance(dims, Dims):
+        return dims
+    if isinstance(dims, dict):
+        for k in dims:
+            if k not in DIM_NAMES:
+                raise SymbpttError(f"unknown size {k!r}: sizes are n (hidden), d (input), "
+                                   f"q (output)")
+            if k not in spec.dims_used:
+                raise SymbpttError(f"{spec.name} has no {DIM_NAMES[k]} size ({k}); its "
+                                   f"sizes: {', '.join(spec.dims_used) or 'none'}")
+        return Dims(**{k: dims.get(k, getattr(default, k)) for k in ("n", "d", "q")})
+    raise SymbpttError(f"sizes are a Dims or a dict such as {{'n': 3, 'd': 2}}, got "
+                       f"{type(dims).__name__}")
+
+
+def _activation(spec: ModelSpec, activation):
+    from .cli import resolve_activation
+    return resolve_activation(spec, activation)
+
+
+def prove(model, T: int | None = None, kind: str = "unrolled", dims=None, activation=None,
+          budget: float | None = None, force: bool = False):
+    """`symbptt prove`: a Certificate (kind "unrolled" at T, or "inductive" for every T),
+    or both as a tuple (kind "both")."""
+    from .symbolic.certificate import prove as unrolled
+    from .symbolic.inductive import prove_inductive
+    spec = load_model(model)
+    if kind not in ("unrolled", "inductive", "both"):
+        raise SymbpttError(f"kind is unrolled, inductive or both, got {kind!r}")
+    if kind != "inductive" and T is None:
+        raise SymbpttError("T is needed for the unrolled certificate (or kind='inductive')")
+    d = as_dims(spec, dims)
+    act = _activation(spec, activation)
+    certs = []
+    if kind in ("unrolled", "both"):
+        certs.append(unrolled(spec, T, d, act, budget=budget, force=force))
+    if kind in ("inductive", "both"):
+        certs.append(prove_inductive(spec, d, act))
+    return certs[0] if len(certs) == 1 else tuple(certs)
+
+
+def grad(model, T: int, values, activation=None):
+    """`symbptt grad`: the exact loss and gradients at given values (a dict with params,
+    inputs, targets, numbers or strings like "3/2"; or a path to such a JSON file), all
+    three forms. Returns a GradReport."""
+    from . import values as vals_mod
+    from .symbolic.certificate import check_budget
+    from .symbolic.evaluate import evaluate
+    spec = load_model(model)
+    act = _activation(spec, activation)
+    if not spec.numeric:
+        raise SymbpttError(f"{spec.name} has undefined functions: there are no values to "
+                           f"put in")
+    vals, d = vals_mod.load(values, spec, T) if isinstance(values, str) else \
+        vals_mod.from_data(values, spec, T)
+    check_budget(spec, T, d, None, False, act)
+    return evaluate(spec, T, vals, d, act)
+
+
+def crosscheck(model, T: int, dims=None, seed: int = 0, batch: int = 1,
+               dtype: str = "float64", activation=None, tau: int | None = None,
+               pi: float | None = None):
+    """`symbptt crosscheck`: every symbolic form and engine algorithm on the same random
+    numbers. Returns a crosscheck Report."""
+    from .crosscheck import crosscheck as run
+    spec = load_model(model)
+    return run(spec, T, as_dims(spec, dims), seed, batch, dtype, _activation(spec, activation),
+               tau, pi)
+
+
+def render(model, T: int, dims=None, format: str = "md", activation=None):
+    """`symbptt render`: the derivation document, text for md and tex, bytes for pdf."""
+    from .render import FORMATS, render as run
+    if format not in FORMATS:
+        raise SymbpttError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+    spec = load_model(model)
+    data = run(spec, T, as_dims(spec, dims), format, _activation(spec, activation))
+    return data if format == "pdf" else data.decode("utf-8")
+
+
+def check(model, claims=(), where=(), dims=None, activation=None, T_max: int | None = None,
+          convention: str = "column", force: bool = False):
+    """`symbptt check`: a claim (or a list) with its definitions, against a model; or a
+    claim file (model = its path, no claims). Returns a list of CheckReport, one per model
+    group (one for a single model)."""
+    from .check import CHECK_DIMS, ClaimInput, check as run
+    if isinstance(model, str) and model.endswith(".toml") and not claims:
+        from . import claimfile
+        cf = claimfile.load(model)
+        return [run(g.model, list(g.claims), g.activation, cf.dims, T_max or cf.T_max, force)
+                for g in cf.groups]
+    spec = load_model(model)
+    claims = [claims] if isinstance(claims, str) else list(claims)
+    if not claims:
+        raise SymbpttError("nothing to check: give a claim such as \"dL/dW = ...\"")
+    where = (where,) if isinstance(where, str) else tuple(where)
+    inputs = [ClaimInput(c, where, f"claim {k}" if len(claims) > 1 else "",
+                         convention=convention) for k, c in enumerate(claims, start=1)]
+    target = spec.name if spec.program is None else (spec.source or spec.name)
+    act = _activation(spec, activation) if activation else None
+    return [run(target, inputs, act, as_dims(spec, dims, CHECK_DIMS), T_max, force)]
+
+
+def analyze(model, **settings):
+    """`symbptt analyze`: the gradient-dynamics parts (keywords as analyze.Settings: T,
+    dims, seed, weights, scale, lag, window, clip, pi, draws, parts). Returns an Analysis."""
+    from .analyze import Settings, analyze as run
+    spec = load_model(model)
+    if "dims" in settings:
+        settings["dims"] = as_dims(spec, settings["dims"], Settings("").dims)
+    return run(spec, Settings(spec.name, **settings))

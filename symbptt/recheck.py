@@ -1,0 +1,141 @@
+"""recheck: a saved `symbptt crosscheck --json` fixture, recomputed by today's engine.
+
+A fixture holds the model, its numbers (params, inputs, targets) and every method's
+gradients. `symbptt recheck FILE.json` reads them back, runs the engine's full BPTT on the
+same numbers, and says for each parameter whether the saved gradients still hold (within
+the fixture's tolerance, relative to the largest entry): a check that a refactor, a new
+NumPy or a changed model file has not moved a reference.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import SymbpttError
+from .spec import Dims, ModelSpec
+
+NEEDED = ("model", "T", "dims", "batch", "params", "inputs", "grads", "tolerance")
+
+
+@dataclass(frozen=True)
+class Recheck:
+    path: str
+    model: str
+    T: int
+    reference: str                             # the saved method compared against
+    rel_diff: dict = field(hash=False)         # name -> max |now - saved| / max |saved|
+    tolerance: float = 1e-10
+    loss_saved: float = 0.0
+    loss_now: float = 0.0
+
+    @property
+    def holds(self) -> bool:
+        return all(v <= self.tolerance for v in self.rel_diff.values())
+
+
+def _fail(path: str, message: str):
+    raise SymbpttError(f"fixture {path}: {message}")
+
+
+def _model(data: dict, path: str, model: str | None) -> ModelSpec:
+    from .api import load_model
+    if model is not None:
+        return load_model(model)
+    file = data.get("model_file")
+    if file:
+        for candidate in (Path(file), Path(path).parent / file):
+            if candidate.is_file():
+                return load_model(str(candidate))
+        _fail(path, f"its model file {file} is not found (here or beside the fixture); "
+                    f"give it with --model")
+    return load_model(data["model"])
+
+
+def _array(value, what: str, path: str) -> np.ndarray:
+    try:
+        a = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        _fail(path, f"{what} is not an array of numbers")
+    if not np.all(np.isfinite(a)):
+        _fail(path, f"{what} holds a value that is not a finite number")
+    return a
+
+
+def recheck(path: str, model: str | None = None) -> Recheck:
+    from .numeric import engine
+    from .numeric.cells import cell_for
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SymbpttError(f"fixture {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise SymbpttError(f"fixture {path} cannot be read: {err}") from None
+    except json.JSONDecodeError as err:
+        raise SymbpttError(f"fixture {path} is not valid JSON: {err}") from None
+    if not isinstance(data, dict) or any(k not in data for k in NEEDED):
+        missing = [k for k in NEEDED if not isinstance(data, dict) or k not in data]
+        _fail(path, f"not a symbptt crosscheck --json output (missing {', '.join(missing)})")
+    spec = _model(data, path, model)
+    T, B = data["T"], data["batch"]
+    if not (isinstance(T, int) and isinstance(B, int) and T >= 1 and B >= 1):
+        _fail(path, "T and batch must be whole numbers >= 1")
+    sizes = data["dims"] if isinstance(data["dims"], dict) else {}
+    dims = Dims(**{k: int(sizes.get(k, 1)) for k in ("n", "d", "q")})
+    params = {}
+    for p in spec.params:
+        if p.name not in data["params"]:
+            _fail(path, f"params lacks {p.name} ({spec.name} has "
+                        f"{', '.join(q.name for q in spec.params)})")
+        params[p.name] = _array(data["params"][p.name], f"params.{p.name}", path)
+        if params[p.name].shape != dims.shape(p.shape):
+            _fail(path, f"params.{p.name} has shape {params[p.name].shape}, {spec.name} at "
+                        f"these sizes needs {dims.shape(p.shape)}")
+    X = _array(data["inputs"], "inputs", path).reshape(B, T, -1)
+    Y = None if data.get("targets") is None else \
+        _array(data["targets"], "targets", path).reshape(B, T, -1)
+    grads = data["grads"]
+    reference = data.get("reference") if data.get("reference") in grads else \
+        next(iter(grads), None)
+    if reference is None:
+        _fail(path, "it holds no gradients")
+    cell = cell_for(spec, (data.get("options") or {}).get("activation"))
+    with np.errstate(all="ignore"):
+        now = engine.full(cell, params, X, Y)
+    rel = {}
+    for name in list(params) + ["x"]:
+        if name not in grads[reference]:
+            continue
+        saved = _array(grads[reference][name], f"grads.{reference}.{name}", path)
+        mine = now.params[name] if name != "x" else now.inputs
+        mine = np.asarray(mine, dtype=np.float64).reshape(saved.shape) \
+            if np.size(mine) == saved.size else None
+        if mine is None:
+            _fail(path, f"grads.{reference}.{name} has {saved.size} entries, the model "
+                        f"{np.size(now.params.get(name, now.inputs))}")
+        scale = max(float(np.max(np.abs(saved))) if saved.size else 0.0, 1e-300)
+        rel[name] = float(np.max(np.abs(mine - saved))) / scale if saved.size else 0.0
+    return Recheck(path, spec.name, T, reference, rel, float(data["tolerance"]),
+                   float(data.get("loss", 0.0)), float(now.loss))
+
+
+def recheck_json(r: Recheck) -> dict:
+    return {"fixture": r.path, "model": r.model, "T": r.T, "reference": r.reference,
+            "rel_diff": r.rel_diff, "tolerance": r.tolerance, "loss_saved": r.loss_saved,
+            "loss_now": r.loss_now, "holds": r.holds}
+
+
+def recheck_text(r: Recheck) -> str:
+    lines = [f"symbptt recheck {r.path}: {r.model}, T = {r.T}, against its saved "
+             f"{r.reference.replace('_', ' ')} gradients, with the engine's full BPTT now"]
+    for name, d in r.rel_diff.items():
+        mark = "holds" if d <= r.tolerance else "DIFFERS"
+        lines.append(f"  {('x (inputs)' if name == 'x' else name):<12} max rel {d:.2e}  {mark}")
+    lines.append(f"  loss: saved {r.loss_saved:.15g}, now {r.loss_now:.15g}")
+    lines.append("HOLDS: every saved gradient is what the engine computes now, within "
+                 f"{r.tolerance:g} relative" if r.holds else
+                 "DIFFERS: a saved gradient is no longer what the engine computes "
+                 f"(tolerance {r.tolerance:g} relative)")
+    return "\n".join(lines)
