@@ -1,0 +1,109 @@
+"""symbptt's Python API (symbptt/api.py): the CLI's verbs, the CLI's dataclasses."""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+import symbptt
+from symbptt.analyze import Analysis
+from symbptt.check import CheckReport
+from symbptt.crosscheck import Report
+from symbptt.spec import Dims, ModelSpec
+from symbptt.symbolic.certificate import Certificate
+from symbptt.symbolic.evaluate import GradReport
+
+MODELS = Path(symbptt.__file__).resolve().parent / "examples" / "models"
+INDRNN = str(MODELS / "indrnn.toml")
+CLAIM = "dL/dw = sum(t=1..T, (1 - h[t]*h[t]) * delta[t] * h[t-1])"
+WHERE = ["delta[t] = dl[t]/dh[t] + w * (1 - h[t+1]*h[t+1]) * delta[t+1]", "delta[T+1] = 0"]
+
+
+def test_load_model_zoo_file_and_spec():
+    spec = symbptt.load_model("elman")
+    assert isinstance(spec, ModelSpec) and spec.name == "elman" and spec.program is None
+    mine = symbptt.load_model(INDRNN)
+    assert mine.name == "indrnn" and mine.program is not None and mine.source == INDRNN
+    assert symbptt.load_model(mine) is mine
+    with pytest.raises(symbptt.SymbpttError, match="unknown model 'nosuch'"):
+        symbptt.load_model("nosuch")
+    with pytest.raises(symbptt.SymbpttError, match="a model is a zoo name"):
+        symbptt.load_model(3)
+
+
+def test_load_model_warns_of_an_unused_parameter(tmp_path):
+    f = tmp_path / "m.toml"
+    f.write_text(Path(INDRNN).read_text().replace('b = "n"', 'b = "n"\nextra = "n"'))
+    with pytest.warns(UserWarning, match="parameter extra is declared but never used"):
+        symbptt.load_model(str(f))
+
+
+def test_prove_kinds():
+    c = symbptt.prove("elman", T=2)
+    assert isinstance(c, Certificate) and c.proven and c.kind == "unrolled"
+    i = symbptt.prove(INDRNN, kind="inductive", dims={"n": 3})
+    assert i.proven and i.kind == "inductive"
+    u, i = symbptt.prove(INDRNN, T=3, kind="both", dims=Dims(3, 2, 2))
+    assert u.proven and i.proven
+    with pytest.raises(symbptt.SymbpttError, match="T is needed"):
+        symbptt.prove("elman")
+    with pytest.raises(symbptt.SymbpttError, match="kind is unrolled, inductive or both"):
+        symbptt.prove("elman", T=2, kind="all")
+    with pytest.raises(symbptt.SymbpttError, match="scalar_linear has no hidden size"):
+        symbptt.prove("scalar_linear", T=2, dims={"n": 3})
+    with pytest.raises(symbptt.SymbpttError, match="unknown size 'm'"):
+        symbptt.prove("elman", T=2, dims={"m": 3})
+
+
+def test_grad_from_a_dict_and_a_file():
+    values = {"params": {"W_xh": "1/2", "W_hh": "1/3", "W_hy": 2},
+              "inputs": [1, 2], "targets": [0, 1]}
+    r = symbptt.grad("scalar_linear", 2, values)
+    assert isinstance(r, GradReport) and r.agree
+    seed004 = Path(symbptt.__file__).resolve().parent / "examples" / "seed004.json"
+    assert symbptt.grad("scalar_linear", 2, str(seed004)).agree
+    with pytest.raises(symbptt.SymbpttError, match="params lacks W_hy"):
+        symbptt.grad("scalar_linear", 2, {"params": {"W_xh": 1, "W_hh": 1}, "inputs": [1, 2],
+                                          "targets": [0, 1]})
+
+
+def test_crosscheck_render_check_analyze():
+    r = symbptt.crosscheck(INDRNN, T=3, batch=2, seed=4)
+    assert isinstance(r, Report) and r.agree and r.seed == 4
+    md = symbptt.render("elman", T=2)
+    assert isinstance(md, str) and md.startswith("# BPTT for `elman`")
+    assert "\\begin{document}" in symbptt.render(INDRNN, T=2, format="tex")
+    with pytest.raises(symbptt.SymbpttError, match="unknown format 'doc'"):
+        symbptt.render("elman", T=2, format="doc")
+    [rep] = symbptt.check(INDRNN, CLAIM, where=WHERE)
+    assert isinstance(rep, CheckReport) and rep.correct
+    [rep] = symbptt.check(INDRNN, CLAIM, where=[WHERE[0].replace("w * ", ""), WHERE[1]])
+    assert not rep.correct and rep.claims[0].verdict == "wrong"
+    a = symbptt.analyze("elman", T=6, parts=("clip",), dims={"n": 3})
+    assert isinstance(a, Analysis) and a.parts["clip"]["entries"] == 9 + 9 + 3     # d = 3: analyze's default
+
+
+def test_check_a_claim_file():
+    example = Path(symbptt.__file__).resolve().parent / "examples" / "elman_check.toml"
+    reports = symbptt.check(str(example))
+    assert reports and all(isinstance(r, CheckReport) for r in reports)
+
+
+def test_no_warning_for_a_clean_model():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        symbptt.load_model(INDRNN)
+
+
+def test_the_verbs_survive_importing_their_modules():
+    import importlib
+
+    from symbptt.check import CheckReport as Imported
+    assert Imported is CheckReport
+    importlib.import_module("symbptt.render")
+    importlib.import_module("symbptt.analyze")
+    importlib.import_module("symbptt.crosscheck")
+    for verb in ("check", "render", "analyze", "crosscheck", "prove", "grad", "load_model"):
+        assert callable(getattr(symbptt, verb)), verb
+        assert getattr(symbptt, verb).__module__ == "symbptt.api", verb
