@@ -236,9 +236,9 @@ def build(spec: ModelSpec, T: int, dims: Dims, activation: str | None = None) ->
     context = {
         "name": spec.name, "title": spec.title,
         "option": f", activation {activation or 'tanh'}" if spec.option("activation") else "",
-        "seeds": spec.seeds,
-        "equations": [equation_latex(e) for e in spec.equations],
-        "loss": equation_latex(spec.loss),
+        "seeds": spec.seeds, "notes": spec.notes,
+        "equations": _equations(spec),
+        "loss": _loss(spec),
         "params": [(symbol_latex(p.name), _shape_tex(p.shape, dims)) for p in spec.params],
         "dims": dims.as_dict(spec.dims_used), "T": T, "states": spec.states,
         "state_names": state_names, "jacobian": jacobian, "local": local,
@@ -250,3 +250,22 @@ def build(spec: ModelSpec, T: int, dims: Dims, activation: str | None = None) ->
         "check_table": _check_table(check) if check else [],
     }
     return Document(spec, T, dims, activation, context)
+
+
+def _equations(spec: ModelSpec) -> list[str]:
+    """The cell's equations as LaTeX: the zoo's strings, or a user cell's parsed formulas."""
+    if spec.program is None:
+        return [equation_latex(e) for e in spec.equations]
+    from .formula.latex import latex
+    from .formula.parse import parse_equation
+    return [latex(parse_equation(e)) for e in spec.equations]
+
+
+def _loss(spec: ModelSpec) -> str:
+    if spec.program is None:
+        return equation_latex(spec.loss)
+    from .formula.latex import latex
+    from .formula.parse import parse_equation
+    step = latex(parse_equation(spec.loss.split(", L = ")[0]))
+    total = r"\tfrac{1}{T} \sum_{t} l_{t}" if spec.program.mean else r"\sum_{t} l_{t}"
+    return f"{step}, \quad L = {total}"
