@@ -107,3 +107,18 @@ def test_the_verbs_survive_importing_their_modules():
     for verb in ("check", "render", "analyze", "crosscheck", "prove", "grad", "load_model"):
         assert callable(getattr(symbptt, verb)), verb
         assert getattr(symbptt, verb).__module__ == "symbptt.api", verb
+
+
+def test_the_readme_session_runs(monkeypatch):
+    """README's Python API session, as a doctest, from the checkout's root."""
+    import doctest
+    root = Path(symbptt.__file__).resolve().parent.parent
+    text = (root / "README.md").read_text(encoding="utf-8")
+    block = text[text.index("## Python API"):]
+    code = block[block.index("```python") + len("```python"):]
+    code = code[:code.index("```")]
+    monkeypatch.chdir(root)
+    test = doctest.DocTestParser().get_doctest(code, {}, "README", "README.md", 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    assert runner.failures == 0 and runner.tries >= 10
