@@ -268,4 +268,4 @@ def _loss(spec: ModelSpec) -> str:
     from .formula.parse import parse_equation
     step = latex(parse_equation(spec.loss.split(", L = ")[0]))
     total = r"\tfrac{1}{T} \sum_{t} l_{t}" if spec.program.mean else r"\sum_{t} l_{t}"
-    return f"{step}, \quad L = {total}"
+    return rf"{step}, \quad L = {total}"
