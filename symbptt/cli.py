@@ -111,8 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--T-max", dest="T_max", type=_whole("--T-max", 2, 12), default=8)
     p.add_argument("--limit", type=float, default=60.0, metavar="SECONDS",
                    help="time limit per run; a curve stops at the first run past it")
-    p.add_argument("--part", choices=("all", "proofs", "numeric", "inductive", "check"),
-                   default="all")
+    p.add_argument("--part", choices=("all", "proofs", "numeric", "inductive", "check",
+                                      "custom"), default="all")
     _add_render_build(sub)
     _add_check(sub)
     _add_analyze(sub)
@@ -330,6 +330,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
         found = check_bench(progress)
         data["check"] = found
         texts.append(check_text(found))
+    if args.part in ("all", "custom"):
+        from .bench import custom_bench, custom_text
+        found = custom_bench(progress)
+        data["custom"] = found
+        texts.append(custom_text(found))
     _emit(args, data, "\n\n".join(texts))
     return EXIT_OK
 

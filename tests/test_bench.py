@@ -59,3 +59,16 @@ def test_check_bench_times_one_claim_and_the_audit(monkeypatch):
     assert r["seed_audit"]["elman_check.toml"]["claims"] == 4
     text = check_text(r)
     assert "target: one claim under 5 s" in text and "seed audit, all files" in text
+
+
+def test_custom_bench_measures_the_indrnn_model_file():
+    """Issue 8's speed target: the IndRNN model file, n = 3, d = 2: the unrolled proof at
+    T = 4 and the inductive proof (each under 10 s, measured here, asserted loosely)."""
+    from symbptt.bench import custom_bench, custom_text
+    r = custom_bench()
+    assert r["unrolled"][4]["proven"] and r["inductive"]["proven"] and r["crosscheck_agree"]
+    assert set(r["examples"]) >= {"indrnn", "mgu", "elman2", "readout_mean", "softmax_rnn"}
+    assert all(x["proven"] for x in r["examples"].values())
+    assert r["target_met"]
+    text = custom_text(r)
+    assert text.startswith("custom cell: indrnn") and "met)" in text
