@@ -1,6 +1,7 @@
 """Claim files: a model, its definitions and several claims, in TOML.
 
-    model = "elman"                      # a zoo model (required)
+    model = "elman"                      # a zoo model or a model file (required; a file
+    #                                      is looked for as given, then beside this one)
     activation = "tanh"                  # elman only
     T_max = 4                            # claims are checked at T = 1..T_max (default 4,
                                          # less for the gated cells: see symbptt check)
@@ -153,7 +154,7 @@ def load(path: str | Path) -> ClaimFile:
     except tomllib.TOMLDecodeError as e:
         raise ClaimFileError(f"{name} is not valid TOML: {e}") from None
     _keys(name, "top level", data, TOP_KEYS)
-    model = _text(name, "top level", data.get("model"), "model", required=True)
+    model = _beside(name, _text(name, "top level", data.get("model"), "model", required=True))
     activation = _text(name, "top level", data.get("activation"), "activation") or None
     T_max = _whole(name, "top level", data["T_max"], "T_max", 1, T_LIMIT) \
         if "T_max" in data else None
@@ -181,7 +182,7 @@ def load(path: str | Path) -> ClaimFile:
             quote=_text(name, where, t.get("quote"), "quote"),
             expect=expect, fix=_text(name, where, t.get("fix"), "fix"),
             note=_text(name, where, t.get("note"), "note"))
-        own = _text(name, where, t.get("model"), "model") or model
+        own = _beside(name, _text(name, where, t.get("model"), "model")) or model
         key = (own, _text(name, where, t.get("activation"), "activation")
                or (activation if own == model else None))
         groups.setdefault(key, []).append(ci)
@@ -192,6 +193,15 @@ def load(path: str | Path) -> ClaimFile:
                      _text(name, "top level", data.get("source"), "source"),
                      _text(name, "top level", data.get("note"), "note"), tuple(order),
                      _skipped(name, data.get("skipped")))
+
+
+def _beside(path: str, model: str) -> str:
+    """A model file named in a claim file: as given, or else beside the claim file."""
+    if model.endswith(".toml") and not Path(model).is_file():
+        candidate = Path(path).parent / model
+        if candidate.is_file():
+            return str(candidate)
+    return model
 
 
 def _skipped(path: str, tables) -> tuple[Skipped, ...]:

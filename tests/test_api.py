@@ -122,3 +122,12 @@ def test_the_readme_session_runs(monkeypatch):
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
     runner.run(test)
     assert runner.failures == 0 and runner.tries >= 10
+
+
+def test_a_claim_file_about_a_model_file():
+    """symbptt/examples/indrnn_check.toml names models/indrnn.toml, found beside it."""
+    example = Path(symbptt.__file__).resolve().parent / "examples" / "indrnn_check.toml"
+    [report] = symbptt.check(str(example))
+    assert report.model == "indrnn"
+    assert [c.verdict for c in report.claims] == ["correct", "correct", "wrong"]
+    assert report.claims[2].fixes and "h[t-1]" in report.claims[2].fixes[0].edit
