@@ -118,8 +118,10 @@ def validate(spec: ModelSpec, s: Settings) -> Settings:
         raise SymbpttError(f"a lag past T: --lag must be in 1..{s.T - 1} at T = {s.T}, "
                            f"got {s.lag}")
     if s.weights in ("norm", "radius", "orthogonal") and spec.name not in RECURRENT:
+        why = "is a user cell: its equations say which matrix is recurrent" \
+            if spec.program is not None else "has several"
         raise SymbpttError(f"--{s.weights} sets the recurrent matrix of "
-                           f"{', '.join(sorted(RECURRENT))}; {spec.name} has several")
+                           f"{', '.join(sorted(RECURRENT))}; {spec.name} {why}")
     available = parts_for(spec)
     for p in s.parts:
         if p not in PARTS:
