@@ -131,7 +131,8 @@ def _add_analyze(sub) -> None:
     d = Settings("")
     p = sub.add_parser("analyze", help="gradient dynamics: vanishing and exploding, "
                                        "truncation, clipping, cost, attention's shortcut")
-    p.add_argument("model", help="a zoo model with a numeric engine")
+    p.add_argument("model", help="a zoo model with a numeric engine, or a model file "
+                                 "(its clip and cost parts)")
     p.add_argument("--T", type=_whole("--T", 2, 2000), default=d.T,
                    help=f"sequence length (default {d.T})")
     _add_dims(p, d.dims)
@@ -355,12 +356,21 @@ def cmd_render(args: argparse.Namespace) -> int:
         raise SymbpttError(f"cannot write {out}: not a file in an existing folder")
     from .symbolic.certificate import check_budget
     check_budget(spec, args.T, dims, None, False, activation)
+    if args.json and args.format == "pdf" and args.out is None:
+        raise SymbpttError("--json prints the document as text: use --format md or tex "
+                           "(or --out FILE.pdf)")
     data = render(spec, args.T, dims, args.format, activation)
+    meta = {"model": spec.name, "T": args.T, "dims": dims.as_dict(spec.dims_used),
+            "format": args.format}
     if out is None:
-        sys.stdout.write(data.decode("utf-8"))
+        if args.json:
+            print(json.dumps({**meta, "document": data.decode("utf-8")}, ensure_ascii=False))
+        else:
+            sys.stdout.write(data.decode("utf-8"))
     else:
         write_atomic(out, data)
-        print(f"wrote {out} ({len(data)} bytes)")
+        _emit(args, {**meta, "file": str(out), "bytes": len(data)},
+              f"wrote {out} ({len(data)} bytes)")
     return EXIT_OK
 
 
@@ -393,8 +403,10 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from .check import ClaimInput, check
     from .report import check_json, check_text
-    from .modelfile import is_model_file
+    from .modelfile import is_model_file, toml_error
     target = args.target
+    if args.claim and toml_error(target):
+        raise SymbpttError(f"{target}: not valid TOML: {toml_error(target)}")
     if (target.endswith(".toml") or os.path.isfile(target)) and not is_model_file(target):
         from . import claimfile
         if args.claim or args.where:

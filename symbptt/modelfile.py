@@ -33,6 +33,7 @@ KEYS = {"name", "title", "params", "sequences", "cell", "notes"}
 CELL_KEYS = {"equations", "loss", "mean"}
 SEQUENCE_KEYS = {"x", "y"}
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+RESERVED = re.compile(r"^[xy]_")         # x_2, y_1[0]: the inputs' and targets' entries
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,17 @@ def is_model_file(path: str) -> bool:
         return False
 
 
+def toml_error(path: str) -> str | None:
+    """The TOML error of an existing file that is not valid TOML (None otherwise)."""
+    try:
+        tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        return str(err)
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
+
+
 def _shape(text, where: str) -> tuple[str, ...]:
     if not isinstance(text, str):
         raise ModelError(f"{where}: a shape is a string such as \"n\", \"n x d\" or "
@@ -65,25 +77,40 @@ def _shape(text, where: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
+def _escaped(s: str) -> tuple[str, list[int]]:
+    """s as a TOML basic string writes it (backslashes and quotes escaped), and where each
+    character of s lands in that text."""
+    out, where = [], []
+    for ch in s:
+        where.append(len("".join(out)))
+        out.append({"\\": "\\\\", '"': '\\"'}.get(ch, ch))
+    return "".join(out), where
+
+
 def _lines(text: str, strings) -> dict:
-    """Where each string first appears in the file: (line, column of its first character)."""
+    """Where each string sits in the file: (line, column of its first character, and the
+    column of each of its characters), found as a quoted TOML string outside comments."""
     out = {}
+    lines = text.splitlines()
     for s in strings:
-        k = text.find(s)
-        if k >= 0:
-            line = text.count("\n", 0, k) + 1
-            out[s] = (line, k - (text.rfind("\n", 0, k) + 1))
+        for written, where in ((s, list(range(len(s)))), _escaped(s)):
+            for n, line in enumerate(lines, start=1):
+                if line.lstrip().startswith("#"):
+                    continue
+                for quote in ('"', "'"):
+                    k = line.find(quote + written + quote)
+                    if k >= 0 and s not in out:
+                        out[s] = (n, k + 1, tuple(k + 1 + w for w in where))
+            if s in out:
+                break
     return out
-
-
 def _equation(text, src: Source, what: str):
     if not isinstance(text, str):
         raise ModelError(f"{src.file}: {what} must be a string, got {text!r}")
     try:
         return parse_equation(text, what)
     except FormulaError as err:
-        line, col = src.lines.get(text, (0, 0))
-        where = f"{src.file}:{line}:{col + (err.column or 0) + 1}" if line else src.file
+        where = src.at_column(text, err.column or 0)
         reason = re.sub(r" at column \d+", "", err.reason)
         raise ModelError(f"{where}: {reason} (in {text!r})") from None
 
@@ -126,14 +153,19 @@ def load(path: str) -> ModelFile:
                          f"(e.g. W = \"n x n\")")
     shapes = {}
     for p, text in params.items():
-        if not NAME.match(p) or p in ("x", "y", "t", "T", "I", "l", "L"):
-            raise ModelError(f"{shown}: parameter name {p!r} is not allowed")
+        if not NAME.match(p) or p in ("x", "y", "t", "T", "I", "l", "L") or RESERVED.match(p):
+            raise ModelError(f"{shown}: parameter name {p!r} is not allowed (x, y, t, T, I, "
+                             f"l, L and names starting x_ or y_ are symbptt's own)")
         shapes[p] = _shape(text, f"{shown}: params.{p}")
     seqs = data.get("sequences", {})
     if "x" not in seqs:
         raise ModelError(f"{shown}: [sequences] needs x = \"d\" (the input's shape)")
     x_shape = _shape(seqs["x"], f"{shown}: sequences.x")
     y_shape = _shape(seqs["y"], f"{shown}: sequences.y") if "y" in seqs else None
+    for key, shape in (("x", x_shape), ("y", y_shape)):
+        if shape is not None and len(shape) > 1:
+            raise ModelError(f"{shown}: sequences.{key} = {seqs[key]!r}: an input or a target "
+                             f"is a vector (\"d\", \"n\", \"q\") or \"scalar\"")
     cell = data.get("cell", {})
     eqs = cell.get("equations")
     if not isinstance(eqs, list) or not eqs:

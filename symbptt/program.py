@@ -53,11 +53,18 @@ class Program:
 class Source:
     """Where each equation sits in its file: for messages file:line:col."""
     file: str
-    lines: dict = field(default_factory=dict, hash=False)   # equation text -> (line, col)
+    lines: dict = field(default_factory=dict, hash=False)   # text -> (line, col, columns)
 
-    def at(self, eq: Equation, pos: int = 0) -> str:
-        line, col = self.lines.get(eq.text, (0, 0))
-        return f"{self.file}:{line}:{col + pos + 1}" if line else self.file
+    def at(self, eq: Equation | None, pos: int = 0) -> str:
+        return self.at_column(eq.text, pos) if eq is not None else self.file
+
+    def at_column(self, text: str, pos: int = 0) -> str:
+        """file:line:column of the character at `pos` of an equation's text."""
+        if text not in self.lines:
+            return self.file
+        line, _, cols = self.lines[text]
+        col = cols[pos] if pos < len(cols) else (cols[-1] + 1 if cols else 1)
+        return f"{self.file}:{line}:{col + 1}"
 
 
 def shape_text(shape: tuple) -> str:
@@ -101,7 +108,7 @@ class _Compiler:
         return self.memo[key]
 
     def fail(self, node, message: str):
-        raise ModelError(f"{self.src.at(self.eq, getattr(node, 'pos', 0))}: {message}")
+        raise ModelError(f"{self.src.at(self.eq, _first_pos(node))}: {message}")
 
     def sequence(self, name: str) -> int:
         if name in self.sequences:
@@ -234,6 +241,17 @@ class _Compiler:
                 self.fail(node, f"diag of {shape_text(s)}: it takes a vector")
             return self.add(Op("call", (a,), name="diag", shape=(s[0], s[0])))
         return self.add(Op("call", (a,), name=node.func, shape=s))
+
+
+def _first_pos(node) -> int:
+    """Where a node starts in its equation: its own position, or its first operand's (an
+    operation carries none; its left operand begins it)."""
+    while node is not None:
+        if getattr(node, "pos", None):
+            return node.pos
+        node = next((getattr(node, a) for a in ("left", "arg", "base", "body", "num")
+                     if getattr(node, a, None) is not None), None)
+    return 0
 
 
 def _as2d(s: tuple) -> tuple:

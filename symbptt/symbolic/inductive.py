@@ -45,7 +45,9 @@ def _sum(terms):
 
 
 def _opaque(be, name: str, size: int) -> tuple:
-    return tuple(be.symbol(f"{name}[{i}]") for i in range(size))
+    """Opaque entries, named so that no parameter can share the name (a user cell may have
+    a parameter s or g: ':' is in no parameter's name)."""
+    return tuple(be.symbol(f"opaque:{name}[{i}]") for i in range(size))
 
 
 def _checks(spec: ModelSpec, cell: Cell, dims: Dims, be,
