@@ -21,6 +21,8 @@ from .formula.tree import BinOp, Call, Equation, Idx, Name, Neg, Num, Power, Tra
 
 ELEMENTWISE = ("tanh", "sigmoid", "exp", "log")
 CALLS = ELEMENTWISE + ("softmax", "diag")
+FOREIGN_FUNCTIONS = {"relu", "softplus", "gelu", "elu", "sin", "cos", "sqrt", "abs", "max",
+                     "min", "tan", "sign", "logistic", "swish", "silu", "leaky_relu"}
 ROW = "1"
 
 
@@ -157,6 +159,9 @@ class _Compiler:
                 return self.add(Op("param", name=n, shape=self.params[n]))
             if n in self.defs or n in ("x", "y"):
                 self.fail(node, f"{n} is a sequence: write {n}[t] or {n}[t-1]")
+            if n in FOREIGN_FUNCTIONS:
+                self.fail(node, f"{n}() is not a function of the formula language; "
+                                f"functions: {', '.join(CALLS)}")
             known = ", ".join(self.params) or "none"
             self.fail(node, f"unknown name {n!r}: not a declared parameter (parameters: "
                             f"{known}) nor a sequence")

@@ -420,8 +420,10 @@ def test_a_function_the_grammar_knows_but_a_cell_does_not(write):
 
 def test_a_function_nobody_knows(write):
     msg, text = failure(write, ["h[t] = relu(W @ h[t-1] + U @ x[t] + b)"])
-    assert "'relu'" in msg
+    assert "relu() is not a function of the formula language; functions: tanh" in msg
     assert_at(msg, text, "relu(")
+    msg, text = failure(write, ["h[t] = frobnicate(W @ h[t-1] + U @ x[t] + b)"])
+    assert "unknown name 'frobnicate'" in msg
 
 
 # --------------------------------------------------------------------------- bug: columns
