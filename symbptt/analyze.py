@@ -107,6 +107,8 @@ def validate(spec: ModelSpec, s: Settings) -> Settings:
     if spec.name not in NUMERIC and spec.program is None:
         raise SymbpttError(f"{spec.name} has no numeric engine to analyze (undefined "
                            f"functions); models: {', '.join(NUMERIC)}")
+    if s.weights not in WEIGHTS:
+        raise SymbpttError(f"weights are {', '.join(WEIGHTS)}, got {s.weights!r}")
     if s.T < 2:
         raise SymbpttError(f"analyze needs T >= 2 (a lag needs two steps), got {s.T}")
     _positive(f"--{s.weights}" if s.weights in ("norm", "radius") else "a spectral scale",

@@ -14,8 +14,32 @@ from __future__ import annotations
 
 import warnings
 from .errors import SymbpttError
-from .spec import DIM_NAMES, Dims, ModelSpec
+from .spec import DIM_NAMES, DIM_RANGE, Dims, ModelSpec
 from .zoo import get_model, models
+
+
+T_MAX = 10_000
+
+
+def _whole(name: str, value, lo: int, hi: int) -> int:
+    """A whole number in lo..hi (not a bool, not a float, not a string), or bad input."""
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise SymbpttError(f"{name} must be a whole number in {lo}..{hi}, got {value!r}")
+    return value
+
+
+def _number(name: str, value, positive: bool = True) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+            (positive and not value > 0) or value != value:
+        raise SymbpttError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
+
+
+def _texts(name: str, value) -> list[str]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not all(isinstance(v, str) for v in items):
+        raise SymbpttError(f"{name} is a formula (a string) or a list of them, got {value!r}")
+    return list(items)
 
 
 def load_model(model) -> ModelSpec:
@@ -42,8 +66,11 @@ def as_dims(spec: ModelSpec, dims=None, default: Dims = Dims()) -> Dims:
     if dims is None:
         return default
     if isinstance(dims, Dims):
-        return dims
+        dims = {k: getattr(dims, k) for k in spec.dims_used}
     if isinstance(dims, dict):
+        for k, v in dims.items():
+            if k in DIM_NAMES:
+                _whole(f"the {DIM_NAMES[k]} size {k}", v, *DIM_RANGE)
         for k in dims:
             if k not in DIM_NAMES:
                 raise SymbpttError(f"unknown size {k!r}: sizes are n (hidden), d (input), "
@@ -72,6 +99,10 @@ def prove(model, T: int | None = None, kind: str = "unrolled", dims=None, activa
         raise SymbpttError(f"kind is unrolled, inductive or both, got {kind!r}")
     if kind != "inductive" and T is None:
         raise SymbpttError("T is needed for the unrolled certificate (or kind='inductive')")
+    if T is not None:
+        _whole("T", T, 1, T_MAX)
+    if budget is not None:
+        _number("budget", budget)
     d = as_dims(spec, dims)
     act = _activation(spec, activation)
     certs = []
@@ -94,6 +125,7 @@ def grad(model, T: int, values, activation=None):
     if not spec.numeric:
         raise SymbpttError(f"{spec.name} has undefined functions: there are no values to "
                            f"put in")
+    _whole("T", T, 1, T_MAX)
     vals, d = vals_mod.load(values, spec, T) if isinstance(values, str) else \
         vals_mod.from_data(values, spec, T)
     check_budget(spec, T, d, None, False, act)
@@ -107,6 +139,15 @@ def crosscheck(model, T: int, dims=None, seed: int = 0, batch: int = 1,
     numbers. Returns a crosscheck Report."""
     from .crosscheck import crosscheck as run
     spec = load_model(model)
+    _whole("T", T, 1, T_MAX)
+    _whole("batch", batch, 1, 4096)
+    _whole("seed", seed, 0, 2**63 - 1)
+    if dtype not in ("float64", "float32"):
+        raise SymbpttError(f"dtype is float64 or float32, got {dtype!r}")
+    if tau is not None:
+        _whole("tau", tau, -10**9, 10**9)
+    if pi is not None:
+        _number("pi", pi)
     return run(spec, T, as_dims(spec, dims), seed, batch, dtype, _activation(spec, activation),
                tau, pi)
 
@@ -117,6 +158,7 @@ def render(model, T: int, dims=None, format: str = "md", activation=None):
     if format not in FORMATS:
         raise SymbpttError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
     spec = load_model(model)
+    _whole("T", T, 1, T_MAX)
     data = run(spec, T, as_dims(spec, dims), format, _activation(spec, activation))
     return data if format == "pdf" else data.decode("utf-8")
 
@@ -127,16 +169,22 @@ def check(model, claims=(), where=(), dims=None, activation=None, T_max: int | N
     claim file (model = its path, no claims). Returns a list of CheckReport, one per model
     group (one for a single model)."""
     from .check import CHECK_DIMS, ClaimInput, check as run
+    if T_max is not None:
+        _whole("T_max", T_max, 1, 12)
+    from .modelfile import is_model_file
     if isinstance(model, str) and model.endswith(".toml") and not claims:
+        if is_model_file(model):
+            raise SymbpttError(f"nothing to check: {model} is a model file; give a claim "
+                               f"such as \"dL/dW = ...\"")
         from . import claimfile
         cf = claimfile.load(model)
         return [run(g.model, list(g.claims), g.activation, cf.dims, T_max or cf.T_max, force)
                 for g in cf.groups]
     spec = load_model(model)
-    claims = [claims] if isinstance(claims, str) else list(claims)
+    claims = _texts("claims", claims)
     if not claims:
         raise SymbpttError("nothing to check: give a claim such as \"dL/dW = ...\"")
-    where = (where,) if isinstance(where, str) else tuple(where)
+    where = tuple(_texts("where", where))
     inputs = [ClaimInput(c, where, f"claim {k}" if len(claims) > 1 else "",
                          convention=convention) for k, c in enumerate(claims, start=1)]
     target = spec.name if spec.program is None else (spec.source or spec.name)
@@ -147,8 +195,27 @@ def check(model, claims=(), where=(), dims=None, activation=None, T_max: int | N
 def analyze(model, **settings):
     """`symbptt analyze`: the gradient-dynamics parts (keywords as analyze.Settings: T,
     dims, seed, weights, scale, lag, window, clip, pi, draws, parts). Returns an Analysis."""
+    from dataclasses import fields
+
     from .analyze import Settings, analyze as run
     spec = load_model(model)
+    known = {f.name for f in fields(Settings)} - {"model"}
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise SymbpttError(f"analyze has no setting {unknown[0]!r}; settings: "
+                           f"{', '.join(sorted(known))}")
     if "dims" in settings:
         settings["dims"] = as_dims(spec, settings["dims"], Settings("").dims)
+    if isinstance(settings.get("parts"), str):
+        settings["parts"] = (settings["parts"],)
+    for name, lo, hi in (("T", 2, 2000), ("seed", 0, 2**63 - 1), ("draws", 100, 10**7),
+                         ("window", -10**9, 10**9)):
+        if name in settings:
+            _whole(name, settings[name], lo, hi)
+    if settings.get("lag") is not None:
+        _whole("lag", settings["lag"], -10**9, 10**9)
+    for name in ("clip", "pi", "scale"):
+        if settings.get(name) is not None and (isinstance(settings[name], bool) or
+                                               not isinstance(settings[name], (int, float))):
+            raise SymbpttError(f"{name} must be a number, got {settings[name]!r}")
     return run(spec, Settings(spec.name, **settings))

@@ -68,8 +68,10 @@ def _shape(text, where: str) -> tuple[str, ...]:
         raise ModelError(f"{where}: a shape is a string such as \"n\", \"n x d\" or "
                          f"\"scalar\", got {text!r}")
     parts = [p for p in re.split(r"\s*(?:x|,|\*|×)\s*|\s+", text.strip()) if p]
-    if parts in ([], ["scalar"]):
+    if parts == ["scalar"]:
         return ()
+    if not parts:
+        raise ModelError(f"{where}: an empty shape; write \"scalar\", \"n\" or \"n x d\"")
     bad = [p for p in parts if p not in DIM_NAMES]
     if bad or len(parts) > 2:
         raise ModelError(f"{where}: shape {text!r}: sizes are n (hidden), d (input), "
@@ -120,7 +122,7 @@ def load(path: str) -> ModelFile:
     from .zoo import FACTORIES
     shown = path if len(path) <= 80 else "..." + path[-77:]
     try:
-        raw = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_text(encoding="utf-8-sig")        # a BOM is no TOML error
     except FileNotFoundError:
         raise ModelError(f"model file {shown} does not exist") from None
     except (OSError, UnicodeDecodeError) as err:
@@ -140,6 +142,9 @@ def load(path: str) -> ModelFile:
         if extra:
             raise ModelError(f"{shown}: unknown key {extra[0]!r} in [{table}] (it has "
                              f"{', '.join(sorted(keys))})")
+    for key in ("title", "notes"):
+        if key in data and not isinstance(data[key], str):
+            raise ModelError(f"{shown}: {key} must be a string, got {data[key]!r}")
     name = data.get("name", Path(path).stem)
     if not isinstance(name, str) or not NAME.match(name):
         raise ModelError(f"{shown}: name {name!r}: letters, digits and _, starting with a "

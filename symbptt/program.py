@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .errors import SymbpttError
-from .formula.tree import BinOp, Call, Equation, Idx, Name, Neg, Num, Power, Transpose
+from .formula.tree import (BinOp, Call, Equation, Idx, Name, Neg, Num, Power, Transpose,
+                           children)
 
 ELEMENTWISE = ("tanh", "sigmoid", "exp", "log")
 CALLS = ELEMENTWISE + ("softmax", "diag")
@@ -33,7 +34,7 @@ class ModelError(SymbpttError):
 @dataclass(frozen=True)
 class Op:
     kind: str                      # param x y prev const add sub mul div matmul neg
-    #                                transpose power call
+    #                                transpose power call copy (a state's own value)
     args: tuple[int, ...] = ()
     name: str = ""                 # param / state / function name
     value: Fraction | None = None  # const; power: the exponent
@@ -93,7 +94,7 @@ class _Compiler:
                                  f"...), not {eq.text.split('=')[0].strip()}")
             if lhs.name in self.defs:
                 raise ModelError(f"{src.at(eq)}: {lhs.name}[t] is defined twice")
-            if lhs.name in params or lhs.name in ("x", "y", "t", "T", "I"):
+            if lhs.name in params or lhs.name in ("x", "y", "t", "T", "I", "l", "L"):
                 raise ModelError(f"{src.at(eq)}: {lhs.name} is a parameter or a reserved "
                                  f"name; a sequence needs a name of its own")
             self.defs[lhs.name] = eq
@@ -122,7 +123,10 @@ class _Compiler:
                              f"from {name}_0 = 0)")
         self.busy.append(name)
         outer, self.eq = self.eq, self.defs[name]
-        self.sequences[name] = self.node(self.eq.rhs)
+        value = self.node(self.eq.rhs)
+        if name in self.lagged:           # a state: an operation of its own, never shared
+            value = self.add(Op("copy", (value,), name=name, shape=self.shape(value)))
+        self.sequences[name] = value
         self.eq = outer
         self.busy.pop()
         return self.sequences[name]
@@ -281,14 +285,26 @@ def _transposed(s: tuple) -> tuple:
     return (s[1], s[0])
 
 
-def _closure(ops: list[Op], roots) -> set[int]:
+def _closure(ops: list[Op], roots, stop: set = frozenset()) -> set[int]:
+    """The operations the roots need; the `stop` ones are reached but not looked into."""
     seen, todo = set(), list(roots)
     while todo:
         i = todo.pop()
         if i not in seen:
             seen.add(i)
-            todo.extend(ops[i].args)
+            if i not in stop:
+                todo.extend(ops[i].args)
     return seen
+
+
+def _names(node):
+    """Every Name in a formula tree."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, Name):
+            yield n
+        todo.extend(children(n))
 
 
 def compile_cell(params: dict, x_shape: tuple, y_shape: tuple | None, state_shape: tuple,
@@ -297,6 +313,8 @@ def compile_cell(params: dict, x_shape: tuple, y_shape: tuple | None, state_shap
     """The program of a cell: its equations, then its loss l[t] (a scalar)."""
     c = _Compiler(params, x_shape, y_shape, equations, src)
     c.shape_of_states = state_shape
+    c.lagged = {n.name for eq in (*equations, loss) for n in _names(eq.rhs)
+                if n.index == Idx.var("t").shift(-1)}
     for name in c.defs:
         c.sequence(name)
     if not c.states:
@@ -323,18 +341,14 @@ def compile_cell(params: dict, x_shape: tuple, y_shape: tuple | None, state_shap
             raise ModelError(f"{src.at(c.defs[c.states[0]])}: the step reads y[t]; targets "
                              f"are for the loss and the outputs it reads")
     readout_roots = [i for n, i in c.sequences.items() if i not in step] + [for_loss]
-    readout = _closure(c.ops, readout_roots) - step
-    named = {i: n for n, i in c.sequences.items()}
-    for j in sorted(readout):
-        for a in c.ops[j].args:
-            if a in step and a not in state_ids and c.ops[a].kind not in ("param", "x",
-                                                                          "const"):
-                what = f"{named[a]}[t]" if a in named else (
-                    f"{c.ops[a].name}[t-1]" if c.ops[a].kind == "prev" else
-                    "a value the step computes on the way to the state")
-                raise ModelError(f"{src.at(loss)}: the loss (or an output it reads) reads "
-                                 f"{what}; it may read the states at t, x[t], y[t] and the "
-                                 f"parameters")
+    # what the loss needs, read back to the states at t (given) or to x, y, the parameters
+    readout = _closure(c.ops, readout_roots, stop=set(state_ids)) - set(state_ids)
+    lagged = [c.ops[i].name for i in readout if c.ops[i].kind == "prev"]
+    if lagged:
+        via = [n for n, i in c.sequences.items() if i in readout and i in step]
+        what = f"{via[0]}[t], computed from {lagged[0]}[t-1]" if via else f"{lagged[0]}[t-1]"
+        raise ModelError(f"{src.at(loss)}: the loss (or an output it reads) reads {what}; "
+                         f"it may read the states at t, x[t], y[t] and the parameters")
     return Program(tuple(c.ops), tuple(sorted(step)), tuple(sorted(readout)),
                    dict(c.sequences), tuple(c.states), for_loss, mean)
 

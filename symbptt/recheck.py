@@ -65,6 +65,17 @@ def _array(value, what: str, path: str) -> np.ndarray:
 
 
 def recheck(path: str, model: str | None = None) -> Recheck:
+    """Recompute the fixture; a malformed one is one SymbpttError, never a traceback."""
+    try:
+        return _recheck(path, model)
+    except SymbpttError:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as err:
+        raise SymbpttError(f"fixture {path}: malformed ({type(err).__name__}: {err}); "
+                           f"is it a symbptt crosscheck --json output?") from None
+
+
+def _recheck(path: str, model: str | None = None) -> Recheck:
     from .numeric import engine
     from .numeric.cells import cell_for
     try:
@@ -80,8 +91,14 @@ def recheck(path: str, model: str | None = None) -> Recheck:
         _fail(path, f"not a symbptt crosscheck --json output (missing {', '.join(missing)})")
     spec = _model(data, path, model)
     T, B = data["T"], data["batch"]
-    if not (isinstance(T, int) and isinstance(B, int) and T >= 1 and B >= 1):
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in (T, B)):
         _fail(path, "T and batch must be whole numbers >= 1")
+    tolerance = data["tolerance"]
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or \
+            not 0 <= tolerance < 1:
+        _fail(path, f"tolerance must be a number in [0, 1), got {tolerance!r}")
+    if not isinstance(data["params"], dict) or not isinstance(data["grads"], dict):
+        _fail(path, "params and grads must be objects")
     sizes = data["dims"] if isinstance(data["dims"], dict) else {}
     dims = Dims(**{k: int(sizes.get(k, 1)) for k in ("n", "d", "q")})
     params = {}
@@ -93,15 +110,22 @@ def recheck(path: str, model: str | None = None) -> Recheck:
         if params[p.name].shape != dims.shape(p.shape):
             _fail(path, f"params.{p.name} has shape {params[p.name].shape}, {spec.name} at "
                         f"these sizes needs {dims.shape(p.shape)}")
-    X = _array(data["inputs"], "inputs", path).reshape(B, T, -1)
-    Y = None if data.get("targets") is None else \
-        _array(data["targets"], "targets", path).reshape(B, T, -1)
+    X = _shaped(data["inputs"], "inputs", path, B, T, dims.shape(spec.input_shape))
+    Y = None if data.get("targets") is None or spec.target_shape is None else \
+        _shaped(data["targets"], "targets", path, B, T, dims.shape(spec.target_shape))
     grads = data["grads"]
-    reference = data.get("reference") if data.get("reference") in grads else \
-        next(iter(grads), None)
-    if reference is None:
-        _fail(path, "it holds no gradients")
-    cell = cell_for(spec, (data.get("options") or {}).get("activation"))
+    reference = data.get("reference", "direct")
+    if reference not in grads or not isinstance(grads[reference], dict):
+        _fail(path, f"it holds no {reference!r} gradients (it has "
+                    f"{', '.join(map(str, grads)) or 'none'})")
+    missing = [p.name for p in spec.params if p.name not in grads[reference]]
+    if missing:
+        _fail(path, f"grads.{reference} lacks {', '.join(missing)}")
+    options = data.get("options") or {}
+    if not isinstance(options, dict):
+        _fail(path, "options must be an object")
+    from .cli import resolve_activation
+    cell = cell_for(spec, resolve_activation(spec, options.get("activation")))
     with np.errstate(all="ignore"):
         now = engine.full(cell, params, X, Y)
     rel = {}
@@ -117,8 +141,21 @@ def recheck(path: str, model: str | None = None) -> Recheck:
                         f"{np.size(now.params.get(name, now.inputs))}")
         scale = max(float(np.max(np.abs(saved))) if saved.size else 0.0, 1e-300)
         rel[name] = float(np.max(np.abs(mine - saved))) / scale if saved.size else 0.0
-    return Recheck(path, spec.name, T, reference, rel, float(data["tolerance"]),
-                   float(data.get("loss", 0.0)), float(now.loss))
+    saved_loss = data.get("loss")
+    if saved_loss is not None:
+        if isinstance(saved_loss, bool) or not isinstance(saved_loss, (int, float)):
+            _fail(path, f"loss must be a number, got {saved_loss!r}")
+        rel["loss"] = abs(float(now.loss) - saved_loss) / max(abs(saved_loss), 1e-300)
+    return Recheck(path, spec.name, T, reference, rel, float(tolerance),
+                   float(saved_loss or 0.0), float(now.loss))
+
+
+def _shaped(value, what: str, path: str, B: int, T: int, shape: tuple) -> np.ndarray:
+    a = _array(value, what, path)
+    k = int(np.prod(shape)) if shape else 1
+    if a.size != B * T * k:
+        _fail(path, f"{what} has {a.size} numbers; batch {B} x T {T} x {k} = {B * T * k}")
+    return a.reshape(B, T, k)
 
 
 def recheck_json(r: Recheck) -> dict:
@@ -132,7 +169,8 @@ def recheck_text(r: Recheck) -> str:
              f"{r.reference.replace('_', ' ')} gradients, with the engine's full BPTT now"]
     for name, d in r.rel_diff.items():
         mark = "holds" if d <= r.tolerance else "DIFFERS"
-        lines.append(f"  {('x (inputs)' if name == 'x' else name):<12} max rel {d:.2e}  {mark}")
+        label = {"x": "x (inputs)", "loss": "the loss"}.get(name, name)
+        lines.append(f"  {label:<12} max rel {d:.2e}  {mark}")
     lines.append(f"  loss: saved {r.loss_saved:.15g}, now {r.loss_now:.15g}")
     lines.append("HOLDS: every saved gradient is what the engine computes now, within "
                  f"{r.tolerance:g} relative" if r.holds else

@@ -50,7 +50,8 @@ def certificate_json(c: Certificate) -> dict:
     return {
         "kind": c.kind, "model": c.model, "options": c.options,
         "T": c.T if c.kind == "unrolled" else "all", "dims": c.dims,
-        "cell": c.cell, "proven": c.proven, "claim": c.claim, "forms": list(c.forms),
+        "cell": c.cell, "proven": c.proven, "undecided": c.undecided, "claim": c.claim,
+        "forms": list(c.forms),
         "entries": c.entries, "params": [g for g in groups if not g["name"].startswith("x")],
         "inputs": next((g for g in groups if g["name"] == "x"), None),
         **({"input_paths": {g["name"][2:]: g for g in groups if g["name"].startswith("x:")}}
@@ -79,9 +80,9 @@ def certificate_text(c: Certificate, shown: int = 5) -> str:
             lines.append(f"  {name:<18} {g.entries:4d} identities  {status}")
             continue
         lines.append(f"  {name:<12} {shape_text(g.shape):>7}  {g.entries:4d} entries  {status}")
-    verdict = "PROVEN" if c.proven else "NOT PROVEN"
+    verdict = "PROVEN" if c.proven else "UNDECIDED" if c.undecided else "NOT PROVEN"
     lines.append(f"{verdict}: {c.claim}")
-    if c.failures and c.failures[0].counterexample.point:
+    if c.failures and c.failures[0].counterexample.point and not c.undecided:
         point = c.failures[0].counterexample.point
         lines.append("  counterexample point: " + ", ".join(f"{k}={v}" for k, v in point.items()))
     for f in c.failures[:shown]:

@@ -81,6 +81,8 @@ def _dtype_name(dtype) -> tuple[str, bool]:
             pass
     if name not in TOLERANCES:
         raise SymbpttError(f"dtype {dtype!r}: one of {', '.join(TOLERANCES)} (NumPy or torch)")
+    if name == "bfloat16" and not torch:
+        raise SymbpttError("bfloat16 is a torch dtype: pass torch.bfloat16")
     return name, torch
 
 
@@ -137,7 +139,7 @@ def assert_gradients_match(model, my_grad_fn, T: int = 5, dims=None, dtype="floa
             raise AssertionError(f"dL/d{k} has shape {mine.shape}, the reference "
                                  f"{want.shape} {where}")
         scale = float(np.max(np.abs(want))) if want.size else 0.0
-        bad = np.abs(mine - want) > tol * (np.abs(want) + scale) + 1e-300
+        bad = ~(np.abs(mine - want) <= tol * (np.abs(want) + scale) + 1e-300)   # NaN is bad
         if np.any(bad):
             index = tuple(int(i) for i in np.argwhere(bad)[0])
             worst = int(np.sum(bad))

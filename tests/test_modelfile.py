@@ -130,10 +130,12 @@ def test_a_custom_name_title_and_notes(at):
 
 def test_shape_spellings(at):
     text = ('[params]\nA = "n x d"\nB = "n,d"\nC = "n*d"\nD = "n d"\nE = "n×d"\nF = "scalar"\n'
-            'G = ""\n' + SEQUENCES + "[cell]\n"
-            'equations = ["h[t] = tanh((A + B + C + D + E) @ x[t] + F * G * h[t-1])"]\n' + LOSS)
+            + SEQUENCES + "[cell]\n"
+            'equations = ["h[t] = tanh((A + B + C + D + E) @ x[t] + F * h[t-1])"]\n' + LOSS)
     spec = load(at(text)).spec
-    assert [p.shape for p in spec.params] == [("n", "d")] * 5 + [(), ()]
+    assert [p.shape for p in spec.params] == [("n", "d")] * 5 + [()]
+    with pytest.raises(ModelError, match="an empty shape"):      # "" is no shorthand
+        load(at(text.replace('F = "scalar"', 'F = ""')))
 
 
 def test_a_model_without_a_target(at):
@@ -366,3 +368,17 @@ def test_a_bad_toml_model_file_under_check_says_so(at, capsys):
     at(GOOD + "oops = \n")
     code, out, err = run(capsys, ["check", FILE, "--claim", "dL/db = 0"])
     assert_bad_input(code, out, err, "not valid TOML")
+
+
+def test_review_fixes_names_metadata_and_a_bom(at, tmp_path):
+    """A sequence may not be named l or L (the loss's names); title and notes are text; a
+    UTF-8 byte-order mark is no TOML error."""
+    bad = GOOD.replace("h[t]", "l[t]").replace("h[t-1]", "l[t-1]")
+    with pytest.raises(ModelError, match="l is a parameter or a reserved name"):
+        load(at(bad))
+    with pytest.raises(ModelError, match="title must be a string, got 3"):
+        load(at("title = 3\n" + GOOD))
+    with pytest.raises(ModelError, match="notes must be a string"):
+        load(at("notes = [1, 2]\n" + GOOD))
+    (tmp_path / "bom.toml").write_bytes("\ufeff".encode("utf-8") + GOOD.encode("utf-8"))
+    assert load("bom.toml").spec.name == "bom"

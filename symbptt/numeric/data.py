@@ -27,7 +27,7 @@ def draw(spec: ModelSpec, T: int, dims: Dims, seed: int, batch: int = 1,
         fan_in = shape[-1] if len(shape) == 2 else max(dims.n, 1) if shape else 1
         scale = 1.0 / np.sqrt(fan_in) if shape else 0.9
         params[p.name] = rng.uniform(-scale, scale, size=shape).astype(dtype)
-    d = dims.d if spec.input_shape else 1
+    d = dims.shape(spec.input_shape)[0] if spec.input_shape else 1    # x may be n or q long
     X = rng.standard_normal((batch, T, d)).astype(dtype)
     Y = None
     if spec.target_shape is not None:

@@ -56,6 +56,7 @@ def _softmax(a):                  # over the entries of a column (axis 1)
 
 
 FORWARD = {
+    "copy": lambda a: a,
     "neg": lambda a: -a,
     "add": lambda a, b: a + b,
     "sub": lambda a, b: a - b,
@@ -71,6 +72,8 @@ FORWARD = {
 
 def _vjp_rule(kind: str, g, y, a):
     """The operands' parts of the adjoint, before un-broadcasting."""
+    if kind == "copy":
+        return (g,)
     if kind == "neg":
         return (-g,)
     if kind == "add":
@@ -172,7 +175,9 @@ def interpreted_cell(prog: Program, name: str) -> Cell:
         run = _Run(prog, P, leaves(s_prev, x))
         run.forward(prog.step)
         cache = {n: _natural(run.val[i], ops[i].shape, True) for n, i in named.items()}
-        return cache, tuple(_natural(run.val[i], ops[i].shape, True) for i in state_ids)
+        B = x.shape[0]             # a state made of parameters alone still has a batch
+        return cache, tuple(_natural(np.broadcast_to(run.val[i], (B,) + run.val[i].shape[1:]),
+                                     ops[i].shape, True).copy() for i in state_ids)
 
     def _loss_run(P, st, y):
         run = _Run(prog, P, leaves(st.s, st.x, y, states_now=st.s))

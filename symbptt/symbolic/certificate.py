@@ -64,6 +64,14 @@ class Certificate:
         return sum(g.entries for g in self.groups)
 
     @property
+    def undecided(self) -> bool:
+        """Not proven, yet no failing entry has a point where the forms differ (to 19
+        digits at every point tried): the exact test could not decide, nothing is wrong
+        that it could show. Never counted as proven."""
+        return bool(self.failures) and all(_agree(f.counterexample) for f in self.failures)
+
+
+    @property
     def claim(self) -> str:
         if self.kind == "inductive":
             if self.proven:
@@ -76,6 +84,12 @@ class Certificate:
             return (f"a per-step rule is wrong ({', '.join(bad)}: {len(self.failures)} of "
                     f"{self.entries} identities fail), so no T is proven by induction")
         what = " and the ".join(_form_name(f) for f in self.forms)
+        if self.undecided:
+            n = len({f.entry for f in self.failures})
+            return (f"at T = {self.T}, undecided: the exact zero test could not show {n} of "
+                    f"{self.entries} entries equal, yet at every point tried they agree to 15 "
+                    f"digits (a rational function the expansion does not cancel); no "
+                    f"counterexample")
         if self.proven:
             return (f"at T = {self.T}, the {what} equal the direct gradient (diff of "
                     f"the unrolled loss) in all {self.entries} entries, exactly")
@@ -86,6 +100,17 @@ class Certificate:
                             f"{bad} of {self.entries} entries" if bad else
                             f"the {_form_name(form)} agrees")
         return f"at T = {self.T}, " + "; ".join(per_form)
+
+
+def _agree(cx: Counterexample) -> bool:
+    """Both values at the point the same to about 15 digits (or both within 1e-15 of 0)."""
+    if not cx.point:
+        return False
+    try:
+        a, b = float(cx.expected), float(cx.got)
+    except ValueError:
+        return False
+    return abs(a - b) <= 1e-15 * max(1.0, abs(a), abs(b))
 
 
 def _form_name(form: str) -> str:

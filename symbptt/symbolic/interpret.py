@@ -97,6 +97,8 @@ class _Run:
                 v = self.P[op.name]
             elif k == "const":
                 v = be.number(op.value)
+            elif k == "copy":
+                v = a[0]
             elif k == "neg":
                 v = _map(lambda e: -e, a[0], sa[0])
             elif k in ("add", "sub", "mul", "div"):
@@ -146,6 +148,8 @@ class _Run:
         a = [self.val[j] for j in args]
         sa = [self.prog.ops[j].shape for j in args]
         mul = lambda x, z: x * z                                            # noqa: E731
+        if k == "copy":
+            return [(args[0], g)]
         if k == "neg":
             return [(args[0], _map(lambda e: -e, g, s))]
         if k == "add":

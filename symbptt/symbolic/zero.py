@@ -50,9 +50,13 @@ class SlopeAtoms:
         if ea == eb:
             return True
         diff = se.expand(self._reduce_powers(ea) - self._reduce_powers(eb))
-        if diff == 0 or self.softmax is None:
-            return diff == 0
-        return self.softmax.sum_to_one(diff) == 0
+        if diff == 0:
+            return True
+        if self.softmax is not None and self.softmax.sum_to_one(diff) == 0:
+            return True
+        # the slope atoms back to 1 - tau^2 (an identity), for cancel to see through them
+        back = {atom: 1 - tau ** 2 for tau, atom in self.atoms.items()}
+        return _cancels(diff.subs(back) if back else diff)
 
     def atom(self, tau: Any) -> Any:
         found = self.atoms.get(tau)
@@ -317,3 +321,30 @@ def counterexample(be: Backend, expected: Any, got: Any, symbols: tuple,
 
 def _short(text: str, keep: int = 200) -> str:
     return text if len(text) <= keep else text[:keep] + " ..."
+
+
+CANCEL_LIMIT = 20_000        # characters: a bigger difference is not worth SymPy's cancel
+
+
+def _cancels(diff: Any) -> bool:
+    """The last resort for a difference with a denominator: a / a, as the derivative of a
+    log makes it (d log(sigma(z)) = sigma (1 - sigma) / sigma), is no polynomial identity.
+    SymPy's cancel decides it, exactly; only small differences with a denominator are
+    tried (a wrong rule makes many big ones, and a polynomial one cannot cancel)."""
+    if not _has_denominator(diff):
+        return False
+    text = str(diff)
+    if len(text) > CANCEL_LIMIT:
+        return False
+    import sympy as sp
+    return sp.cancel(sp.together(diff._sympy_())) == 0
+
+
+def _has_denominator(e: Any) -> bool:
+    todo = [e]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, se.Pow) and n.args[1].is_Number and n.args[1] < 0:
+            return True
+        todo.extend(n.args)
+    return False
