@@ -12,6 +12,7 @@ SymbpttError with the one-line message the CLI would print.
 """
 from __future__ import annotations
 
+import os
 import warnings
 from .errors import SymbpttError
 from .spec import DIM_NAMES, DIM_RANGE, Dims, ModelSpec
@@ -53,7 +54,7 @@ def load_model(model) -> ModelSpec:
     if model in {s.name for s in models()}:
         return get_model(model)
     from .modelfile import load
-    if model.endswith(".toml"):
+    if model.endswith(".toml") or os.path.isfile(model):
         loaded = load(model)
         for message in loaded.warnings:
             warnings.warn(message, stacklevel=3)

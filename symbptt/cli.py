@@ -11,7 +11,7 @@ from typing import Sequence
 from . import __version__
 from .errors import SymbpttError
 from .spec import DIM_NAMES, DIM_RANGE, Dims, ModelSpec
-from .zoo import get_model, models
+from .zoo import models
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT = 0, 1, 2
 T_MAX = 10_000
@@ -215,15 +215,17 @@ def resolve_activation(spec: ModelSpec, activation: str | None) -> str | None:
 
 
 def _model(name: str) -> ModelSpec:
-    """A zoo model, or a model file (its warnings, such as an unused parameter, on stderr)."""
-    from .modelfile import load
-    if name.endswith(".toml") or (os.path.isfile(name) and name not in
-                                  {s.name for s in models()}):
-        loaded = load(name)
-        for warning in loaded.warnings:
-            print(f"symbptt: warning: {warning}", file=sys.stderr)
-        return loaded.spec
-    return get_model(name)
+    """A zoo model, or a model file (its warnings, such as an unused parameter, on stderr:
+    one line each)."""
+    import warnings
+
+    from .api import load_model
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        spec = load_model(name)
+    for w in caught:
+        print(f"symbptt: warning: {w.message}", file=sys.stderr)
+    return spec
 
 
 def _symbolic_model(name: str) -> ModelSpec:

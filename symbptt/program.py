@@ -297,6 +297,12 @@ def _closure(ops: list[Op], roots, stop: set = frozenset()) -> set[int]:
     return seen
 
 
+def needed(prog: Program, ids, known) -> list[int]:
+    """The operations to evaluate for `ids`, operands first, not looking past what is
+    `known` already (both interpreters evaluate by need)."""
+    return sorted(i for i in _closure(list(prog.ops), ids, stop=set(known)) if i not in known)
+
+
 def _names(node):
     """Every Name in a formula tree."""
     todo = [node]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..program import Program
+from ..program import Program, needed
 from .cells import Cell
 
 
@@ -116,13 +116,7 @@ class _Run:
                 self.val[i] = np.full((1, 1, 1), float(op.value))
 
     def forward(self, ids) -> None:
-        need, todo = set(), list(ids)
-        while todo:
-            i = todo.pop()
-            if i not in need and i not in self.val:
-                need.add(i)
-                todo.extend(self.prog.ops[i].args)
-        for i in sorted(need):
+        for i in needed(self.prog, ids, self.val):
             op = self.prog.ops[i]
             a = [self.val[j] for j in op.args]
             if op.kind == "power":

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..program import ROW, Program
+from ..program import ROW, Program, needed
 from .cells import Cell
 from .linalg import total
 
@@ -82,13 +82,7 @@ class _Run:
     def forward(self, ids) -> None:
         """The values of these operations and of what they need that is not known yet."""
         be = self.be
-        need, todo = set(), list(ids)
-        while todo:
-            i = todo.pop()
-            if i not in need and i not in self.val:
-                need.add(i)
-                todo.extend(self.prog.ops[i].args)
-        for i in sorted(need):
+        for i in needed(self.prog, ids, self.val):
             op = self.prog.ops[i]
             a = [self.val[j] for j in op.args]
             sa = [self.prog.ops[j].shape for j in op.args]

@@ -48,6 +48,8 @@ from symbptt.numeric.gated import GATED
 from symbptt.spec import Dims
 from symbptt.zoo import get_model
 
+from .cases import central_differences
+
 MODELS = ("gru", "gru_torch", "lstm", "attention")
 # (T, n, d, q, batch, seed), n, d, q all different
 CONFIGS = [(1, 2, 3, 4, 1, 0), (3, 3, 2, 4, 2, 1), (5, 4, 3, 2, 3, 7), (7, 2, 5, 3, 2, 42)]
@@ -144,19 +146,6 @@ def test_truncation_below_T_cuts_paths_and_changes_the_gradient():
 
 
 # ---- finite differences ---------------------------------------------------------------
-
-def central_differences(f, a, eps=1e-6):
-    g = np.zeros_like(a)
-    for idx in np.ndindex(a.shape):
-        old = a[idx]
-        a[idx] = old + eps
-        up = f()
-        a[idx] = old - eps
-        down = f()
-        a[idx] = old
-        g[idx] = (up - down) / (2 * eps)
-    return g
-
 
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("config", [(4, 3, 2, 4, 2, 5), (3, 2, 4, 3, 1, 11)])

@@ -17,6 +17,8 @@ from symbptt.numeric.cells import cell_for
 from symbptt.numeric.data import draw
 from symbptt.spec import Dims
 
+from .cases import central_differences
+
 MODELS = Path(symbptt.__file__).resolve().parent / "examples" / "models"
 EXAMPLES = sorted(p.stem for p in MODELS.glob("*.toml"))
 RTOL = 1e-6
@@ -33,19 +35,6 @@ def engine_loss(cell, P, X, Y):
     steps = engine.forward(cell, P, X)
     return sum(cell.loss(P, s, None if Y is None else Y[:, s.t - 1], len(steps))
                for s in steps)
-
-
-def central_differences(f, a, eps=1e-6):
-    g = np.zeros_like(a)
-    for idx in np.ndindex(a.shape):
-        old = a[idx]
-        a[idx] = old + eps
-        up = f()
-        a[idx] = old - eps
-        down = f()
-        a[idx] = old
-        g[idx] = (up - down) / (2 * eps)
-    return g
 
 
 def problem(path, T, dims, seed, batch=3):
