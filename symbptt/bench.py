@@ -475,12 +475,13 @@ def custom_bench(progress=None) -> dict:
     unrolled proof at T = 4 (and 5, 6), the inductive proof, and a cross-check; each
     example model file's both proofs at T = 2."""
     from .api import load_model
+    from .audit import examples_dir
     from .crosscheck import crosscheck
-    from .examples_path import models_dir
     from .symbolic.certificate import prove
     from .symbolic.inductive import prove_inductive
     say = progress or (lambda line: None)
-    path = str(models_dir() / "indrnn.toml")
+    models_dir = examples_dir() / "models"
+    path = str(models_dir / "indrnn.toml")
     dims = Dims(3, 2)
     start = time.perf_counter()
     spec = load_model(path)
@@ -500,7 +501,7 @@ def custom_bench(progress=None) -> dict:
     out["crosscheck_T20_s"] = time.perf_counter() - start
     out["crosscheck_agree"] = r.agree
     examples = {}
-    for f in sorted(models_dir().glob("*.toml")):
+    for f in sorted(models_dir.glob("*.toml")):
         s = load_model(str(f))
         start = time.perf_counter()
         ok = prove(s, 2, Dims(2, 2, 2), None, force=True).proven and \
