@@ -230,8 +230,8 @@ class _Compiler:
 
     def power(self, node: Power) -> int:
         a = self.node(node.base)
-        if node.exp.terms or node.exp.const < 0:
-            self.fail(node, f"^{node.exp.text()}: a power in a cell is a whole number >= 0")
+        if node.exp.terms:
+            self.fail(node, f"^{node.exp.text()}: a power in a cell is a whole number")
         if self.shape(a):
             self.fail(node, f"^ of {shape_text(self.shape(a))}: write a square elementwise "
                             f"as v * v")

@@ -8,7 +8,9 @@ which.
 """
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import replace
 from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
@@ -25,6 +27,7 @@ MAX_LENGTH = 4000          # characters in one formula
 MAX_DEPTH = 60             # nested brackets
 MAX_DIGITS = 30            # digits in one number
 MAX_TREE_DEPTH = 150       # operations inside one another (a + b + ... counts each +)
+MAX_POWER = 10 ** 6        # a constant exponent made by a chain x^a^b
 
 GREEK = {"ell": "l", "varepsilon": "epsilon"}
 LATEX_FUNCTIONS = {"\\tanh": "tanh", "\\sigma": "sigmoid", "\\phi": "phi", "\\varphi": "phi",
@@ -207,20 +210,45 @@ class _Build(Transformer_NonRecursive):
         return Transpose(a)
 
     def power_name(self, base, tok):
-        return Transpose(base) if str(tok) == "T" else Power(base, Idx.var(str(tok)))
+        if str(tok) == "T":
+            return Transpose(base)
+        return self._power(base, Idx.var(str(tok)), tok)
 
     def power_int(self, base, tok):
-        return Power(base, Idx.of(int(tok)))
+        return self._power(base, Idx.of(int(tok)), tok)
 
     def power_brace(self, base, exp):
         # LaTeX's W^{T} is a transpose; a power by T is written W^(T)
-        return Transpose(base) if exp == Idx.var("T") else Power(base, exp)
+        return Transpose(base) if exp == Idx.var("T") else self._power(base, exp)
 
     def power_paren(self, base, exp):
-        return Power(base, exp)
+        return self._power(base, exp)
+
+    def _power(self, base, exp: Idx, tok: Token | None = None):
+        """base^exp; ^ reads to the right, as in mathematics and Python: x^3^2 is
+        x^(3^2) = x^9, never (x^3)^2 = x^6 (that needs its brackets)."""
+        if not (isinstance(base, Power) and base.chain):
+            return Power(base, exp, chain=(exp,))
+        chain = base.chain + (exp,)
+        written = "^".join(e.text() if e.text().isdigit() else f"({e.text()})" for e in chain)
+        if any(e.terms for e in chain):
+            self._fail(f"x^{written}: ^ reads to the right (x^a^b is x^(a^b)), and this "
+                       "exponent is no index expression; write (x^a)^b or x^(a*b) as you "
+                       "mean it", tok)
+        value = chain[-1].const
+        for e in reversed(chain[:-1]):
+            value = _int_power(e.const, value)
+            if value is None:
+                self._fail(f"x^{written}: ^ reads to the right (x^a^b is x^(a^b)), and this "
+                           f"exponent is not a whole number of at most {MAX_POWER}", tok)
+        return Power(base.base, Idx.of(value), chain=chain)
+
+    def group(self, inner):
+        # brackets end a power chain: (x^3)^2 is x^6
+        return replace(inner, chain=()) if isinstance(inner, Power) else inner
 
     def paren(self, _left, inner, _right):
-        return inner
+        return self.group(inner)
 
     def number(self, tok):
         return Num(_num(tok))
@@ -339,6 +367,16 @@ class _Build(Transformer_NonRecursive):
 
     def iscaled(self, k, tok):
         return Idx.of(0) + Idx(((str(tok), int(k)),), 0)
+
+
+def _int_power(base: int, exp: int) -> int | None:
+    """base^exp when it is a whole number no bigger than MAX_POWER, else None."""
+    if exp < 0:
+        return base ** exp if abs(base) == 1 else None
+    if abs(base) > 1 and exp * math.log2(abs(base)) > math.log2(MAX_POWER):
+        return None
+    value = base ** exp
+    return value if abs(value) <= MAX_POWER else None
 
 
 def _strip_d(name: Name) -> Name:

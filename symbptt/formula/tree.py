@@ -101,9 +101,13 @@ class Transpose:
 
 @dataclass(frozen=True)
 class Power:
-    """An integer power of a square matrix (or a scalar); the exponent is an index."""
+    """An integer power of a square matrix (or a scalar); the exponent is an index.
+    `chain`: the exponents as written when no bracket closes the power (x^3^2: (3, 2)),
+    so that a further ^ reads to the right (x^3^2 is x^(3^2), as in mathematics and
+    Python); a parser's detail, never part of equality."""
     base: object
     exp: Idx
+    chain: tuple = field(default=(), compare=False)
 
 
 FUNCTIONS = ("tanh", "sigmoid", "exp", "log", "softmax", "phi", "phi_prime", "tanh_prime",
@@ -186,7 +190,10 @@ def _show(node) -> tuple[str, int]:
         return _postfix_base(node.arg) + ".T", _POST
     if isinstance(node, Power):
         e = node.exp.text()
-        return _postfix_base(node.base) + ("^" + e if e.isdigit() else f"^({e})"), _POST
+        # (x^3)^2, not x^3^2, which reads as x^(3^2)
+        base = f"({show(node.base)})" if isinstance(node.base, Power) else \
+            _postfix_base(node.base)
+        return base + ("^" + e if e.isdigit() else f"^({e})"), _POST
     if isinstance(node, Call):
         return f"{node.func}({show(node.arg)})", _POST
     if isinstance(node, Reduce):

@@ -488,13 +488,18 @@ def _scale(c, v, alg: Algebra):
 
 
 def _mul(a, b, node, alg: Algebra):
-    """'*': scaling by a scalar, else elementwise."""
+    """'*': scaling by a scalar, else elementwise (c I elementwise is c on the diagonal)."""
     if isinstance(a, _Zero) or isinstance(b, _Zero):
         return ZERO
     if _is_scalar(a):
         return _scale(a, b, alg)
     if _is_scalar(b):
         return _scale(b, a, alg)
+    if isinstance(a, Eye) and isinstance(b, Eye):
+        return Eye(_num(alg, a.c) * _num(alg, b.c))
+    if isinstance(a, Eye) or isinstance(b, Eye):
+        arr, eye = (b, a) if isinstance(a, Eye) else (a, b)
+        return _as_array(eye, arr, alg) * arr
     if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape:
         return a * b
     raise ShapeError(f"cannot multiply elementwise {_short(node.left)} ({_dims(a)}) and "
@@ -525,17 +530,44 @@ def _transpose(v):
 
 
 def _power(base, k: int, node, alg: Algebra):
-    if k < 0:
-        raise ShapeError(f"a negative power in {_short(node)} (k = {k})")
-    if isinstance(base, np.ndarray) and base.shape[0] != base.shape[1]:
+    """base^k: any whole k for a number (x^0 = 1, x^-2 = 1/x^2); k >= 0 for a square
+    matrix (W^0 = I)."""
+    one = Fraction(1)
+    if isinstance(base, _Zero):
+        if k < 0:
+            raise ClaimError(f"{_short(node)}: a negative power of 0")
+        return base if k > 0 else Eye(alg.number(one))
+    if isinstance(base, Eye):
+        if k < 0 and base.c == 0:
+            raise ClaimError(f"{_short(node)}: a negative power of 0")
+        return Eye(base.c ** k if k >= 0 else _inverse(base.c, alg) ** -k)
+    if _is_scalar(base):
+        value = _scalar(base)
+        if k < 0:
+            if isinstance(value, Fraction) and value == 0:
+                raise ClaimError(f"{_short(node)}: a negative power of 0")
+            value, k = _inverse(value, alg), -k
+        out = one if isinstance(value, Fraction) else alg.number(one)
+        for _ in range(k):
+            out = out * value
+        return np.array([[out]], dtype=object) if isinstance(base, np.ndarray) else out
+    if base.shape[0] != base.shape[1]:
         raise ShapeError(f"{_short(node.base)} ({_dims(base)}) is not square: no power")
+    if k < 0:
+        raise ClaimError(f"{_short(node)}: a negative power of a matrix (its inverse) is not "
+                         "part of the formula language")
     if k == 0:
-        return Eye(alg.number(Fraction(1)))
+        return Eye(alg.number(one))
     out = base
     for _ in range(k - 1):
-        out = out @ base if isinstance(base, np.ndarray) else (
-            out * base if not isinstance(base, Eye) else Eye(out.c * base.c))
+        out = out @ base
     return out
+
+
+def _inverse(v, alg: Algebra):
+    if isinstance(v, Fraction):
+        return 1 / v
+    return v ** -1 if alg.exact else 1.0 / v
 
 
 def _call(func: str, v, node, alg: Algebra):

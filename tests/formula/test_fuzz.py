@@ -390,6 +390,8 @@ def transposes(draw, kids):
 @st.composite
 def powers(draw, kids):
     x = need(draw(kids), POST, "postfix", draw(st.integers(0, 3)))
+    if isinstance(x.tree, Power):       # x^a^b reads x^(a^b): a power's power needs brackets
+        x = wrap(x, draw(st.integers(0, 3)))
     idx, itext = draw(indices)
     forms = [f"^({itext})"]
     if idx != Idx.var("T"):

@@ -11,7 +11,7 @@ from symbptt.errors import SymbpttError
 from symbptt.formula.parse import (MAX_DEPTH, MAX_DIGITS, MAX_LENGTH, FormulaError,
                                    parse_equation, parse_expression, parse_index)
 from symbptt.formula.tree import (BinOp, Call, Deriv, Equation, Idx, Name, Neg, Num, Power,
-                                  Reduce, Transpose, children, rebuild)
+                                  Reduce, Transpose, children, rebuild, show)
 
 E = parse_expression
 Q = parse_equation
@@ -631,3 +631,22 @@ def test_the_package_never_evaluates_text():
             called = tok.string in ("eval", "exec") and nxt.string == "("
             assert not called and tok.string not in ("sympify", "parse_expr"), \
                 f"{path.name}:{tok.start[0]}: {tok.line.strip()}"
+
+
+# issue 14 (3): ^ reads to the right, as in mathematics and Python (x^3^2 is x^9, not x^6)
+@pytest.mark.parametrize("text, exponent", [("x^3^2", 9), ("x^2^3^2", 512), ("x^{3}^2", 9),
+                                            ("x^(-1)^2", 1), ("x^3^2^1", 9)])
+def test_power_chains_read_to_the_right(text, exponent):
+    assert parse_expression(text) == Power(N("x"), Idx.of(exponent))
+
+
+def test_brackets_end_a_power_chain():
+    assert parse_expression("(x^3)^2") == Power(Power(N("x"), Idx.of(3)), Idx.of(2))
+    tree = Power(Power(N("x"), Idx.of(3)), Idx.of(2))
+    assert show(tree) == "(x^3)^2" and parse_expression(show(tree)) == tree
+
+
+@pytest.mark.parametrize("text", ["x^(t)^2", "W^(T-i)^2", "x^2^(-1)", "x^10^10"])
+def test_power_chains_that_are_no_whole_number(text):
+    with pytest.raises(FormulaError, match="reads to the right"):
+        parse_expression(text)

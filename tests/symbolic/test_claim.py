@@ -130,3 +130,25 @@ def test_phi_only_where_the_model_has_one():
     bnd = bind(parse_equation("dL/db_z = phi(b_z)"), (), ns)
     with pytest.raises(ClaimError, match="no single activation phi"):
         evaluate(bnd.equation.rhs, q, symbolic_algebra(SYMENGINE, None), bnd, {"T": 1})
+
+
+def _value(claim_rhs, model="scalar_linear", T=2):
+    """The right side of `dL/dW_hh = claim_rhs` at T, exactly."""
+    b, q, alg = _bind(f"dL/dW_hh = {claim_rhs}", model=model)
+    q = Quantities(q.spec, q.cell, T, q.dims, q.be)
+    return evaluate(b.equation.rhs, q, alg, b, {"T": T})
+
+
+# issue 14 (3): the powers of a number are numbers, for every whole exponent
+def test_powers_of_a_scalar_are_numbers():
+    one = _value("W_hh^0 * W_hh^0")
+    assert one.shape == (1, 1) and one[0, 0] == 1
+    inverse = _value("W_hh^(-2) * W_hh^2")
+    assert SYMENGINE.expand(inverse[0, 0]) == 1
+    assert _value("W_hh^3^2")[0, 0] == _value("W_hh^9")[0, 0] != _value("(W_hh^3)^2")[0, 0]
+
+
+def test_a_negative_power_of_a_matrix_is_refused():
+    b, q, alg = _bind("dL/dW = W^(-1)")
+    with pytest.raises(ClaimError, match="negative power of a matrix"):
+        evaluate(b.equation.rhs, q, alg, b, {"T": 3})
