@@ -446,3 +446,12 @@ def test_a_shape_error_points_at_the_offending_operation(write, equation, offend
     assert start <= col < start + len(offending), \
         f"{msg!r}: column {col}, the offending {offending!r} spans columns " \
         f"{start}..{start + len(offending) - 1}"
+
+
+def test_power_chains_read_to_the_right_and_scalars_take_negative_powers(write):
+    # issue 14 (3): x^3^2 is x^9 in a model file too, as in mathematics and Python
+    mf = compiled(write, ["e[t] = (h[t-1].T @ h[t-1] + 1)^3^2",
+                          "k[t] = (h[t-1].T @ h[t-1] + 1)^(-1)",
+                          "h[t] = tanh(e[t] * k[t] * (W @ h[t-1]) + U @ x[t] + b)"])
+    powers = sorted(op.value for op in mf.program.ops if op.kind == "power")
+    assert powers == [Fraction(-1), Fraction(9)]
