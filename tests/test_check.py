@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from symbptt import claimfile
-from symbptt.audit import agrees, fix_found, gallery_file, run
+from symbptt.audit import agrees, examples_dir, fix_found, gallery_file, run
 from symbptt.check import CHECK_DIMS, ClaimInput, check
 from symbptt.errors import SymbpttError
 from symbptt.formula.parse import FormulaError
@@ -91,8 +91,29 @@ def test_seed004_scalar_formulas_at_T2():
 
 
 def test_lstm_carousel_claim():
-    # 001_1e08c73fd0114278.txt: the constant error carousel, dc_t/dc_{t-1} = f_t
-    assert _one("lstm", "dc[t]/dc[t-1] = diag(f[t])", T_max=2, dims=Dims(2, 2, 2)).correct
+    # 001_1e08c73fd0114278.txt: the constant error carousel, dc_t/dc_{t-1} = f_t, is the
+    # partial with h_{t-1} held (issue 14: written plainly, the derivative is total)
+    dims = Dims(2, 2, 2)
+    assert _one("lstm", "(dc[t]/dc[t-1] | h[t-1]) = diag(f[t])", T_max=3, dims=dims).correct
+    assert _one("lstm", r"\left.\frac{\partial c_t}{\partial c_{t-1}}\right|_{h_{t-1}} = "
+                r"\operatorname{diag}(f_t)", T_max=3, dims=dims).correct
+    assert not _one("lstm", "dc[t]/dc[t-1] = diag(f[t])", T_max=3, dims=dims).correct
+
+
+def test_lstm_total_derivative_by_the_cell_state():
+    # issue 14 (1): h_t = o_t * tanh(c_t) reads c_t, so dL/dc[T] is not 0, and the
+    # textbook carousel with both paths is right
+    assert not _one("lstm", "dL/dc[T] = 0", T_max=3).correct
+    assert _one("lstm", "dL/dc[t] = o[t] * (1 - tanh(c[t]) * tanh(c[t])) * dL/dh[t] "
+                        "+ f[t+1] * dL/dc[t+1]", T_max=4).correct
+
+
+def test_stacked_layers_total_derivative():
+    # issue 14 (1): elman2's upper layer reads h1_t in the same step
+    path = str(examples_dir() / "models" / "elman2.toml")
+    assert not _one(path, "dL/dh1[T] = 0", T_max=3).correct
+    assert _one(path, "dL/dh1[t] = V2.T @ ((1 - h2[t] * h2[t]) * dL/dh2[t]) + "
+                      "W1.T @ ((1 - h1[t+1] * h1[t+1]) * dL/dh1[t+1])", T_max=4).correct
 
 
 # ---- wrong formulas: counterexample and diagnosis ------------------------------------------

@@ -64,7 +64,11 @@ def _show(node) -> tuple[str, int]:
     if isinstance(node, Name):
         return (r"I" if node.name == "I" else _seq(node)), _ATOM
     if isinstance(node, Deriv):
-        return rf"\frac{{\partial {_seq(node.num)}}}{{\partial {_seq(node.den)}}}", _ATOM
+        frac = rf"\frac{{\partial {_seq(node.num)}}}{{\partial {_seq(node.den)}}}"
+        if node.held:         # a partial: what it holds under the bar
+            held = ", ".join(_seq(h) for h in node.held)
+            return rf"\left.{frac}\right|_{{{held}}}", _ATOM
+        return frac, _ATOM
     if isinstance(node, Neg):
         return "-" + _wrap(node.arg, _NEG), _NEG
     if isinstance(node, Transpose):

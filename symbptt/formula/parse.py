@@ -44,7 +44,7 @@ _READABLE = {
     "FRAC": "\\frac", "PARTIAL": "\\partial", "TOP": "\\top", "WRAP": "\\operatorname{...}",
     "ODOT": "\\odot", "CDOT": "\\cdot", "DOT_T": ".T", "RANGE": "..", "PRIME": "'",
     "LEFT_PAREN": "\\left(", "RIGHT_PAREN": "\\right)", "TRANSPOSE_SIGN": "ᵀ",
-    "ACCENT": "\\hat{...}",
+    "ACCENT": "\\hat{...}", "BAR": "\\right|", "LEFT_DOT": "\\left.", "VBAR": "'|'",
     "$END": "the end of the formula",
 }
 
@@ -348,6 +348,16 @@ class _Build(Transformer_NonRecursive):
     def deriv_latex(self, *parts):
         num, den = [p for p in parts if isinstance(p, Name)]
         return Deriv(num, den, num.pos)
+
+    def held(self, *names):
+        return tuple(names)
+
+    def partial_ascii(self, tok, held):
+        return replace(self.deriv_ascii(tok), held=held)
+
+    def partial_latex(self, *parts):
+        num, den = [p for p in parts if isinstance(p, Name)]
+        return Deriv(num, den, num.pos, parts[-1])
 
     # ---- index expressions ----------------------------------------------------------------
     def iadd(self, a, b):

@@ -74,10 +74,13 @@ class Name:
 
 @dataclass(frozen=True)
 class Deriv:
-    """d num / d den: dL/dW, dL/dh[t], dl[t]/dh[t], dh[t+1]/dh[t], df[t]/dw_h."""
+    """d num / d den: dL/dW, dL/dh[t], dl[t]/dh[t], dh[t+1]/dh[t], df[t]/dw_h. Total: a
+    perturbation of den recomputes everything computed from it. `held`: the quantities a
+    partial keeps at their values, (dc[t]/dc[t-1] | h[t-1])."""
     num: Name
     den: Name
     pos: int = field(default=0, compare=False)
+    held: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,9 @@ def _show(node) -> tuple[str, int]:
     if isinstance(node, Name):
         return node.name + (f"[{node.index.text()}]" if node.index is not None else ""), _POST
     if isinstance(node, Deriv):
+        if node.held:
+            held = ", ".join(show(h) for h in node.held)
+            return f"(d{show(node.num)}/d{show(node.den)} | {held})", _POST
         return f"d{show(node.num)}/d{show(node.den)}", _POST
     if isinstance(node, Neg):
         return "-" + show(node.arg, _NEG), _NEG
@@ -252,5 +258,5 @@ def names(node) -> list[Name]:
     if isinstance(node, Name):
         return [node]
     if isinstance(node, Deriv):
-        return [node.num, node.den]
+        return [node.num, node.den, *node.held]
     return [n for kid in children(node) for n in names(kid)]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .activations import ACTIVATIONS
-from .cells import Cell, elman_cell
+from .cells import Cell, elman_cell, keep
 from .linalg import dot, matvec, outer, tmatvec, total, vadd, vscale, vsub
 
 
@@ -23,14 +23,14 @@ from .linalg import dot, matvec, outer, tmatvec, total, vadd, vscale, vsub
 _ELMAN = elman_cell(ACTIVATIONS["tanh"])
 
 
-def _readout(be, P, h, xs):
-    query = tmatvec(P["W_a"], h)                          # W_a^T h_t, so e_{t,k} = query . x_k
-    e = tuple(dot(query, x) for x in xs)
+def _readout(be, P, h, xs, put=keep):
+    query = put("query", tmatvec(P["W_a"], h))            # W_a^T h_t, so e_{t,k} = query . x_k
+    e = put("e", tuple(dot(query, x) for x in xs))
     w = tuple(be.exp(ek) for ek in e)
     z = total(list(w))
-    alpha = tuple(wk / z for wk in w)
-    context = vadd(*(vscale(ak, x) for ak, x in zip(alpha, xs)))
-    o = vadd(matvec(P["W_o"], h), matvec(P["V_o"], context))
+    alpha = put("alpha", tuple(wk / z for wk in w))
+    context = put("c", vadd(*(vscale(ak, x) for ak, x in zip(alpha, xs))))
+    o = put("o", vadd(matvec(P["W_o"], h), matvec(P["V_o"], context)))
     return {"query": query, "e": e, "alpha": alpha, "c": context, "o": o, "xs": tuple(xs)}
 
 

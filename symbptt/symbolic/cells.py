@@ -17,6 +17,16 @@ from .linalg import (diag_matmul, hadamard, identity, matvec, outer, tmatvec, to
                      vadd, vscale, vsub)
 
 
+def keep(name: str, value):
+    """A step's `put` by default: each named quantity is used as the step computed it.
+
+    Every step (and readout) hands each named quantity to `put(name, value)` and goes on
+    with what it returns; the unrolled graph (symbolic/stepgraph.py) uses this to stand a
+    symbol for a state, to perturb an intermediate, or to hold one fixed, so that a total
+    derivative recomputes everything computed from the quantity, in the same step too."""
+    return value
+
+
 @dataclass(frozen=True)
 class Step:
     """One unrolled step: x_t, s_{t-1}, the named intermediates and s_t."""
@@ -31,12 +41,13 @@ class Step:
 class Cell:
     """The rule table of one model.
 
-    step(be, P, s_prev, x) -> (vals, s)            forward step
+    step(be, P, s_prev, x, put=keep) -> (vals, s)  forward step (each named value passed
+                                                   through put, see keep)
     loss(be, P, step, y, T) -> l_t                 local loss
     loss_vjp(be, P, step, y, T) -> (g_s, {p: g})   dl_t/ds_t and dl_t/dp (output layer)
     vjp(be, P, step, g) -> (J_t^T g, {p: g}, g_x)  back through the step
     jacobian(be, P, step) -> J_t = ds_t/ds_{t-1}
-    readout(be, P, s_t, xs) -> the outputs the loss reads, from the state (and, for
+    readout(be, P, s_t, xs, put=keep) -> the outputs the loss reads, from the state (and, for
         attention, the inputs x_1..x_t so far) alone (optional); kept apart from the step
         so that the loss rule can be proven on its own
     loss_vjp may return a third element {k: dl_t/dx_k}: attention's shortcut to the inputs
@@ -68,9 +79,9 @@ def _half_square_vjp(be, P, st, y, T):
 
 # ---- scalar_linear (seed 004) ---------------------------------------------------------
 
-def _scalar_step(be, P, s_prev, x):
-    h = P["W_xh"] * x[0] + P["W_hh"] * s_prev[0]
-    return {"h": (h,)}, (h,)
+def _scalar_step(be, P, s_prev, x, put=keep):
+    h = put("h", (P["W_xh"] * x[0] + P["W_hh"] * s_prev[0],))
+    return {"h": h}, h
 
 
 def _scalar_loss(be, P, st, y, T):
@@ -93,13 +104,13 @@ SCALAR_LINEAR = Cell(
     rules=("dL/dh_t = 2 (yhat_t - y_t) W_hy + W_hh dL/dh_{t+1}",
            "dL/dW_hy = sum_t 2 (yhat_t - y_t) h_t", "dL/dW_hh = sum_t dL/dh_t h_{t-1}",
            "dL/dW_xh = sum_t dL/dh_t x_t"),
-    readout=lambda be, P, s, xs: {"yhat": (P["W_hy"] * s[0],)})
+    readout=lambda be, P, s, xs, put=keep: {"yhat": put("yhat", (P["W_hy"] * s[0],))})
 
 
 # ---- linear_half_square (seed 000) ----------------------------------------------------
 
-def _lhs_step(be, P, s_prev, x):
-    h = vadd(matvec(P["W_h"], s_prev), matvec(P["W_x"], x))
+def _lhs_step(be, P, s_prev, x, put=keep):
+    h = put("h", vadd(matvec(P["W_h"], s_prev), matvec(P["W_x"], x)))
     return {"h": h}, h
 
 
@@ -117,8 +128,8 @@ LINEAR_HALF_SQUARE = Cell(
 
 # ---- d2l_linear (seeds 002, 003) ------------------------------------------------------
 
-def _d2l_step(be, P, s_prev, x):
-    h = vadd(matvec(P["W_hx"], x), matvec(P["W_hh"], s_prev))
+def _d2l_step(be, P, s_prev, x, put=keep):
+    h = put("h", vadd(matvec(P["W_hx"], x), matvec(P["W_hh"], s_prev)))
     return {"h": h}, h
 
 
@@ -140,15 +151,15 @@ D2L_LINEAR = Cell(
     rules=("dL/do_t = (o_t - y_t) / T", "dL/dh_t = W_hh^T dL/dh_{t+1} + W_qh^T dL/do_t",
            "dL/dW_qh = sum_t dL/do_t h_t^T", "dL/dW_hx = sum_t dL/dh_t x_t^T",
            "dL/dW_hh = sum_t dL/dh_t h_{t-1}^T"),
-    readout=lambda be, P, s, xs: {"o": matvec(P["W_qh"], s)})
+    readout=lambda be, P, s, xs, put=keep: {"o": put("o", matvec(P["W_qh"], s))})
 
 
 # ---- elman (seed 001) -----------------------------------------------------------------
 
 def elman_cell(act: Activation) -> Cell:
-    def step(be, P, s_prev, x):
-        a = vadd(matvec(P["W"], s_prev), matvec(P["U"], x), P["b"])
-        h = tuple(act.apply(be, ai) for ai in a)
+    def step(be, P, s_prev, x, put=keep):
+        a = put("a", vadd(matvec(P["W"], s_prev), matvec(P["U"], x), P["b"]))
+        h = put("h", tuple(act.apply(be, ai) for ai in a))
         return {"a": a, "h": h}, h
 
     def vjp(be, P, st, g):
@@ -171,17 +182,17 @@ def elman_cell(act: Activation) -> Cell:
 
 # ---- elman_softmax (seeds 004, 000) ---------------------------------------------------
 
-def _softmax_step(be, P, s_prev, x):
-    a = vadd(matvec(P["W_xh"], x), matvec(P["W_hh"], s_prev), P["b_h"])
-    h = tuple(be.tanh(ai) for ai in a)
+def _softmax_step(be, P, s_prev, x, put=keep):
+    a = put("a", vadd(matvec(P["W_xh"], x), matvec(P["W_hh"], s_prev), P["b_h"]))
+    h = put("h", tuple(be.tanh(ai) for ai in a))
     return {"a": a, "h": h}, h
 
 
-def _softmax_readout(be, P, h, xs):
-    o = vadd(matvec(P["W_hy"], h), P["b_y"])
+def _softmax_readout(be, P, h, xs, put=keep):
+    o = put("o", vadd(matvec(P["W_hy"], h), P["b_y"]))
     e = tuple(be.exp(oi) for oi in o)
     z = total(list(e))
-    return {"o": o, "yhat": tuple(ei / z for ei in e)}
+    return {"o": o, "yhat": put("yhat", tuple(ei / z for ei in e))}
 
 
 def _softmax_loss(be, P, st, y, T):
@@ -215,10 +226,10 @@ ELMAN_SOFTMAX = Cell(
 
 # ---- residual (seed 001) --------------------------------------------------------------
 
-def _residual_step(be, P, s_prev, x):
-    a = vadd(matvec(P["W"], s_prev), matvec(P["U"], x), P["b"])
-    phi = tuple(be.tanh(ai) for ai in a)
-    h = vadd(s_prev, phi)
+def _residual_step(be, P, s_prev, x, put=keep):
+    a = put("a", vadd(matvec(P["W"], s_prev), matvec(P["U"], x), P["b"]))
+    phi = put("phi", tuple(be.tanh(ai) for ai in a))
+    h = put("h", vadd(s_prev, phi))
     return {"a": a, "phi": phi, "h": h}, h
 
 
@@ -249,9 +260,9 @@ RESIDUAL = Cell(
 
 # ---- generic (seeds 002, 003): f, g, l undefined --------------------------------------
 
-def _generic_step(be, P, s_prev, x):
-    h = be.function("f")(x[0], s_prev[0], P["w_h"])
-    return {"h": (h,)}, (h,)
+def _generic_step(be, P, s_prev, x, put=keep):
+    h = put("h", (be.function("f")(x[0], s_prev[0], P["w_h"]),))
+    return {"h": h}, h
 
 
 def _generic_loss(be, P, st, y, T):
@@ -275,7 +286,7 @@ GENERIC = Cell(
     lambda be, P, st: ((st.vals["h"][0].fdiff(2),),),
     rules=("dh_t/dw_h = df_t/dw_h + df_t/dh_{t-1} dh_{t-1}/dw_h",
            "dh_t/dw_h = df_t/dw_h + sum_{i<t} (prod_{j=i+1}^t df_j/dh_{j-1}) df_i/dw_h"),
-    readout=lambda be, P, s, xs: {"o": (be.function("g")(s[0], P["w_o"]),)},
+    readout=lambda be, P, s, xs, put=keep: {"o": put("o", (be.function("g")(s[0], P["w_o"]),))},
     backends=("sympy",))
 
 

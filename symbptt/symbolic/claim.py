@@ -178,6 +178,14 @@ class _Resolver:
                              "of L, l[t] or a model sequence")
         return out
 
+    def held_name(self, node: Name, bound: frozenset, deriv) -> Name:
+        """A quantity a partial holds: a state or a quantity of the step, at an index."""
+        out = self.name(node, bound)
+        if out.index is None or out.name not in self.ns.sequences or out.name in ("x", "y"):
+            raise ClaimError(f"{show(deriv)!r}: only a model sequence at an index (h[t-1], "
+                             f"z[t]) can be held, not {show(node)!r}")
+        return out
+
     def node(self, node, bound: frozenset):
         if isinstance(node, Name):
             return self.name(node, bound)
@@ -191,7 +199,8 @@ class _Resolver:
             if den.name not in self.ns.params and den.index is None:
                 raise ClaimError(f"{show(node)!r}: a derivative is taken by a parameter, x[t] "
                                  "or a model sequence at an index")
-            return Deriv(num, den, node.pos)
+            held = tuple(self.held_name(h, bound, node) for h in node.held)
+            return Deriv(num, den, node.pos, held)
         if isinstance(node, Num):
             return node
         if isinstance(node, Reduce):
@@ -364,24 +373,38 @@ def numeric_algebra(act: Activation | None) -> Algebra:
 
 
 class NumericQuantities:
-    """A Quantities read at one numeric point: every symbol a value in [-0.9, 0.9] drawn
-    from its own name and the seed (so opaque symbols get values too)."""
+    """A Quantities read at one numeric point: every free symbol a value in [-0.9, 0.9]
+    drawn from its own name and the seed (so opaque symbols get values too), and every
+    state symbol the value its step gives it there."""
 
     def __init__(self, q: Quantities, seed: int) -> None:
         self.q, self.seed = q, seed
         self.T, self.spec = q.T, q.spec
         self._memo: dict = {}
+        self.point = self._states()
 
     def value_of(self, symbol: Any) -> float:
         h = zlib.crc32(f"{self.seed}:{symbol}".encode())
         return (h / 0xFFFFFFFF) * 1.8 - 0.9
 
+    def _states(self) -> dict:
+        g, point = self.q.g, dict(self.q.g.at_zero)
+        for k in range(1, self.T + 1):
+            for name in g.order[k]:
+                for e, d in zip(g.eta[k, name], g.defs[k][name]):
+                    point[e] = self._float(d, point)
+        return point
+
+    def _float(self, e: Any, point: dict) -> float:
+        free = getattr(e, "free_symbols", ())
+        if free:
+            e = e.subs({s: point[s] if s in point else self.value_of(s) for s in free})
+        return float(e)
+
     def _floats(self, arr: np.ndarray) -> np.ndarray:
         out = np.empty(arr.shape, dtype=float)
         for idx, e in np.ndenumerate(arr):
-            free = getattr(e, "free_symbols", ())
-            v = e.subs({s: self.value_of(s) for s in free}) if free else e
-            out[idx] = float(v)
+            out[idx] = self._float(e, self.point)
         return out
 
     def _get(self, key, make) -> np.ndarray:
@@ -395,8 +418,11 @@ class NumericQuantities:
     def sequence(self, name: str, k: int) -> np.ndarray:
         return self._get(("s", name, k), lambda: self.q.sequence(name, k))
 
-    def derivative(self, num, den) -> np.ndarray:
-        return self._get(("d", num, den), lambda: self.q.derivative(num, den))
+    def derivative(self, num, den, held: tuple = ()) -> np.ndarray:
+        return self._get(("d", num, den, held), lambda: self.q.derivative(num, den, held))
+
+    def is_matrix(self, name: str) -> bool:
+        return self.q.is_matrix(name)
 
 
 @dataclass
@@ -634,9 +660,12 @@ def _value(node, ctx: _Context):
     if isinstance(node, Deriv):
         num = (node.num.name, node.num.index.value(ctx.env) if node.num.index else None)
         den = (node.den.name, node.den.index.value(ctx.env) if node.den.index else None)
-        value = ctx.q.derivative(num, den)
+        held = tuple((h.name, h.index.value(ctx.env)) for h in node.held)
+        value = ctx.q.derivative(num, den, held) if held else ctx.q.derivative(num, den)
+        # the row layout (seed 000) writes the derivative of a scalar by a vector as a row;
+        # a matrix parameter's gradient keeps its shape, whatever its sizes (n x 1 too)
         if ctx.bound.row and num[0] in (LOSS, LOCAL) and value.shape[1] == 1 \
-                and value.shape[0] > 1:
+                and not (den[1] is None and ctx.q.is_matrix(den[0])):
             return value.T
         return value
     if isinstance(node, BinOp):

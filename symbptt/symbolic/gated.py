@@ -7,7 +7,7 @@ dc_t/dc_{t-1} = diag(f_t) stands apart.
 """
 from __future__ import annotations
 
-from .cells import Cell, _half_square_loss
+from .cells import Cell, _half_square_loss, keep
 from .linalg import (diag_matmul, hadamard, matmul, matvec, outer, tmatvec, vadd, vsub)
 
 
@@ -48,12 +48,12 @@ def _half_square_vjp_h(be, P, st, y, T):
 
 # ---- gru (the seed's convention) -------------------------------------------------------
 
-def _gru_step(be, P, h, x):
-    z = _sig(be, _affine(P, "W_z", "U_z", "b_z", h, x))
-    r = _sig(be, _affine(P, "W_r", "U_r", "b_r", h, x))
+def _gru_step(be, P, h, x, put=keep):
+    z = put("z", _sig(be, _affine(P, "W_z", "U_z", "b_z", h, x)))
+    r = put("r", _sig(be, _affine(P, "W_r", "U_r", "b_r", h, x)))
     rh = hadamard(r, h)
-    htilde = _tanh(be, _affine(P, "W_h", "U_h", "b_h", rh, x))
-    h_new = tuple((1 - zi) * hi + zi * ti for zi, hi, ti in zip(z, h, htilde))
+    htilde = put("htilde", _tanh(be, _affine(P, "W_h", "U_h", "b_h", rh, x)))
+    h_new = put("h", tuple((1 - zi) * hi + zi * ti for zi, hi, ti in zip(z, h, htilde)))
     return {"z": z, "r": r, "htilde": htilde, "h": h_new}, h_new
 
 
@@ -91,12 +91,14 @@ GRU = Cell("gru", _gru_step, _half_square_loss, _half_square_vjp_h, _gru_vjp, _g
 
 # ---- gru_torch (PyTorch's nn.GRU) ------------------------------------------------------
 
-def _gt_step(be, P, h, x):
-    r = _sig(be, vadd(matvec(P["W_ir"], x), P["b_ir"], matvec(P["W_hr"], h), P["b_hr"]))
-    z = _sig(be, vadd(matvec(P["W_iz"], x), P["b_iz"], matvec(P["W_hz"], h), P["b_hz"]))
-    hn = vadd(matvec(P["W_hn"], h), P["b_hn"])
-    n = _tanh(be, vadd(matvec(P["W_in"], x), P["b_in"], hadamard(r, hn)))
-    h_new = tuple((1 - zi) * ni + zi * hi for zi, ni, hi in zip(z, n, h))
+def _gt_step(be, P, h, x, put=keep):
+    r = put("r", _sig(be, vadd(matvec(P["W_ir"], x), P["b_ir"], matvec(P["W_hr"], h),
+                               P["b_hr"])))
+    z = put("z", _sig(be, vadd(matvec(P["W_iz"], x), P["b_iz"], matvec(P["W_hz"], h),
+                               P["b_hz"])))
+    hn = put("hn", vadd(matvec(P["W_hn"], h), P["b_hn"]))
+    n = put("n", _tanh(be, vadd(matvec(P["W_in"], x), P["b_in"], hadamard(r, hn))))
+    h_new = put("h", tuple((1 - zi) * ni + zi * hi for zi, ni, hi in zip(z, n, h)))
     return {"r": r, "z": z, "n": n, "hn": hn, "h": h_new}, h_new
 
 
@@ -135,16 +137,16 @@ GRU_TORCH = Cell("gru_torch", _gt_step, _half_square_loss, _half_square_vjp_h, _
 
 # ---- lstm: state (h, c), the constant error carousel -----------------------------------
 
-def _lstm_step(be, P, s, x):
+def _lstm_step(be, P, s, x, put=keep):
     n = len(s) // 2
     h, c = s[:n], s[n:]
-    f = _sig(be, _affine(P, "W_f", "U_f", "b_f", h, x))
-    i = _sig(be, _affine(P, "W_i", "U_i", "b_i", h, x))
-    o = _sig(be, _affine(P, "W_o", "U_o", "b_o", h, x))
-    ct = _tanh(be, _affine(P, "W_c", "U_c", "b_c", h, x))
-    c_new = vadd(hadamard(f, c), hadamard(i, ct))
-    tc = _tanh(be, c_new)
-    h_new = hadamard(o, tc)
+    f = put("f", _sig(be, _affine(P, "W_f", "U_f", "b_f", h, x)))
+    i = put("i", _sig(be, _affine(P, "W_i", "U_i", "b_i", h, x)))
+    o = put("o", _sig(be, _affine(P, "W_o", "U_o", "b_o", h, x)))
+    ct = put("ctilde", _tanh(be, _affine(P, "W_c", "U_c", "b_c", h, x)))
+    c_new = put("c", vadd(hadamard(f, c), hadamard(i, ct)))
+    tc = put("tanh_c", _tanh(be, c_new))
+    h_new = put("h", hadamard(o, tc))
     return {"f": f, "i": i, "o": o, "ctilde": ct, "c": c_new, "tanh_c": tc, "h": h_new}, \
         h_new + c_new
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..program import ROW, Program, needed
-from .cells import Cell
+from .cells import Cell, keep
 from .linalg import total
 
 
@@ -75,9 +75,11 @@ def _sum_all(v, shape: tuple):
 class _Run:
     """One evaluation of a program's operations, with the values kept for the VJP."""
 
-    def __init__(self, be, prog: Program, P: dict, leaves: dict):
-        self.be, self.prog, self.P = be, prog, P
+    def __init__(self, be, prog: Program, P: dict, leaves: dict, put=keep):
+        self.be, self.prog, self.P, self.put = be, prog, P, put
         self.val: dict[int, object] = dict(leaves)
+        # the op that holds each named sequence's value: put sees it (cells.keep)
+        self.named = {i: n for n, i in prog.sequences.items()} if put is not keep else {}
 
     def forward(self, ids) -> None:
         """The values of these operations and of what they need that is not known yet."""
@@ -116,6 +118,8 @@ class _Run:
             else:
                 fn = {"tanh": be.tanh, "sigmoid": be.sigmoid, "exp": be.exp, "log": be.log}
                 v = _map(fn[op.name], a[0], sa[0])
+            if i in self.named:
+                v = _from_tuple(self.put(self.named[i], _as_tuple(v, op.shape)), op.shape)
             self.val[i] = v
 
     def backward(self, ids, seeds: dict) -> dict:
@@ -189,6 +193,10 @@ def _as_tuple(v, shape: tuple) -> tuple:
     return (v,) if not shape else v
 
 
+def _from_tuple(v: tuple, shape: tuple):
+    return v[0] if not shape else v
+
+
 def _leaves(prog: Program, s_prev: tuple, x: tuple, y: tuple | None = None,
             states_now: tuple | None = None) -> dict:
     """The values the step (or the readout) starts from: the states and inputs."""
@@ -226,20 +234,24 @@ def interpreted_cell(prog: Program, name: str) -> Cell:
     readout_named = {n: i for n, i in prog.sequences.items()
                      if i in prog.readout and i in y_free}
 
-    def step(be, P, s_prev, x):
-        run = _Run(be, prog, P, _leaves(prog, s_prev, x))
+    def step(be, P, s_prev, x, put=keep):
+        run = _Run(be, prog, P, _leaves(prog, s_prev, x), put)
         run.forward(prog.step)
         vals = {n: _as_tuple(run.val[i], ops[i].shape) for n, i in step_named.items()}
         s = tuple(e for i in state_ids for e in _as_tuple(run.val[i], ops[i].shape))
         return vals, s
 
-    def readout(be, P, s, xs):
-        run = _Run(be, prog, P, _leaves(prog, s, xs[-1], states_now=s))
+    def readout(be, P, s, xs, put=keep):
+        run = _Run(be, prog, P, _leaves(prog, s, xs[-1], states_now=s), put)
         run.forward(sorted(i for i in prog.readout if i in y_free))
         return {n: _as_tuple(run.val[i], ops[i].shape) for n, i in readout_named.items()}
 
     def _loss_run(be, P, st, y):
-        run = _Run(be, prog, P, _leaves(prog, st.s, st.x, y, states_now=st.s))
+        leaves = _leaves(prog, st.s, st.x, y, states_now=st.s)
+        # the outputs as the step's values hold them (a perturbed o[t] reaches the loss)
+        leaves.update({i: _from_tuple(st.vals[n], ops[i].shape)
+                       for n, i in readout_named.items() if n in st.vals})
+        run = _Run(be, prog, P, leaves)
         run.forward(prog.readout)
         return run
 

@@ -1,14 +1,21 @@
 """The quantities a claim may use, at one T: parameters, sequences and derivatives.
 
 Every derivative comes from the unrolled graph itself, never from the cell's VJP rules:
-the graph is cut at the denominator (a fresh symbol stands where h_r, o_r or w_h was),
-the numerator is rebuilt from there by the forward rules, differentiated by the backend,
-and the cut is closed again by substituting the actual value. So a claim checked
-against these is checked against the ground truth, as the direct form is.
+symbolic/stepgraph.py holds the steps, each state after each step a symbol defined by its
+step, and the chain rule over them (each step differentiated by the backend) gives any
+derivative. So a claim checked against these is checked against the ground truth, as the
+direct form is.
+
+A derivative is *total* (DESIGN.md, "Formula language"): d num / d q perturbs q and
+recomputes everything computed from it, later quantities of q's own step included (the
+LSTM's h_t reads c_t, a stacked cell's upper layer reads the lower one). With `held`
+quantities it is a partial: those keep their values (the carousel dc[t]/dc[t-1] with
+h[t-1] held is diag(f[t])).
 
 Layout: the derivative of a scalar (L, l[t]) has the denominator's shape (dL/dW is n×m,
 dL/dh[t] a column); of a vector by a scalar, a column; of a vector by a vector, the
 Jacobian (entry [i, j] = d num_i / d den_j, so dh[t+1]/dh[t] = diag(phi'(a[t+1])) W).
+What is a matrix and what a vector follows the declared shapes, never a size of 1.
 
 Beyond the sequence (h[T+1], a[0], x[-1], ...) a quantity is an opaque symbol: a claim
 may mention one only where it cancels (multiplied by a zero boundary value). L and
@@ -24,16 +31,12 @@ import numpy as np
 from ..errors import SymbpttError
 from ..spec import Dims, ModelSpec
 from .backend import Backend
-from .cells import Cell, Step
+from .cells import Cell
 from .linalg import total, tree_entries
-from .unroll import Unrolled, unroll
+from .stepgraph import NotInGraph, Span, StepGraph
 
 LOSS, LOCAL = "L", "l"
 OPAQUE = "?"            # prefix of the symbols that stand for what does not exist
-# a pre-activation computed inside the step, and the bias that enters it alone and
-# additively: d/da[r] is d/d(step r's own copy of that bias)
-PREACTIVATION_BIAS = {"elman": {"a": "b"}, "residual": {"a": "b"},
-                      "elman_softmax": {"a": "b_h", "o": "b_y"}}
 # a loss written from another readout output than the cell's own loss reads
 LOSS_FROM = {("elman_softmax", "yhat"):
              lambda be, yhat, y: -total([yi * be.log(p) for yi, p in zip(y, yhat)])}
@@ -71,12 +74,10 @@ class Quantities:
                  activation: str | None = None) -> None:
         self.spec, self.cell, self.T, self.dims, self.be = spec, cell, T, dims, be
         self.activation = activation
-        self.u: Unrolled = unroll(spec, cell, T, dims, be)
-        self.readouts = tuple(cell.readout(be, self.u.params, self.u.steps[0].s,
-                                           self.u.xs[:1]).keys()) if cell.readout else ()
+        self.g = StepGraph(spec, cell, dims, be, Span(0, T), T)
+        self.readouts = tuple(self.g.outs[1]) if T >= 1 and cell.readout else ()
         self._memo: dict = {}
-        self._opaque: dict = {}
-        self.zero = be.number(Fraction(0))
+        self.zero, self.one = be.number(Fraction(0)), be.number(Fraction(1))
 
     # ---- what the model has ------------------------------------------------------------
     @property
@@ -89,133 +90,373 @@ class Quantities:
         text = " ".join(self.spec.equations)
         return tuple(f for f in ("f", "g") if f"= {f}(" in text)
 
+    def is_matrix(self, name: str) -> bool:
+        """A parameter declared a matrix (whatever its sizes: n x 1 is still a matrix)."""
+        return any(p.name == name and len(p.shape) == 2 for p in self.spec.params)
+
+    @property
+    def symbols(self) -> tuple:
+        """The free symbols a point gives values to: parameters, inputs, targets."""
+        g, out = self.g, []
+        for p in self.spec.params:
+            out += _flat(g.P[p.name])
+        for k in range(1, self.T + 1):
+            out += [e for e in g.x(k)] + [s for e in g.y(k) for s in _free(e)]
+        return tuple(dict.fromkeys(s for s in out if _is_symbol(s)))
+
+    @property
+    def opaque_symbols(self) -> tuple:
+        return tuple(s for label, s in self.g.opaque.items() if label.startswith(OPAQUE))
+
+    def opaque(self, label: str) -> Any:
+        return self.g.symbol(OPAQUE + label)
+
+    @property
+    def softmax_rows(self) -> list:
+        """The logits of every softmax the graph computes, a row a step (for the zero test)."""
+        name = self.cell.softmax
+        if name is None:
+            return []
+        return [self.g.value(name, k) for k in range(1, self.T + 1)]
+
+    def inline(self, expr: Any) -> Any:
+        """expr with every state symbol replaced by its step's definition, latest first:
+        the nested expression in the parameters and inputs alone (for values at a point)."""
+        for k in range(self.T, 0, -1):
+            expr = self.expand_states(expr, k)
+        return expr
+
+    def expand_states(self, expr: Any, k: int) -> Any:
+        """expr with the states of step k replaced by their definitions (one level of the
+        graph written out: what the zero test does when the symbols alone do not decide)."""
+        g = self.g
+        for name in reversed(g.order[k]):
+            sub = dict(zip(g.eta[k, name], g.defs[k][name]))
+            if hasattr(expr, "subs") and any(s in sub for s in _free(expr)):
+                expr = expr.subs(sub)
+        if k == 1 and g.at_zero and _free(expr) & g.at_zero.keys():
+            expr = expr.subs(g.at_zero)
+        return expr
+
+    # ---- values --------------------------------------------------------------------------
     def param(self, name: str) -> np.ndarray:
-        return matrix(self.u.params[name])
+        return matrix(self.g.P[name])
 
     def sequence(self, name: str, k: int) -> np.ndarray:
         """x[k], y[k], h[k], a[k], o[k], ...: h[0] = c[0] = 0; past the ends, opaque."""
         key = ("seq", name, k)
         if key not in self._memo:
-            self._memo[key] = matrix(self._sequence(name, k))
+            self._memo[key] = self._at_zero(matrix(self._sequence(name, k)))
         return self._memo[key]
+
+    def _at_zero(self, arr: np.ndarray) -> np.ndarray:
+        """h_0 = 0 (c_0 = 0) set in a value the graph computed with a symbol for it."""
+        zero = self.g.at_zero
+        if not zero:
+            return arr
+        out = np.empty(arr.shape, dtype=object)
+        for idx, e in np.ndenumerate(arr):
+            out[idx] = _subs(e, zero) if _free(e) & zero.keys() else e
+        return out
 
     def _sequence(self, name: str, k: int) -> Any:
+        g = self.g
         if name in self.spec.states and k == 0:
-            return tuple(self.zero for _ in self._part(self.u.steps[0].s, name))
+            return tuple(self.zero for _ in g.eta[0, name])
         if 1 <= k <= self.T:
             if name == "x":
-                return self.u.xs[k - 1]
+                return g.x(k)
             if name == "y":
-                return self.u.ys[k - 1]
-            return self.u.steps[k - 1].vals[name]
+                return g.y(k)
+            return g.value(name, k)
         return self._opaque_vector(name, k)
 
+    def _size(self, name: str) -> int:
+        if name == "x":
+            return len(self.g.x(1))
+        if name == "y":
+            return len(self.g.y(1))
+        return len(self.g.value(name, min(max(1, self.T), self.T)))
+
     def _opaque_vector(self, name: str, k: int) -> tuple:
-        size = len(_flat(self._sequence(name, min(max(k, 1), self.T))))
-        if name in ("e", "alpha"):          # attention's rows grow with t
-            size = max(k, 1)
+        size = max(k, 1) if name in ("e", "alpha") else self._size(name)   # attention's rows grow
         return tuple(self.opaque(f"{name}_{k}[{i}]") for i in range(size))
 
-    def opaque(self, label: str) -> Any:
-        if label not in self._opaque:
-            self._opaque[label] = self.be.symbol(OPAQUE + label)
-        return self._opaque[label]
-
-    @property
-    def opaque_symbols(self) -> tuple:
-        return tuple(self._opaque.values())
-
-    def _part(self, s: tuple, name: str) -> tuple:
-        """The state component `name` of a flat state tuple (LSTM: h then c)."""
-        m = len(s) // len(self.spec.states)
-        i = self.spec.states.index(name)
-        return s[i * m:(i + 1) * m]
-
-    # ---- losses --------------------------------------------------------------------------
-    def _local_loss(self, st: Step, scaled: bool) -> Any:
-        """l_t as the model's equations write it; with `scaled`, as it enters L (the
-        models whose L carries 1/T: l_t / T)."""
-        return self.cell.loss(self.be, self.u.params, st, self.u.ys[st.t - 1],
-                              self.T if scaled else 1)
-
     # ---- derivatives ---------------------------------------------------------------------
-    def derivative(self, num: tuple[str, int | None], den: tuple[str, int | None]) -> np.ndarray:
-        """d num / d den, each a (name, index or None)."""
-        key = ("d", num, den)
+    def derivative(self, num: tuple[str, int | None], den: tuple[str, int | None],
+                   held: tuple = ()) -> np.ndarray:
+        """d num / d den, each a (name, index or None); `held`: (name, index) pairs kept at
+        their values (a partial derivative)."""
+        key = ("d", num, den, tuple(sorted(held)))
         if key not in self._memo:
-            self._memo[key] = self._derivative(num, den)
+            self._memo[key] = self._at_zero(self._derivative(num, den, frozenset(held)))
         return self._memo[key]
 
-    def _derivative(self, num, den) -> np.ndarray:
+    def _kind(self, name: str) -> str:
+        if name in self.spec.states:
+            return "state"
+        if name == "x":
+            return "x"
+        if self.T >= 1 and name in self.g.vals[1]:
+            return "step"
+        if name in self.readouts:
+            return "output"
+        return ""
+
+    def _derivative(self, num, den, held: frozenset) -> np.ndarray:
         nname, (dname, dk) = num[0], den
+        self._check_held(held)
         if nname in self.step_functions:
             return self._partial(num, den)
-        if dname in self.u.params and dk is None:
-            return self._total(num, _flat(self.u.params[dname]),
-                               np.shape(self.param(dname)))
-        if dname == "x":
-            if not 1 <= dk <= self.T:
-                return self._shaped(num, [self.zero] * len(self.u.xs[0]),
-                                    (len(self.u.xs[0]), 1))
-            return self._total(num, list(self.u.xs[dk - 1]), (len(self.u.xs[dk - 1]), 1))
-        if dname in self.spec.states:
-            return self._through_state(num, dname, dk)
-        bias = PREACTIVATION_BIAS.get(self.spec.name, {}).get(dname)
-        if bias is not None:
-            return self._through_preactivation(num, dname, dk, bias)
-        if dname in self.readouts:
-            return self._through_readout(num, dname, dk)
-        raise QuantityError(
-            f"d{nname}/d{dname}[...] is not available: {dname}[t] is computed inside the step "
-            f"(derivatives are taken w.r.t. parameters, x[t], the state "
-            f"{', '.join(s + '[t]' for s in self.spec.states)}"
-            + (f" or the outputs {', '.join(r + '[t]' for r in self._readout_names)}"
-               if self._readout_names else "") + ")")
+        if dname in self.g.P and dk is None:
+            entries = _flat(self.g.P[dname])
+            shape = np.shape(self.param(dname))
+            kind = "matrix" if self.is_matrix(dname) else "vector" if len(entries) > 1 or \
+                self.spec.param(dname).shape else "scalar"
+            return self._arrange(num, self._by(num, ("param", dname, entries), held), shape,
+                                 kind)
+        what = self._kind(dname)
+        if not what:
+            raise QuantityError(
+                f"d{nname}/d{dname}[...] is not available: {self.spec.name} has no quantity "
+                f"{dname}[t] (derivatives are taken w.r.t. parameters, x[t], the states "
+                f"{', '.join(s + '[t]' for s in self.spec.states)}"
+                + (f", the step's {', '.join(n + '[t]' for n in self._step_names)}"
+                   if self._step_names else "")
+                + (f" or the outputs {', '.join(r + '[t]' for r in self._readout_names)}"
+                   if self._readout_names else "") + ")")
+        size = self._size(dname) if what != "output" or dname not in ("e", "alpha") else \
+            max(1, min(dk, self.T))
+        lo = 0 if what == "state" else 1
+        if what == "x" and not 1 <= dk <= self.T:
+            return self._shaped(num, [self.zero] * size, (size, 1))
+        if not lo <= dk <= self.T or self._past(num):
+            return self._beyond(num, dname, dk, size)
+        return self._arrange(num, self._by(num, (what, dname, dk), held), (size, 1), "vector")
 
     @property
     def _readout_names(self) -> tuple:
         return tuple(r for r in self.readouts if r in self.spec.intermediates)
 
-    def _numerator(self, num, steps: dict, losses: dict, scaled_losses: dict) -> list:
-        """The numerator from (possibly rebuilt) steps {t: Step} and losses {t: l_t}."""
+    @property
+    def _step_names(self) -> tuple:
+        if self.T < 1:
+            return ()
+        return tuple(n for n in self.g.vals[1] if n not in self.spec.states
+                     and n in self.spec.intermediates)
+
+    def _check_held(self, held: frozenset) -> None:
+        for name, k in held:
+            what = self._kind(name)
+            if what not in ("state", "step") or (k is None):
+                raise QuantityError(f"{name}{'' if k is None else f'[{k}]'} cannot be held: "
+                                    "a partial holds states or quantities of a step, at a "
+                                    "time index")
+
+    def _past(self, num) -> bool:
+        return num[0] not in (LOSS, LOCAL) and num[1] is not None and \
+            not 0 <= num[1] <= self.T
+
+    # ---- the numerator ------------------------------------------------------------------------
+    def _numerator(self, num) -> tuple[str, Any]:
+        """("expr", [values]) of the numerator in the graph's symbols, or ("state", (k, s))."""
         name, k = num
+        g = self.g
         if name == LOSS:
-            return [total(list(scaled_losses.values())) if scaled_losses else self.zero]
+            return "expr", [g.loss]
         if name == LOCAL:
-            return [losses.get(k, self.zero)]
-        if k in steps:
-            st = steps[k]
-            return list(self._part(st.s, name) if name in self.spec.states
-                        else st.vals[name]) if name != "x" else list(st.x)
-        return None                     # does not depend on the cut
+            return "expr", [g.losses[k] if 1 <= k <= self.T else self.zero]
+        if name in self.spec.states:
+            return ("state", (k, name)) if 0 <= k <= self.T else ("expr", None)
+        if name == "x":
+            return "expr", list(g.x(k)) if 1 <= k <= self.T else None
+        if 1 <= k <= self.T:
+            return "expr", list(g.value(name, k))
+        return "expr", None
 
-    def _total(self, num, symbols: list, shape: tuple) -> np.ndarray:
-        """Through every path: the unrolled values as they are."""
-        name, k = num
-        steps = {st.t: st for st in self.u.steps}
-        if name not in (LOSS, LOCAL) and not 0 <= (k or 0) <= self.T:
-            return self._unknown(num, str(symbols[0]).split("[")[0], len(symbols), shape)
-        losses = {k: self._local_loss(steps[k], False)} if name == LOCAL and k in steps else {}
-        scaled = {t: l for t, l in enumerate(self.u.losses, start=1)} if name == LOSS else {}
-        values = self._numerator(num, steps, losses, scaled)
-        if values is None:                         # h[0], c[0]: constants
-            values = [self.zero] * len(self.sequence(name, k))
-        grads = [[self.be.diff(v, s) for s in symbols] for v in values]
-        return self._arrange(num, grads, shape)
+    def _rerun(self, k: int, overrides: dict, frozen: dict) -> tuple[dict, dict, dict, Any]:
+        vals, defs, _, outs, loss = self.g._run(k, {**overrides, **frozen})
+        return vals, defs, outs, loss
 
-    def _arrange(self, num, grads: list[list], shape: tuple) -> np.ndarray:
-        """grads[i][j] = d num_i / d den_j, laid out as the module docstring says."""
+    def _by(self, num, den: tuple, held: frozenset) -> list[list]:
+        """grads[i][j] = d num_i / d den_j (the den's entries in order)."""
+        be, g = self.be, self.g
+        kind = den[0]
+        if kind == "output":
+            return self._by_output(num, den[1], den[2])
+        if num[0] == LOSS and not held:
+            return [self._adjoint(den)]
+        held_states = frozenset((k, name) for name, k in held if name in self.spec.states)
+        frozen_at, thaw = self._frozen(held)
+        defs = (lambda k: self._rerun(k, {}, frozen_at[k])[1] if k in frozen_at
+                else g.defs[k])
+        init, frm, seed, width, direct = self._perturbation(den, frozen_at)
+        Tg = g.tangents(init, frm, seed, held_states, defs)
+        form, value = self._numerator(num)
+        if form == "state":
+            k, name = value
+            rows = init.get((k, name)) or Tg.get((k, name)) or \
+                [[self.zero] * width for _ in g.eta[k, name]]
+            return _subs_rows(direct["close"](rows), thaw)
+        if value is None:
+            return self._unknown_rows(num, width)
+        k = num[1]
+        if num[0] not in (LOSS, LOCAL) and (k in frozen_at or
+                                            (kind == "step" and k == den[2])):
+            over = {den[1]: direct["eps"]} if kind == "step" and k == den[2] else {}
+            vals, _, outs, _ = self._rerun(k, over, frozen_at.get(k, {}))
+            value = list({**vals, **outs}.get(num[0], value))
+        rows = []
+        for v in value:
+            row = g.chain(v, Tg, width)
+            d = direct["of"](v)
+            rows.append([a + b for a, b in zip(row, d)] if d is not None else row)
+        return _subs_rows(direct["close"](rows), thaw)
+
+    def _perturbation(self, den: tuple, frozen_at: dict) -> tuple:
+        """(init tangents, first step to follow, seed, columns, direct part) of a
+        perturbation of den = (kind, name, k | entries); `frozen_at`: the held
+        intermediates of each step, as symbols."""
+        be, g = self.be, self.g
+        kind = den[0]
+        none = {"of": lambda v: None, "close": lambda rows: rows, "eps": None}
+        if kind == "state":
+            _, name, r = den
+            m = len(g.eta[r, name])
+            eye = [[self.one if i == j else self.zero for j in range(m)] for i in range(m)]
+            return {(r, name): eye}, max(r, 1), None, m, none
+        if kind == "param":
+            _, name, entries = den
+            init = {}
+            if not g.span.zero_start and name in g.span.tangents:
+                for s in self.spec.states:
+                    init[g.span.first, s] = [[g.symbol(f"zeta:{s}[{i}]/{e}") for e in entries]
+                                             for i in range(g.m)]
+
+            def seed(k, nm, D):
+                return [[be.diff(di, e) for e in entries] for di in D]
+            direct = {"of": lambda v: [be.diff(v, e) for e in entries],
+                      "close": lambda rows: rows, "eps": None}
+            return init, g.span.first + 1, seed, len(entries), direct
+        if kind == "x":
+            _, _, r = den
+            xs = list(g.x(r))
+
+            def seed(k, nm, D):
+                return [[be.diff(di, e) for e in xs] for di in D] if k == r else None
+            direct = {"of": lambda v: [be.diff(v, e) for e in xs],
+                      "close": lambda rows: rows, "eps": None}
+            return {}, r, seed, len(xs), direct
+        # a quantity computed inside step r: step r re-run with it replaced by eps
+        _, name, r = den
+        actual = g.value(name, r)
+        eps = tuple(be.symbol(f"{OPAQUE}cut:{name}_{r}[{i}]") for i in range(len(actual)))
+        back = dict(zip(eps, actual))
+        _, new_defs, _, _ = self._rerun(r, {name: eps}, frozen_at.get(r, {}))
+
+        def seed(k, nm, D):
+            if k != r:
+                return None
+            return [[_subs(be.diff(di, e), back) for e in eps] for di in new_defs[nm]]
+        direct = {"of": lambda v: [be.diff(v, e) for e in eps],
+                  "close": lambda rows: _subs_rows(rows, back), "eps": eps}
+        return {}, r, seed, len(eps), direct
+
+    def _frozen(self, held: frozenset) -> tuple[dict, dict]:
+        """(k -> {intermediate: symbols standing for its value}, symbol -> value) for the
+        held intermediates: their step re-run with these, differentiated, then thawed."""
+        out: dict = {}
+        thaw: dict = {}
+        for name, k in held:
+            if name in self.spec.states or not 1 <= k <= self.T:
+                continue
+            value = self.g.value(name, k)
+            syms = tuple(self.be.symbol(f"{OPAQUE}held:{name}_{k}[{i}]")
+                         for i in range(len(value)))
+            out.setdefault(k, {})[name] = syms
+            thaw.update(zip(syms, value))
+        return out, thaw
+
+    def _adjoint(self, den: tuple) -> list:
+        """dL/d den by the graph's reverse accumulation (no holds)."""
+        be, g = self.be, self.g
+        A = g.adjoints()
+        kind = den[0]
+        if kind == "state":
+            return list(A[den[2], den[1]])
+        L = g.loss
+        if kind in ("param", "x"):
+            syms = den[2] if kind == "param" else list(g.x(den[2]))
+            steps = range(1, self.T + 1) if kind == "param" else (den[2],)
+            out = []
+            for e in syms:
+                terms = [be.diff(L, e)]
+                for k in steps:
+                    for name in g.order[k]:
+                        terms += [a * be.diff(d, e) for a, d in zip(A[k, name],
+                                                                    g.defs[k][name])]
+                out.append(total([t for t in terms if t != 0]) if any(t != 0 for t in terms)
+                           else self.zero)
+            return out
+        # a quantity computed inside step r
+        _, name, r = den
+        actual = g.value(name, r)
+        eps = tuple(be.symbol(f"{OPAQUE}cut:{name}_{r}[{i}]") for i in range(len(actual)))
+        back = dict(zip(eps, actual))
+        _, new_defs, _, _ = self._rerun(r, {name: eps}, {})
+        out = []
+        for e in eps:
+            terms = [a * be.diff(d, e) for s in g.order[r]
+                     for a, d in zip(A[r, s], new_defs[s])]
+            terms = [t for t in terms if t != 0]
+            out.append(_subs(total(terms), back) if terms else self.zero)
+        return out
+
+    def _by_output(self, num, name: str, r: int) -> list[list]:
+        """d num / d o[r] (an output of the readout): it reaches the loss of step r only
+        (and the outputs the readout computes after it)."""
+        be, g = self.be, self.g
+        nname, nk = num
+        actual = g.value(name, r)
+        eps = tuple(be.symbol(f"{OPAQUE}cut:{name}_{r}[{i}]") for i in range(len(actual)))
+        back = dict(zip(eps, actual))
+        vals, _, outs, loss = self._rerun(r, {name: eps}, {})
+        if nname in (LOSS, LOCAL):
+            loss = self._loss_from(loss, name, eps, r)
+            values = [loss * (g.scale if nname == LOSS else 1)] \
+                if nname == LOSS or nk == r else [self.zero]
+        elif nname == name and nk == r:
+            values = list(eps)
+        elif nname in self.readouts and nk == r:
+            values = list(outs[nname])
+        else:       # the readout feeds nothing but the loss: other steps do not see it
+            values = [self.zero] * len(self.sequence(nname, nk))
+        return [[_subs(be.diff(v, f), back) for f in eps] for v in values]
+
+    def _loss_from(self, loss, name: str, eps: tuple, r: int):
+        """l_t written from the readout output `name` (elman_softmax's loss is written from
+        o; from yhat it is -y . log yhat, the same function on the softmax's image)."""
+        if any(self.be.diff(loss, f) != 0 for f in eps):
+            return loss
+        written = LOSS_FROM.get((self.spec.name, name))
+        if written is None:
+            others = [o for o in self._readout_names if o != name]
+            raise QuantityError(
+                f"d{LOCAL}/d{name}[t] is not available for {self.spec.name}: its loss is "
+                f"written from {', '.join(o + '[t]' for o in others)}, not from {name}[t]")
+        return written(self.be, eps, self.g.y(r))
+
+    # ---- layout ---------------------------------------------------------------------------
+    def _arrange(self, num, grads: list[list], shape: tuple, kind: str) -> np.ndarray:
+        """grads[i][j] = d num_i / d den_j, laid out as the module docstring says; `kind`
+        of the denominator: scalar, vector or matrix (as declared)."""
         m, k = len(grads), len(grads[0]) if grads else 0
         scalar_num = m == 1 and (num[0] in (LOSS, LOCAL) or self.scalar_model)
         if scalar_num:
             out = np.empty(k, dtype=object)
             out[:] = grads[0]
             return out.reshape(shape if len(shape) == 2 else (k, 1))
-        if k == 1:
-            out = np.empty((m, 1), dtype=object)
-            out[:, 0] = [g[0] for g in grads]
-            return out
-        if len(shape) == 2 and shape[1] > 1:
+        if kind == "matrix":
             raise QuantityError(f"d{num[0]}/d(a matrix) is a tensor, which claims cannot use; "
                                 "write it entry by entry through dL/d... or a Jacobian")
         out = np.empty((m, k), dtype=object)
@@ -227,54 +468,22 @@ class Quantities:
         """How many entries the numerator has (1 for L, l_t and a scalar model)."""
         if num[0] in (LOSS, LOCAL) or self.scalar_model:
             return 1
-        return self._numerator_size(num)
-
-    def _numerator_size(self, num) -> int:
-        return len(_flat(self._sequence(num[0], num[1])))
+        return self._size(num[0]) if num[0] not in ("e", "alpha") else max(1, num[1])
 
     def _shaped(self, num, flat: list, shape: tuple) -> np.ndarray:
         """A derivative every row of which is `flat` (zeros)."""
-        return self._arrange(num, [flat] * self._rows(num), shape)
+        return self._arrange(num, [flat] * self._rows(num), shape, "vector")
+
+    def _unknown_rows(self, num, columns: int) -> list[list]:
+        label = f"d{num[0]}_{num[1]}/d"
+        return [[self.opaque(f"{label}[{i},{j}]") for j in range(columns)]
+                for i in range(self._rows(num))]
 
     def _unknown(self, num, den: str, columns: int, shape: tuple) -> np.ndarray:
         """A derivative that involves what does not exist: one opaque symbol an entry."""
         label = f"d{num[0]}_{num[1]}/d{den}"
         return self._arrange(num, [[self.opaque(f"{label}[{i},{j}]") for j in range(columns)]
-                                   for i in range(self._rows(num))], shape)
-
-    def _cut(self, values: list, label: str) -> tuple[list, dict]:
-        fresh = [self.be.symbol(f"{OPAQUE}cut:{label}[{i}]") for i in range(len(values))]
-        return fresh, dict(zip(fresh, values))
-
-    def _close(self, grads: list[list], back: dict) -> list[list]:
-        if not back:
-            return grads
-        return [[g.subs(back) if hasattr(g, "subs") else g for g in row] for row in grads]
-
-    def _rebuild(self, r: int, s_r: tuple) -> tuple[dict, dict, dict]:
-        """Steps r..T with the state after step r replaced by s_r (r = 0: every step);
-        the readout at r recomputed. Returns ({t: Step}, {t: l_t}, {t: l_t as in L})."""
-        be, P, u = self.be, self.u.params, self.u
-        steps, losses, scaled = {}, {}, {}
-        if r >= 1:
-            old = u.steps[r - 1]
-            vals = dict(old.vals)
-            for name in self.spec.states:
-                vals[name] = self._part(s_r, name)
-            if self.cell.readout is not None:
-                vals.update(self.cell.readout(be, P, s_r, u.xs[:r]))
-            steps[r] = Step(r, old.x, old.s_prev, vals, s_r)
-        s = s_r
-        for t in range(r + 1, self.T + 1):
-            vals, s_new = self.cell.step(be, P, s, u.xs[t - 1])
-            if self.cell.readout is not None:
-                vals = {**vals, **self.cell.readout(be, P, s_new, u.xs[:t])}
-            steps[t] = Step(t, u.xs[t - 1], s, vals, s_new)
-            s = s_new
-        for t, st in steps.items():
-            losses[t] = self._local_loss(st, False)
-            scaled[t] = self._local_loss(st, True)
-        return steps, losses, scaled
+                                   for i in range(self._rows(num))], shape, "vector")
 
     def _beyond(self, num, name: str, r: int, size: int) -> np.ndarray:
         """d num / d name[r] where one of them lies past the sequence: L and l_t depend on
@@ -283,116 +492,62 @@ class Quantities:
             return self._shaped(num, [self.zero] * size, (size, 1))
         return self._unknown(num, f"{name}_{r}", size, (size, 1))
 
-    def _differentiate(self, num, rebuilt: tuple, fresh: list, back: dict) -> np.ndarray:
-        """The numerator from the rebuilt graph, by the fresh symbols, the cut closed."""
-        values = self._numerator(num, *rebuilt)
-        if values is None:                  # before the cut: no dependence
-            values = [self.zero] * self._numerator_size(num)
-        grads = [[self.be.diff(v, f) for f in fresh] for v in values]
-        return self._arrange(num, self._close(grads, back), (len(fresh), 1))
+    def contribution(self, name: str, k: int) -> np.ndarray:
+        """Step k's part of dL/dp: the gradient by step k's own copy of the parameter (its
+        step, readout and loss); dL/dp is the sum of these over k (tied weights)."""
+        be, g = self.be, self.g
+        A = g.adjoints()
+        out = []
+        for e in _flat(g.P[name]):
+            terms = [be.diff(g.scale * g.losses[k], e)]
+            for s in g.order[k]:
+                terms += [a * be.diff(d, e) for a, d in zip(A[k, s], g.defs[k][s])]
+            terms = [t for t in terms if t != 0]
+            out.append(total(terms) if terms else self.zero)
+        shape = np.shape(self.param(name))
+        arr = np.empty(len(out), dtype=object)
+        arr[:] = out
+        return arr.reshape(shape)
 
-    def _past(self, num) -> bool:
-        return num[0] not in (LOSS, LOCAL) and not 0 <= num[1] <= self.T
-
-    def _through_state(self, num, name: str, r: int) -> np.ndarray:
-        size = len(self._part(self.u.steps[0].s, name))
-        if not 0 <= r <= self.T or self._past(num):
-            return self._beyond(num, name, r, size)
-        actual = self._part(self.u.steps[r - 1].s, name) if r >= 1 else \
-            tuple(self.zero for _ in range(size))
-        fresh, back = self._cut(list(actual), f"{name}_{r}")
-        s_actual = self.u.steps[r - 1].s if r >= 1 else \
-            tuple(self.zero for _ in self.u.steps[0].s)
-        i = self.spec.states.index(name)
-        s_r = s_actual[:i * size] + tuple(fresh) + s_actual[(i + 1) * size:]
-        return self._differentiate(num, self._rebuild(r, s_r), fresh, back)
-
-    def _through_preactivation(self, num, name: str, r: int, bias: str) -> np.ndarray:
-        """d num / d a[r] (or o[r]): step r and its readout rebuilt with its bias b + eps
-        (eps fresh), then the steps after it; differentiated at eps = 0."""
-        size = len(self.u.params[bias])
-        if not 1 <= r <= self.T or self._past(num):
-            return self._beyond(num, name, r, size)
-        fresh, _ = self._cut([self.zero] * size, f"{name}_{r}")
-        back = {f: self.zero for f in fresh}
-        be, P, u = self.be, self.u.params, self.u
-        nudged = {**P, bias: tuple(b + e for b, e in zip(P[bias], fresh))}
-        old = u.steps[r - 1]
-        vals, s_r = self.cell.step(be, nudged, old.s_prev, old.x)
-        if self.cell.readout is not None:
-            vals = {**vals, **self.cell.readout(be, nudged, s_r, u.xs[:r])}
-        steps, losses, scaled = self._rebuild(r, s_r)
-        steps[r] = Step(r, old.x, old.s_prev, {**steps[r].vals, **vals}, s_r)
-        losses[r], scaled[r] = (self._local_loss(steps[r], False),
-                                self._local_loss(steps[r], True))
-        return self._differentiate(num, (steps, losses, scaled), fresh, back)
-
-    def _through_readout(self, num, name: str, r: int) -> np.ndarray:
-        """d num / d o[r] (a readout output): only step r's loss reads it."""
-        nname, nk = num
-        size = len(self.sequence(name, max(1, min(r, self.T))))
-        shape = (size, 1)
-        if not 1 <= r <= self.T:
-            return self._shaped(num, [self.zero] * size, shape)
-        old = self.u.steps[r - 1]
-        fresh, back = self._cut(list(old.vals[name]), f"{name}_{r}")
-        st = Step(r, old.x, old.s_prev, {**old.vals, name: tuple(fresh)}, old.s)
-        if nname in (LOSS, LOCAL):
-            loss = self._loss_from(st, name, nname == LOSS)
-            values = [loss] if nname == LOSS or nk == r else [self.zero]
-        elif nname == name and nk == r:
-            values = list(fresh)
-        elif nname in self.readouts and nk == r:
-            raise QuantityError(f"d{nname}/d{name}[t] is not available: both are outputs of "
-                                f"step t's readout; write it through the state (d{nname}[t]/dh[t]) "
-                                "or by a parameter")
-        else:       # the readout feeds nothing but the loss: other steps do not see it
-            values = [self.zero] * self._numerator_size(num)
-        grads = [[self.be.diff(v, f) for f in fresh] for v in values]
-        return self._arrange(num, self._close(grads, back), shape)
-
-    def _loss_from(self, st: Step, name: str, scaled: bool):
-        """l_t written from the readout output `name` (elman_softmax's loss is written from
-        o; from yhat it is -y . log yhat, the same function on the softmax's image)."""
-        loss = self._local_loss(st, scaled)
-        fresh = st.vals[name]
-        if any(self.be.diff(loss, f) != 0 for f in fresh):
-            return loss
-        written = LOSS_FROM.get((self.spec.name, name))
-        if written is None:
-            others = [r for r in self._readout_names if r != name]
-            raise QuantityError(
-                f"d{LOCAL}/d{name}[t] is not available for {self.spec.name}: its loss is "
-                f"written from {', '.join(o + '[t]' for o in others)}, not from {name}[t]")
-        return written(self.be, fresh, self.u.ys[st.t - 1])
-
+    # ---- generic's f and g ------------------------------------------------------------------
     def _partial(self, num, den) -> np.ndarray:
         """df[t]/d(w_h | h[t-1] | x[t]), dg[t]/d(w_o | h[t]): one step, its arguments
         held as independent (D2L's partial derivatives of f and g)."""
         (fname, t), (dname, dk) = num, den
-        be, P, u = self.be, dict(self.u.params), self.u
+        be, g = self.be, self.g
         if not 1 <= t <= self.T:
             raise QuantityError(f"{fname}[{t}] is outside 1..T (T = {self.T})")
-        st = u.steps[t - 1]
-        s_prev, x, s = st.s_prev, st.x, st.s
         where = {"f": {"h": t - 1, "x": t}, "g": {"h": t}}[fname]
-        if dname in P and dk is None:
-            fresh, back = self._cut(_flat(P[dname]), dname)
-            P[dname] = fresh[0] if not isinstance(P[dname], tuple) else tuple(fresh)
+        value = g.defs[t]["h"] if fname == "f" else g.outs[t]["o"]
+        if dname in g.P and dk is None:
+            syms = _flat(g.P[dname])
         elif dname == "h" and dk == where.get("h"):
-            fresh, back = self._cut(list(s_prev if fname == "f" else s), f"h_{dk}")
-            s_prev, s = (tuple(fresh), s) if fname == "f" else (s_prev, tuple(fresh))
+            syms = list(g.eta[dk, "h"])
         elif dname == "x" and dk == where.get("x"):
-            fresh, back = self._cut(list(x), f"x_{dk}")
-            x = tuple(fresh)
+            syms = list(g.x(dk))
         else:
             args = "x[t], h[t-1], w_h" if fname == "f" else "h[t], w_o"
             raise QuantityError(f"{fname}[t] = {fname}({args}): its partial derivatives are "
                                 f"w.r.t. those arguments, not {dname}"
                                 + (f"[{dk}]" if dk is not None else ""))
-        if fname == "f":
-            value = self.cell.step(be, P, s_prev, x)[1]
-        else:
-            value = tuple(self.cell.readout(be, P, s, u.xs[:t])["o"])
-        grads = [[be.diff(v, f) for f in fresh] for v in value]
-        return self._arrange((fname, t), self._close(grads, back), (len(fresh), 1))
+        grads = [[be.diff(v, s) for s in syms] for v in value]
+        return self._arrange((fname, t), grads, (len(syms), 1), "vector")
+
+
+def _free(e: Any) -> set:
+    return getattr(e, "free_symbols", set())
+
+
+def _is_symbol(e: Any) -> bool:
+    return getattr(e, "is_Symbol", False)
+
+
+def _subs(e: Any, back: dict) -> Any:
+    return e.subs(back) if back and hasattr(e, "subs") else e
+
+
+def _subs_rows(rows: list[list], back: dict) -> list[list]:
+    return [[_subs(x, back) for x in row] for row in rows] if back else rows
+
+
+__all__ = ["LOCAL", "LOSS", "NotInGraph", "Quantities", "QuantityError", "matrix"]
