@@ -29,6 +29,8 @@ from .symbolic.cost import describe, estimate_seconds
 from .symbolic.claim import (Bound, ClaimError, NumericQuantities, ShapeError, activation_of,
                              as_array, bind, evaluate, indices, namespace, numeric_algebra,
                              symbolic_algebra)
+from .induction import Induction, prove_every_T
+from .symbolic.interval import NoInterval, enclose, excludes_zero, midpoint_text
 from .symbolic.quantities import Quantities, QuantityError
 from .symbolic.zero import SlopeAtoms, SoftmaxAtoms, counterexample, equal
 from .zoo import get_model
@@ -38,6 +40,8 @@ CHECK_BUDGET = 6e9                  # seconds a check may be estimated to take b
 CHECK_DIMS = Dims(n=3, d=2, q=4)     # all different, n >= 2: slips show as values or shapes
 SEEDS = (1, 2)                       # numeric screening points
 MAX_PROVEN_FIXES = 6
+SEARCH_BUDGET = 20.0                 # seconds check searches past T_max for a counterexample
+SEARCH_T_MAX = 40                    # the largest T it searches
 CONVENTIONS = ("column", "row")
 
 
@@ -77,6 +81,9 @@ class Fix:
     proven: bool             # exactly, at every T checked (else: at the float points only)
 
 
+EVERY_T, UP_TO_K = "every T", "T <= K"
+
+
 @dataclass(frozen=True)
 class ClaimReport:
     input: ClaimInput
@@ -84,12 +91,20 @@ class ClaimReport:
     where: tuple[str, ...]
     verdict: str             # "correct" | "wrong" | "undecided" (equal at every point
     #                          tried, but the exact test could not show it)
-    Ts: tuple[int, ...]
+    Ts: tuple[int, ...]      # the T checked exactly
     shape_error: str = ""
     counterexample: Mismatch | None = None
     fixes: tuple[Fix, ...] = ()
     tried: int = 0           # single edits tried
     seconds: float = 0.0
+    # what a correct verdict covers: EVERY_T (proven by induction over windows of steps,
+    # induction.py), UP_TO_K (exactly at Ts, nothing claimed past them) or "T = ..." (the
+    # claim's own list of T)
+    scope: str = ""
+    proof: Induction | None = None
+    searched: int = 0        # no counterexample at Ts[-1] < T <= searched (numerically)
+    search_note: str = ""    # why the search stopped
+    found_by: str = ""       # "search" when the counterexample lies past the exact range
 
     @property
     def correct(self) -> bool:
@@ -323,7 +338,11 @@ def _parse(ci: ClaimInput) -> tuple[Equation, tuple[Equation, ...]]:
     return eq, where
 
 
-def check_claim(model: _Model, ci: ClaimInput, T_max: int = T_MAX) -> ClaimReport:
+def check_claim(model: _Model, ci: ClaimInput, T_max: int = T_MAX,
+                budget: float = SEARCH_BUDGET) -> ClaimReport:
+    """The verdict on one claim: exactly at T = 1..T_max (or its own T list); when correct
+    there, proven for every T by induction over windows where it has that shape, else
+    searched numerically past T_max for a counterexample within `budget` seconds."""
     start = time.perf_counter()
     if ci.convention not in CONVENTIONS:
         raise SymbpttError(f"unknown convention {ci.convention!r} (column or row)")
@@ -339,26 +358,127 @@ def check_claim(model: _Model, ci: ClaimInput, T_max: int = T_MAX) -> ClaimRepor
                            f"no step in 1..T at {', '.join(f'T = {T}' for T in Ts)}")
     Ts = tuple(T for T in Ts if indices(bound, T))     # T = 1 says nothing of h[t+1]
     report["Ts"] = Ts
+    outcome = _verdict(model, bound, Ts)
+    if outcome is not None:
+        return _wrong(model, bound, Ts, ns, report, outcome, start)
+    if ci.Ts:                           # the author's own T: no more is claimed
+        return ClaimReport(**report, verdict="correct", scope="T = " + ", ".join(map(str, Ts)),
+                           seconds=time.perf_counter() - start)
+    proof = prove_every_T(model, bound)
+    if proof.proven:
+        missing = tuple(T for T in range(1, proof.T_from) if T not in Ts and indices(bound, T))
+        outcome = _verdict(model, bound, missing) if missing else None
+        if outcome is None:
+            report["Ts"] = tuple(sorted(set(Ts) | set(missing)))
+            return ClaimReport(**report, verdict="correct", scope=EVERY_T, proof=proof,
+                               seconds=time.perf_counter() - start)
+        return _wrong(model, bound, Ts + missing, ns, report, outcome, start)
+    found, searched, note = search(model, bound, max(Ts), budget)
+    if found is not None:
+        return _wrong(model, bound, Ts, ns, report, ("search", found), start,
+                      searched=searched)
+    return ClaimReport(**report, verdict="correct", scope=UP_TO_K, proof=proof,
+                       searched=searched, search_note=note,
+                       seconds=time.perf_counter() - start)
+
+
+def _verdict(model: _Model, bound: Bound, Ts) -> tuple | None:
+    """None when the claim is proven at every T in Ts; else ("shape", message) or
+    ("failure", failure, first float T)."""
     try:
         first = _numeric_failure(model, bound, Ts) if model.numeric else None
         # exact from the T the floats flagged (the smallest wrong one), else at every T
         order = Ts if first is None else (first, *(T for T in Ts if T != first))
         failure = _first_failure(model, bound, order)
     except ShapeError as e:
+        return ("shape", str(e))
+    return None if failure is None else ("failure", failure, first)
+
+
+def _wrong(model: _Model, bound: Bound, Ts, ns, report: dict, outcome: tuple, start: float,
+           searched: int = 0) -> ClaimReport:
+    """The report of a claim that is not proven: wrong (a counterexample, or a shape
+    error) or, when the exact test failed but no point shows a difference, undecided."""
+    seconds = lambda: time.perf_counter() - start       # noqa: E731
+    if outcome[0] == "shape":
         fixes, tried = diagnose(model, bound, Ts, ns)
-        return ClaimReport(**report, verdict="wrong", shape_error=str(e), fixes=fixes,
-                           tried=tried, seconds=time.perf_counter() - start)
-    if failure is None:
-        return ClaimReport(**report, verdict="correct", seconds=time.perf_counter() - start)
+        return ClaimReport(**report, verdict="wrong", shape_error=outcome[1], fixes=fixes,
+                           tried=tried, seconds=seconds())
+    if outcome[0] == "search":
+        fixes, tried = diagnose(model, bound, Ts + (outcome[1].T,), ns)
+        return ClaimReport(**report, verdict="wrong", counterexample=outcome[1], fixes=fixes,
+                           tried=tried, searched=searched, found_by="search",
+                           seconds=seconds())
+    _, failure, first = outcome
     mismatch, differs = _mismatch(model, bound, failure)
     if first is None and model.numeric and not differs:
         # equal at the float points and, to 100 digits, at the rational point: an identity
         # the exact test cannot show (never a "correct" it has not proven)
         return ClaimReport(**report, verdict="undecided", counterexample=mismatch,
-                           seconds=time.perf_counter() - start)
+                           seconds=seconds())
     fixes, tried = diagnose(model, bound, Ts, ns)
     return ClaimReport(**report, verdict="wrong", counterexample=mismatch, fixes=fixes,
-                       tried=tried, seconds=time.perf_counter() - start)
+                       tried=tried, seconds=seconds())
+
+
+# ---- past the exact range: a numeric search --------------------------------------------
+
+def search(model: _Model, bound: Bound, after: int, budget: float) -> tuple:
+    """(Mismatch or None, the last T searched, why it stopped): the claim evaluated at
+    T = after+1, after+2, ... at a float point (no expansion: linear in T), until the
+    budget is spent; a difference there is confirmed at a rational point by interval
+    arithmetic (symbolic/interval.py) before it is called a counterexample."""
+    if not model.numeric:
+        return None, 0, "no numbers for undefined functions"
+    if budget <= 0:
+        return None, 0, "no search (--budget 0)"
+    start = time.perf_counter()
+    T, reached = after, 0
+    while T < SEARCH_T_MAX:
+        T += 1
+        if time.perf_counter() - start > budget:
+            return None, reached, f"the budget of {budget:g} s was spent"
+        try:
+            q = Quantities(model.spec, model.cell, T, model.dims, model.be, model.activation)
+            nq = NumericQuantities(q, SEEDS[0])
+            for env in indices(bound, T):
+                with np.errstate(all="ignore"):
+                    lhs, rhs = _sides(bound, nq, model.floats, env)
+                lhs, rhs = np.asarray(lhs, dtype=float), np.asarray(rhs, dtype=float)
+                if _close(lhs, rhs):
+                    continue
+                found = _confirm(model, bound, q, nq, env, lhs, rhs)
+                if found is not None:
+                    return found, T, ""
+        except (ShapeError, ClaimError, QuantityError, ArithmeticError, ValueError,
+                OverflowError, RecursionError) as e:
+            return None, reached, f"stopped at T = {T}: {e}"
+        reached = T
+    return None, reached, f"searched up to T = {SEARCH_T_MAX}"
+
+
+def _confirm(model: _Model, bound: Bound, q: Quantities, nq, env: dict, lhs, rhs):
+    """The first entry where the floats differ, shown to differ at a rational point by an
+    interval that excludes 0; None if no entry can be shown so."""
+    exact_l, exact_r = _sides(bound, q, model.exact, env)
+    point = {s: nq.rational_of(s) for s in tuple(q.symbols) + tuple(q.opaque_symbols)}
+    scale = 1.0 + float(np.max(np.abs(lhs))) if lhs.size else 1.0
+    for idx in zip(*np.nonzero(np.abs(lhs - rhs) > 1e-8 * scale)):
+        a, b = q.inline(exact_l[idx]), q.inline(exact_r[idx])
+        try:
+            ia, ib = enclose(a, point), enclose(b, point)
+        except (NoInterval, ZeroDivisionError, ValueError):
+            continue
+        if excludes_zero(ia - ib):
+            return Mismatch(q.T, _at(bound, env), _entry(idx, lhs.shape),
+                            {str(s): str(v) for s, v in point.items()
+                             if str(s) in _names_in(a, b)},
+                            midpoint_text(ia), midpoint_text(ib))
+    return None
+
+
+def _names_in(*exprs) -> set:
+    return {str(s) for e in exprs for s in getattr(e, "free_symbols", ())}
 
 
 def default_T_max(spec: ModelSpec, dims: Dims, activation: str | None = None) -> int:
@@ -383,7 +503,7 @@ def _within_budget(spec: ModelSpec, Ts, dims: Dims, activation, force: bool) -> 
 
 def check(model: str, claims: list[ClaimInput], activation: str | None = None,
           dims: Dims | None = None, T_max: int | None = None,
-          force: bool = False) -> CheckReport:
+          force: bool = False, budget: float = SEARCH_BUDGET) -> CheckReport:
     """Check each claim against the model (see the module docstring). T_max None: the
     default, T_MAX cut to what the model can do within CHECK_BUDGET; an explicit T_max
     past the budget is refused unless `force`. A claim's own T list is the author's
@@ -404,7 +524,9 @@ def check(model: str, claims: list[ClaimInput], activation: str | None = None,
     default = default_T_max(spec, dims, m.activation)
     if T_max is not None and any(not ci.Ts for ci in claims):
         _within_budget(spec, range(1, T_max + 1), dims, m.activation, force)
-    reports = tuple(check_claim(m, ci, T_max or default) for ci in claims)
+    if not budget >= 0 or budget > 1e6:
+        raise SymbpttError(f"--budget must be a number of seconds in 0..1e6, got {budget}")
+    reports = tuple(check_claim(m, ci, T_max or default, budget) for ci in claims)
     options = {"activation": activation or opt[1]} if opt else {}
     return CheckReport(spec.name, options, dims.as_dict(spec.dims_used), reports,
                        time.perf_counter() - start)

@@ -159,6 +159,13 @@ def _claim_json(c: ClaimReport) -> dict:
     return {
         "name": c.input.name, "claim": c.formula, "where": list(c.where),
         "convention": c.input.convention, "verdict": c.verdict, "T": list(c.Ts),
+        "scope": c.scope or None,
+        "proof": None if c.proof is None else {
+            "every_T": c.proof.proven, "from_T": c.proof.T_from if c.proof.proven else None,
+            "reason": c.proof.reason or None, "lemmas": list(c.proof.lemmas),
+            "windows": c.proof.windows},
+        "searched_to": c.searched or None, "search": c.search_note or None,
+        "found_by": c.found_by or None,
         "shape_error": c.shape_error or None,
         "counterexample": None if ce is None else {
             "T": ce.T, "at": ce.at, "entry": ce.entry, "point": ce.point,
@@ -201,10 +208,8 @@ def claim_text(c: ClaimReport) -> list[str]:
     if c.input.convention == "row":
         lines.append("  (row layout: the derivative of a scalar by a vector is a row)")
     if c.correct:
-        what = "the derivative of the unrolled model" if c.formula.startswith("d") else \
-            "its left side on the unrolled model"
-        lines.append(f"  correct: equal to {what} at {Ts_text(c.Ts)}, exactly "
-                     f"({c.seconds:.2f} s)")
+        lines += scope_text(c)
+        lines.append(f"  ({c.seconds:.2f} s)")
         return lines
     if c.verdict == "undecided":
         ce = c.counterexample
@@ -218,6 +223,10 @@ def claim_text(c: ClaimReport) -> list[str]:
     else:
         ce = c.counterexample
         lines.append(f"  WRONG: first at T = {ce.T}, entry {ce.at}{ce.entry}")
+        if c.found_by == "search":
+            lines.append(f"    (right at {Ts_text(c.Ts)}, exactly; found by the search past "
+                         f"them, at a float point, and confirmed at the rational point below "
+                         f"by interval arithmetic)")
         if ce.point:
             lines.append(f"    at {point_text(ce.point)}")
         lines.append(f"    the derivative of the unrolled model: {ce.expected}")
@@ -232,6 +241,32 @@ def claim_text(c: ClaimReport) -> list[str]:
                      "scale, product order, dropped term) makes it right")
     lines.append(f"  ({c.seconds:.2f} s)")
     return lines
+
+
+def scope_text(c: ClaimReport) -> list[str]:
+    """What a correct verdict covers, said plainly."""
+    what = "the derivative of the unrolled model" if c.formula.startswith(("d", "(d")) \
+        else "its left side on the unrolled model"
+    if c.scope == "every T":
+        p = c.proof
+        out = [f"  correct for every T: equal to {what} at {Ts_text(c.Ts)} exactly, and "
+               f"proven for T >= {p.T_from} in {p.windows} windows of steps (an opaque "
+               "state before, an opaque cotangent after, T a symbol)"]
+        out += [f"    by induction: {lemma}" for lemma in p.lemmas]
+        return out
+    if c.scope.startswith("T = "):
+        return [f"  correct at {c.scope}, exactly (the claim's own T; nothing claimed at "
+                "other T)"]
+    K = c.Ts[-1]
+    out = [f"  correct at {Ts_text(c.Ts)}, exactly; nothing is claimed past T = {K}"]
+    if c.proof is not None and c.proof.reason:
+        out.append(f"    not proven for every T: {c.proof.reason}")
+    if c.searched > K:
+        out.append(f"    no counterexample at T = {K + 1}..{c.searched} either (searched "
+                   f"numerically{'; ' + c.search_note if c.search_note else ''})")
+    elif c.search_note:
+        out.append(f"    no search past T = {K}: {c.search_note}")
+    return out
 
 
 def check_text(reports: list[CheckReport]) -> str:

@@ -383,17 +383,17 @@ class NumericQuantities:
         self._memo: dict = {}
         self.point = self._states()
 
-    def value_of(self, symbol: Any) -> float:
+    def rational_of(self, symbol: Any) -> Fraction:
+        """The point's value of a free symbol: k/1000 in [-0.9, 0.9], drawn from its name
+        and the seed (exact, so an interval can confirm what the floats found)."""
         h = zlib.crc32(f"{self.seed}:{symbol}".encode())
-        return (h / 0xFFFFFFFF) * 1.8 - 0.9
+        return Fraction(round((h / 0xFFFFFFFF) * 1800) - 900, 1000)
+
+    def value_of(self, symbol: Any) -> float:
+        return float(self.rational_of(symbol))
 
     def _states(self) -> dict:
-        g, point = self.q.g, dict(self.q.g.at_zero)
-        for k in range(1, self.T + 1):
-            for name in g.order[k]:
-                for e, d in zip(g.eta[k, name], g.defs[k][name]):
-                    point[e] = self._float(d, point)
-        return point
+        return self.q.g.point(self.value_of)
 
     def _float(self, e: Any, point: dict) -> float:
         free = getattr(e, "free_symbols", ())
@@ -684,7 +684,8 @@ def _value(node, ctx: _Context):
     if isinstance(node, Transpose):
         return _transpose(_value(node.arg, ctx))
     if isinstance(node, Power):
-        return _power(_value(node.base, ctx), node.exp.value(ctx.env), node, alg)
+        return _power(_value(node.base, ctx), _whole(node.exp.value(ctx.env), "a power"),
+                      node, alg)
     if isinstance(node, Call):
         return _call(node.func, _value(node.arg, ctx), node, alg)
     if isinstance(node, Reduce):
@@ -692,10 +693,26 @@ def _value(node, ctx: _Context):
     raise TypeError(f"not a formula node: {node!r}")
 
 
+def _span(lo, hi) -> list:
+    """lo, lo + 1, ..., hi. An index may be a position in a window (symbolic/frames.py):
+    then the range's length must not depend on where the window is."""
+    length = hi - lo
+    count = _whole(length, "the length of a sum's or a product's range")
+    return [lo + j for j in range(count + 1)]
+
+
+def _whole(v, what: str) -> int:
+    """An index value as an int; a symbolic position (t, T) must be a constant here."""
+    if isinstance(v, int):
+        return v
+    return v.constant(what)
+
+
 def _reduce(node: Reduce, ctx: _Context):
     lo, hi = node.lo.value(ctx.env), node.hi.value(ctx.env)
     saved = ctx.env.get(node.var)
-    order = range(lo, hi + 1) if (node.op == "sum" or node.ascending) else range(hi, lo - 1, -1)
+    span = _span(lo, hi)
+    order = span if (node.op == "sum" or node.ascending) else span[::-1]
     acc = ZERO if node.op == "sum" else Eye(ctx.algebra.number(Fraction(1)))
     try:
         for v in order:
@@ -716,7 +733,8 @@ def _name_value(node: Name, ctx: _Context):
     n = node.name
     if node.index is None:
         if n in ctx.env:
-            return Fraction(ctx.env[n])
+            v = ctx.env[n]
+            return Fraction(v) if isinstance(v, int) else ctx.q.index_value(v)
         if n == "I":
             return Eye(ctx.algebra.number(Fraction(1)))
         dfn = ctx.bound.definition(n)
@@ -734,6 +752,12 @@ def _definition(dfn: Definition, k: int | None, ctx: _Context):
     key = (dfn.name, k)
     if key in ctx.memo:
         return ctx.memo[key]
+    assumed = getattr(ctx.q, "assumed", None)      # a proof by induction's hypothesis
+    if assumed is not None and k is not None:
+        value = assumed(dfn.name, k, ctx)
+        if value is not None:
+            ctx.memo[key] = value
+            return value
     T = ctx.q.T
     rhs, env = None, {"T": T}
     for idx, fixed_rhs in dfn.fixed:
@@ -770,6 +794,22 @@ def _definition(dfn: Definition, k: int | None, ctx: _Context):
         ctx.active.pop()
     ctx.memo[key] = value
     return value
+
+
+def add(a, b, algebra: Algebra):
+    """a + b, as a claim's + adds values (0, c I and constants take the other's shape)."""
+    return _add(a, b, BinOp("+", Num(Fraction(0)), Num(Fraction(0))), algebra)
+
+
+def value_in(node, ctx: _Context, env: dict):
+    """node's value in a running evaluation, with its index variables as `env` says (a
+    proof's hypothesis reads a quantity at another index)."""
+    saved = ctx.env
+    ctx.env = dict(env)
+    try:
+        return _value(node, ctx)
+    finally:
+        ctx.env = saved
 
 
 def evaluate(node, q, algebra: Algebra, bound: Bound, env: dict, memo: dict | None = None):

@@ -70,12 +70,15 @@ class Quantities:
     """The model unrolled at T, and every quantity a claim can name, computed on demand
     (and remembered: one instance per (model, T, dims))."""
 
-    def __init__(self, spec: ModelSpec, cell: Cell, T: int, dims: Dims, be: Backend,
-                 activation: str | None = None) -> None:
+    def __init__(self, spec: ModelSpec, cell: Cell, T: Any, dims: Dims, be: Backend,
+                 activation: str | None = None, graph: StepGraph | None = None) -> None:
+        """The model unrolled at T; or, given a `graph` of a window of steps
+        (symbolic/frames.py), the quantities of its steps 0..n, T then a symbol."""
         self.spec, self.cell, self.T, self.dims, self.be = spec, cell, T, dims, be
         self.activation = activation
-        self.g = StepGraph(spec, cell, dims, be, Span(0, T), T)
-        self.readouts = tuple(self.g.outs[1]) if T >= 1 and cell.readout else ()
+        self.g = graph or StepGraph(spec, cell, dims, be, Span(0, T), T)
+        self.n = self.g.span.last                  # the steps held: 1..n
+        self.readouts = tuple(self.g.outs[1]) if self.n >= 1 and cell.readout else ()
         self._memo: dict = {}
         self.zero, self.one = be.number(Fraction(0)), be.number(Fraction(1))
 
@@ -100,7 +103,7 @@ class Quantities:
         g, out = self.g, []
         for p in self.spec.params:
             out += _flat(g.P[p.name])
-        for k in range(1, self.T + 1):
+        for k in range(1, self.n + 1):
             out += [e for e in g.x(k)] + [s for e in g.y(k) for s in _free(e)]
         return tuple(dict.fromkeys(s for s in out if _is_symbol(s)))
 
@@ -117,12 +120,12 @@ class Quantities:
         name = self.cell.softmax
         if name is None:
             return []
-        return [self.g.value(name, k) for k in range(1, self.T + 1)]
+        return [self.g.value(name, k) for k in range(1, self.n + 1)]
 
     def inline(self, expr: Any) -> Any:
         """expr with every state symbol replaced by its step's definition, latest first:
         the nested expression in the parameters and inputs alone (for values at a point)."""
-        for k in range(self.T, 0, -1):
+        for k in range(self.n, 0, -1):
             expr = self.expand_states(expr, k)
         return expr
 
@@ -162,8 +165,9 @@ class Quantities:
     def _sequence(self, name: str, k: int) -> Any:
         g = self.g
         if name in self.spec.states and k == 0:
-            return tuple(self.zero for _ in g.eta[0, name])
-        if 1 <= k <= self.T:
+            return tuple(self.zero for _ in g.eta[0, name]) if g.span.zero_start else \
+                g.eta[0, name]
+        if 1 <= k <= self.n:
             if name == "x":
                 return g.x(k)
             if name == "y":
@@ -176,7 +180,7 @@ class Quantities:
             return len(self.g.x(1))
         if name == "y":
             return len(self.g.y(1))
-        return len(self.g.value(name, min(max(1, self.T), self.T)))
+        return len(self.g.value(name, min(max(1, self.n), self.n)))
 
     def _opaque_vector(self, name: str, k: int) -> tuple:
         size = max(k, 1) if name in ("e", "alpha") else self._size(name)   # attention's rows grow
@@ -197,7 +201,7 @@ class Quantities:
             return "state"
         if name == "x":
             return "x"
-        if self.T >= 1 and name in self.g.vals[1]:
+        if self.n >= 1 and name in self.g.vals[1]:
             return "step"
         if name in self.readouts:
             return "output"
@@ -226,11 +230,11 @@ class Quantities:
                 + (f" or the outputs {', '.join(r + '[t]' for r in self._readout_names)}"
                    if self._readout_names else "") + ")")
         size = self._size(dname) if what != "output" or dname not in ("e", "alpha") else \
-            max(1, min(dk, self.T))
+            max(1, min(dk, self.n))
         lo = 0 if what == "state" else 1
-        if what == "x" and not 1 <= dk <= self.T:
+        if what == "x" and not 1 <= dk <= self.n:
             return self._shaped(num, [self.zero] * size, (size, 1))
-        if not lo <= dk <= self.T or self._past(num):
+        if not lo <= dk <= self.n or self._past(num):
             return self._beyond(num, dname, dk, size)
         return self._arrange(num, self._by(num, (what, dname, dk), held), (size, 1), "vector")
 
@@ -240,7 +244,7 @@ class Quantities:
 
     @property
     def _step_names(self) -> tuple:
-        if self.T < 1:
+        if self.n < 1:
             return ()
         return tuple(n for n in self.g.vals[1] if n not in self.spec.states
                      and n in self.spec.intermediates)
@@ -255,7 +259,7 @@ class Quantities:
 
     def _past(self, num) -> bool:
         return num[0] not in (LOSS, LOCAL) and num[1] is not None and \
-            not 0 <= num[1] <= self.T
+            not 0 <= num[1] <= self.n
 
     # ---- the numerator ------------------------------------------------------------------------
     def _numerator(self, num) -> tuple[str, Any]:
@@ -265,12 +269,12 @@ class Quantities:
         if name == LOSS:
             return "expr", [g.loss]
         if name == LOCAL:
-            return "expr", [g.losses[k] if 1 <= k <= self.T else self.zero]
+            return "expr", [g.losses[k] if 1 <= k <= self.n else self.zero]
         if name in self.spec.states:
-            return ("state", (k, name)) if 0 <= k <= self.T else ("expr", None)
+            return ("state", (k, name)) if 0 <= k <= self.n else ("expr", None)
         if name == "x":
-            return "expr", list(g.x(k)) if 1 <= k <= self.T else None
-        if 1 <= k <= self.T:
+            return "expr", list(g.x(k)) if 1 <= k <= self.n else None
+        if 1 <= k <= self.n:
             return "expr", list(g.value(name, k))
         return "expr", None
 
@@ -368,7 +372,7 @@ class Quantities:
         out: dict = {}
         thaw: dict = {}
         for name, k in held:
-            if name in self.spec.states or not 1 <= k <= self.T:
+            if name in self.spec.states or not 1 <= k <= self.n:
                 continue
             value = self.g.value(name, k)
             syms = tuple(self.be.symbol(f"{OPAQUE}held:{name}_{k}[{i}]")
@@ -387,7 +391,7 @@ class Quantities:
         L = g.loss
         if kind in ("param", "x"):
             syms = den[2] if kind == "param" else list(g.x(den[2]))
-            steps = range(1, self.T + 1) if kind == "param" else (den[2],)
+            steps = range(1, self.n + 1) if kind == "param" else (den[2],)
             out = []
             for e in syms:
                 terms = [be.diff(L, e)]
@@ -515,7 +519,7 @@ class Quantities:
         held as independent (D2L's partial derivatives of f and g)."""
         (fname, t), (dname, dk) = num, den
         be, g = self.be, self.g
-        if not 1 <= t <= self.T:
+        if not 1 <= t <= self.n:
             raise QuantityError(f"{fname}[{t}] is outside 1..T (T = {self.T})")
         where = {"f": {"h": t - 1, "x": t}, "g": {"h": t}}[fname]
         value = g.defs[t]["h"] if fname == "f" else g.outs[t]["o"]

@@ -161,7 +161,8 @@ class StepGraph:
             e for name in states for e in self.eta[k, name])
         outs = {}
         if self.cell.readout is not None:
-            if self.cell.shortcut is not None and not self.span.zero_start:
+            if self.cell.shortcut is not None and (not self.span.zero_start or
+                                                   self.span.future):
                 raise NotInGraph(f"{self.spec.name}'s readout reads every input so far: it "
                                  "has no window of a few steps")
             xs = tuple(self.x(j) for j in range(max(1, self.span.first + 1), k + 1))
@@ -209,6 +210,22 @@ class StepGraph:
         for name, g in self.gamma.items():
             terms += [gi * e for gi, e in zip(g, self.eta[self.span.last, name])]
         return total(terms) if terms else self.zero
+
+    def point(self, value_of: Callable[[Any], float]) -> dict:
+        """Float values at a point: each free symbol value_of(it), each state symbol the
+        value its step gives it there (its start state's too, 0 when h_0 = 0)."""
+        out = dict(self.at_zero)
+
+        def num(e):
+            free = getattr(e, "free_symbols", ())
+            if free:
+                e = e.subs({s: out[s] if s in out else value_of(s) for s in free})
+            return float(e)
+        for k in range(self.span.first + 1, self.span.last + 1):
+            for name in self.order[k]:
+                for e, d in zip(self.eta[k, name], self.defs[k][name]):
+                    out[e] = num(d)
+        return out
 
     # ---- derivatives: the chain rule over the graph ----------------------------------------
     def _deps(self, k: int, name: str) -> list[tuple[tuple, int, Any]]:
