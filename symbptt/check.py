@@ -32,7 +32,7 @@ from .symbolic.claim import (Bound, ClaimError, NumericQuantities, ShapeError, a
 from .induction import Induction, prove_every_T
 from .symbolic.interval import NoInterval, enclose, excludes_zero, midpoint_text
 from .symbolic.quantities import Quantities, QuantityError
-from .symbolic.zero import SlopeAtoms, SoftmaxAtoms, counterexample, equal
+from .symbolic.zero import SlopeAtoms, SoftmaxAtoms, counterexample, equal, point_value
 from .zoo import get_model
 
 T_MAX = 4
@@ -192,16 +192,18 @@ def _close(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def _numeric_failure(model: _Model, bound: Bound, Ts: tuple[int, ...],
-                     seeds: tuple[int, ...] = SEEDS) -> int | None:
-    """The first T where the sides differ at a float point (None: they agree at all)."""
+                     seeds: tuple[int, ...] = SEEDS) -> tuple | None:
+    """(T, seed, env, lhs, rhs) where the sides first differ at a float point (None: they
+    agree at all)."""
     for T in Ts:
         for seed in seeds:
             nq = model.nq(T, seed)
             for env in indices(bound, T):
                 with np.errstate(all="ignore"):
                     lhs, rhs = _sides(bound, nq, model.floats, env)
-                if not _close(np.asarray(lhs, dtype=float), np.asarray(rhs, dtype=float)):
-                    return T
+                lhs, rhs = np.asarray(lhs, dtype=float), np.asarray(rhs, dtype=float)
+                if not _close(lhs, rhs):
+                    return T, seed, env, lhs, rhs
     return None
 
 
@@ -386,7 +388,15 @@ def _verdict(model: _Model, bound: Bound, Ts) -> tuple | None:
     """None when the claim is proven at every T in Ts; else ("shape", message) or
     ("failure", failure, first float T)."""
     try:
-        first = _numeric_failure(model, bound, Ts) if model.numeric else None
+        found = _numeric_failure(model, bound, Ts) if model.numeric else None
+        first = None
+        if found is not None:
+            # a float difference, shown at a rational point by intervals: no expansion
+            first, seed, env, lhs, rhs = found
+            mismatch = _confirm(model, bound, model.q(first), model.nq(first, seed), env,
+                                lhs, rhs)
+            if mismatch is not None:
+                return ("mismatch", mismatch)
         # exact from the T the floats flagged (the smallest wrong one), else at every T
         order = Ts if first is None else (first, *(T for T in Ts if T != first))
         failure = _first_failure(model, bound, order)
@@ -404,10 +414,12 @@ def _wrong(model: _Model, bound: Bound, Ts, ns, report: dict, outcome: tuple, st
         fixes, tried = diagnose(model, bound, Ts, ns)
         return ClaimReport(**report, verdict="wrong", shape_error=outcome[1], fixes=fixes,
                            tried=tried, seconds=seconds())
-    if outcome[0] == "search":
-        fixes, tried = diagnose(model, bound, Ts + (outcome[1].T,), ns)
+    if outcome[0] in ("search", "mismatch"):
+        past = (outcome[1].T,) if outcome[1].T not in Ts else ()
+        fixes, tried = diagnose(model, bound, Ts + past, ns)
         return ClaimReport(**report, verdict="wrong", counterexample=outcome[1], fixes=fixes,
-                           tried=tried, searched=searched, found_by="search",
+                           tried=tried, searched=searched,
+                           found_by="search" if outcome[0] == "search" else "",
                            seconds=seconds())
     _, failure, first = outcome
     mismatch, differs = _mismatch(model, bound, failure)
@@ -461,19 +473,23 @@ def _confirm(model: _Model, bound: Bound, q: Quantities, nq, env: dict, lhs, rhs
     """The first entry where the floats differ, shown to differ at a rational point by an
     interval that excludes 0; None if no entry can be shown so."""
     exact_l, exact_r = _sides(bound, q, model.exact, env)
-    point = {s: nq.rational_of(s) for s in tuple(q.symbols) + tuple(q.opaque_symbols)}
+    symbols = tuple(q.symbols) + tuple(q.opaque_symbols)
+    # small rationals first (1/2, -2/3, 3/4, ...: easy to retype), then the float point's
+    points = ({s: point_value(k) for k, s in enumerate(symbols)},
+              {s: nq.rational_of(s) for s in symbols})
     scale = 1.0 + float(np.max(np.abs(lhs))) if lhs.size else 1.0
     for idx in zip(*np.nonzero(np.abs(lhs - rhs) > 1e-8 * scale)):
         a, b = q.inline(exact_l[idx]), q.inline(exact_r[idx])
-        try:
-            ia, ib = enclose(a, point), enclose(b, point)
-        except (NoInterval, ZeroDivisionError, ValueError):
-            continue
-        if excludes_zero(ia - ib):
-            return Mismatch(q.T, _at(bound, env), _entry(idx, lhs.shape),
-                            {str(s): str(v) for s, v in point.items()
-                             if str(s) in _names_in(a, b)},
-                            midpoint_text(ia), midpoint_text(ib))
+        for point in points:
+            try:
+                ia, ib = enclose(a, point), enclose(b, point)
+            except (NoInterval, ZeroDivisionError, ValueError, TypeError):
+                continue
+            if excludes_zero(ia - ib):
+                names = _names_in(a, b)
+                return Mismatch(q.T, _at(bound, env), _entry(idx, lhs.shape),
+                                {str(s): str(v) for s, v in point.items() if str(s) in names},
+                                midpoint_text(ia, 20), midpoint_text(ib, 20))
     return None
 
 

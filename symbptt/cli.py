@@ -36,6 +36,20 @@ def _whole(name: str, lo: int, hi: int):
     return parse
 
 
+def _seconds(name: str, hi: float = 86400.0):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number of seconds, got "
+                                             f"{text!r}")
+        if not 0 <= value <= hi:            # NaN fails here too
+            raise argparse.ArgumentTypeError(f"{name} must be in 0..{hi:g} seconds, got "
+                                             f"{text}")
+        return value
+    return parse
+
+
 def _add_dims(p: argparse.ArgumentParser, defaults: Dims = Dims()) -> None:
     for flag, sym in (("--hidden", "n"), ("--input", "d"), ("--output", "q")):
         p.add_argument(flag, type=_whole(flag, *DIM_RANGE), default=None, metavar=sym,
@@ -180,9 +194,13 @@ def _add_check(sub) -> None:
                    help='a definition the claims use, e.g. "delta[T] = dl[T]/dh[T]" (repeat)')
     p.add_argument("--activation", default=None, help="elman: tanh | sigmoid | identity")
     p.add_argument("--T-max", dest="T_max", type=_whole("--T-max", 1, 12), default=None,
-                   help="check at T = 1..K (default 4, less where a model's unrolled "
-                        "derivatives would take over a minute: gru, lstm at T = 2)")
-    p.add_argument("--force", action="store_true", help="check past the time budget")
+                   help="check exactly at T = 1..K (default 4); a claim shaped as a "
+                        "recursion plus per-step terms is then proven for every T")
+    p.add_argument("--budget", type=_seconds("--budget"), default=None, metavar="SECONDS",
+                   help="time to search past K for a counterexample when a claim is not "
+                        "proven for every T (default 20; 0: no search)")
+    p.add_argument("--force", action="store_true",
+                   help="check at a --T-max past the estimated time limit")
     p.add_argument("--convention", default="column", choices=("column", "row"),
                    help="row: dL/dh[t] is a row vector (default column)")
     from .check import CHECK_DIMS
@@ -402,6 +420,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _budget(args: argparse.Namespace) -> dict:
+    return {} if args.budget is None else {"budget": args.budget}
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from .check import ClaimInput, check
     from .report import check_json, check_text
@@ -419,8 +441,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             raise SymbpttError("a claim file sets its sizes with dims = {...}; drop the "
                                "size flags")
         T_max = args.T_max or cf.T_max
-        reports = [check(g.model, list(g.claims), g.activation, cf.dims, T_max, args.force)
-                   for g in cf.groups]
+        reports = [check(g.model, list(g.claims), g.activation, cf.dims, T_max, args.force,
+                         **_budget(args)) for g in cf.groups]
         path = target
     else:
         spec = _symbolic_model(target)
@@ -437,7 +459,8 @@ def cmd_check(args: argparse.Namespace) -> int:
                   for k, c in enumerate(args.claim, start=1)]
         model = target if spec.program is not None else spec.name    # a file: its path
         reports = [check(model, claims, resolve_activation(spec, args.activation)
-                         if args.activation else None, dims, args.T_max, args.force)]
+                         if args.activation else None, dims, args.T_max, args.force,
+                         **_budget(args))]
         path = None
     _emit(args, check_json(reports, path), check_text(reports))
     return EXIT_OK if all(r.correct for r in reports) else EXIT_MISMATCH

@@ -225,18 +225,43 @@ def _sides(model, bound: Bound, lhs_node, rhs_node, env: dict):
     return sides
 
 
-def _classes(w: _Windows, anchor_check, a: int, b: int) -> int:
-    """Every position of an index t in a..T-b: one window well inside (anchored at t), and
-    one each for the t near the start and near the end. Returns T_from."""
-    inner = anchor_check("t", TAU, -1, 0)
+def _fixed_positions(bound: Bound) -> tuple[list[int], list[int]]:
+    """(c for the definitions' boundary values at T + c, c for those at a number c)."""
+    at_T, at_c = [], []
+    for d in bound.defs:
+        for idx, _ in d.fixed:
+            terms = dict(idx.terms)
+            if terms == {"T": 1}:
+                at_T.append(idx.const)
+            elif not terms:
+                at_c.append(idx.const)
+            else:
+                raise NotWindowable(f"{d.name}[{idx.text()}]: a boundary value at neither a "
+                                    "number nor T + c")
+    return at_T, at_c
+
+
+def _cover(w: _Windows, check, bound: Bound, a: int, b: int, low: int = -10 ** 9,
+           top: int = -10 ** 9) -> int:
+    """Every position of an index t in a..T-b: one window well inside the sequence
+    (anchored at t), one for each t near the start (from h_0 = 0) and near the end (no
+    later steps), the latter also wherever a definition's boundary value (at T + c, or
+    at a number) is within a window's reach of t, or the caller says (`low`: up to
+    which t; `top`: up to which T - t). check(anchor, t, lo, hi) -> the window that held
+    it. Returns T_from: for every T >= T_from the windows stand for every t; the caller
+    checks the smaller T exactly."""
+    at_T, at_c = _fixed_positions(bound)
+    inner = check("t", TAU, -1, 0)
     lo, hi = inner.lo, inner.hi
-    T_from = max(1, hi - lo + 1, a + hi, b - lo)
-    for j in range(a, -lo):                       # windows from h_0 = 0
-        f = anchor_check("0", Lin(j), 0, max(j, 0))
-        T_from = max(T_from, f.hi + 1, j + b + 1)
-    for i in range(b, max(hi, b)):                # windows ending at T
-        f = anchor_check("T", THETA - i, -i - 1, 0)
-        T_from = max(T_from, -f.lo + 1, a + i + 1)
+    J_low = max(a - 1, -lo - 1, max(at_c, default=-10 ** 9) - lo, low)
+    J_top = max(b - 1, hi - 1, hi - min(at_T, default=10 ** 9), top)
+    T_from = max(1, J_low + J_top + 1, J_low + b, J_top + a)
+    for j in range(a, J_low + 1):                        # windows from h_0 = 0
+        f = check("0", Lin(j), 0, max(j, 0))
+        T_from = max(T_from, f.hi, f.hi - min(at_T, default=f.hi) + 1)
+    for i in range(b, J_top + 1):                        # windows ending at T
+        f = check("T", THETA - i, min(-i, 0) - 1, 0)
+        T_from = max(T_from, -f.lo, max(at_c, default=-10 ** 9) - f.lo + 1)
     return T_from
 
 
@@ -291,36 +316,19 @@ def _terms(node, wrap=lambda x: x) -> list[tuple[Reduce, Any]]:
     raise NotWindowable("the right side is not a sum over t of per-step terms")
 
 
-def _positions(terms, inner: Frame) -> tuple[list[int], list[int]]:
-    """The special t: near the start (constants) and near the end (T + c)."""
-    lows, tops = {1}, {0}
-    for r, _ in terms:
-        for idx in (r.lo, r.hi):
-            coef = dict(idx.terms)
-            if not coef:
-                lows.add(idx.const)
-            elif coef == {"T": 1}:
-                tops.add(idx.const)
-            else:
-                raise NotWindowable(f"a sum's bound {idx.text()} is neither a number nor "
-                                    "T + c")
-    low = list(range(min(lows), max(max(lows), -inner.lo - 1) + 1))
-    top = list(range(min(min(tops), 1 - inner.hi), max(tops) + 1))
-    return low, top
-
-
 def _per_step(model, w: _Windows, bound: Bound, param: str) -> int:
     """dL/dp = sum of terms: each t's share against step t's part of dL/dp."""
     terms = _terms(bound.equation.rhs)
     row = bound.row and not model.q(1).is_matrix(param)
 
-    def share(t):
+    def share(t, view):
         """(step t's part of dL/dp, the right side's share at t): 0 outside 1..T."""
         def sides(fq):
             memo: dict = {}
             shape = fq.param(param).shape
             zero = _zeros(np.empty(shape[::-1] if row else shape), model)
-            truth = fq.contribution(param, t) if Lin(1) <= t <= THETA else zero
+            truth = zero if not Lin(1) <= t <= THETA else (
+                fq.contribution(param, t) if view == "backward" else fq.local_share(param, t))
             if row:
                 truth = truth.T
             total = None
@@ -333,23 +341,34 @@ def _per_step(model, w: _Windows, bound: Bound, param: str) -> int:
             return [(truth, zero if total is None else as_array(total, truth, model.exact))]
         return sides
 
-    def check(anchor, t, lo, hi):
-        return w.frame(anchor, lo, hi, share(t))
-
-    inner = check("t", TAU, -1, 0)
-    low, top = _positions(terms, inner)
-    T_from = max(1, inner.hi - inner.lo + 1)
-    for j in low:
-        f = check("0", Lin(j), 0, max(j, 0))
-        T_from = max(T_from, f.hi + 1)
-    for c in top:
-        f = check("T", THETA + c, min(c, 0) - 1, 0)
-        T_from = max(T_from, -f.lo + 1)
-    return T_from
+    lows, tops, a, b = [], [], 1, 0
+    for r, _ in terms:
+        for idx, first in ((r.lo, True), (r.hi, False)):
+            coef = dict(idx.terms)
+            if not coef:                     # a number: the t below it, or up to it
+                lows.append(idx.const - 1 if first else idx.const)
+                a = min(a, idx.const) if first else a
+            elif coef == {"T": 1}:           # T + c: the t above it, or from it
+                tops.append(-idx.const - 1 if not first else -idx.const)
+                b = min(b, -idx.const) if not first else b
+            else:
+                raise NotWindowable(f"a sum's bound {idx.text()} is neither a number nor "
+                                    "T + c")
+    # dL/dp = sum_t (step t's own copy of p's part) = sum_t (1/T) dl[t]/dp: the backward
+    # and the forward view of the same sum; a claim's summand may be either
+    for view in ("backward", "forward"):
+        try:
+            return _cover(w, lambda anchor, t, lo, hi: w.frame(anchor, lo, hi, share(t, view)),
+                          bound, a, b, max(lows, default=-10 ** 9), max(tops, default=-10 ** 9))
+        except Disproof:
+            if view == "forward":
+                raise
+    raise AssertionError("unreachable")
 
 
 def _at(idx: Idx) -> Lin:
-    return idx.const + sum(c * (THETA if v == "T" else TAU) for v, c in idx.terms)
+    return Lin(idx.const) + sum((c * (THETA if v == "T" else TAU) for v, c in idx.terms),
+                                Lin())
 
 
 def _zeros(like: np.ndarray, model) -> np.ndarray:
@@ -369,6 +388,8 @@ def prove_every_T(model, bound: Bound) -> Induction:
     w = _Windows(model, bound)
     try:
         directions = _recursions(bound)
+        if len(set(directions.values())) > 1:
+            raise NotWindowable("the definitions recurse both forwards and backwards")
         for name, direction in directions.items():
             node = _match(model, bound, name, MATCH_T)
             if node is None:
@@ -384,7 +405,7 @@ def prove_every_T(model, bound: Bound) -> Induction:
                 lemma = _sides(model, bound, Name(dfn.name, Idx.var("_t")),
                                _rename(node), {"T": THETA, "_t": t, "_k": t})
                 return w.frame(anchor, lo, hi, lemma, (set(directions), t))
-            T_from = max(T_from, _classes(w, check, 1, 0))
+            T_from = max(T_from, _cover(w, check, bound, 1, 0))
         lhs = bound.equation.lhs
         if bound.var is not None:
             a, b = _lhs_index(bound)
@@ -392,7 +413,7 @@ def prove_every_T(model, bound: Bound) -> Induction:
             def check(anchor, t, lo, hi):
                 return w.frame(anchor, lo, hi, _sides(model, bound, lhs, bound.equation.rhs,
                                                       {"T": THETA, bound.var: t}))
-            T_from = max(T_from, _classes(w, check, a, b))
+            T_from = max(T_from, _cover(w, check, bound, a, b))
         elif isinstance(lhs, Deriv) and lhs.num.name == LOSS and lhs.den.index is None \
                 and lhs.den.name in {p.name for p in model.spec.params}:
             T_from = max(T_from, _per_step(model, w, bound, lhs.den.name))

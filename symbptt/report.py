@@ -250,8 +250,8 @@ def scope_text(c: ClaimReport) -> list[str]:
     if c.scope == "every T":
         p = c.proof
         out = [f"  correct for every T: equal to {what} at {Ts_text(c.Ts)} exactly, and "
-               f"proven for T >= {p.T_from} in {p.windows} windows of steps (an opaque "
-               "state before, an opaque cotangent after, T a symbol)"]
+               f"proven for T >= {p.T_from} in {p.windows} window{'s' if p.windows != 1 else ''} "
+               "of steps (an opaque state before, an opaque cotangent after, T a symbol)"]
         out += [f"    by induction: {lemma}" for lemma in p.lemmas]
         return out
     if c.scope.startswith("T = "):

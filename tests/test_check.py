@@ -350,3 +350,15 @@ def test_the_default_T_fits_the_model_and_a_costly_T_is_refused():
         _one("gru", "dL/dh[t] = dl[t]/dh[t]", T_max=4)
     # a claim's own T list is the author's choice: not refused
     assert _one("linear_half_square", "dl[10]/dh[10] = h[10]", Ts=(10,), dims=Dims(2, 3, 4)).correct
+
+
+def test_row_layout_with_an_input_of_size_one():
+    # issue 14 (4): dL/dU for U of shape n x 1 is a matrix: a column in both layouts
+    dims = Dims(3, 1, 4)
+    right = "dL/dU = sum(t=1..T, (dL/dh[t] @ diag(phi_prime(a[t]))).T @ x[t].T)"
+    assert _one("elman", right, dims=dims, convention="row").correct
+    slip = "dL/dU = sum(t=1..T, x[t] @ dL/dh[t] @ diag(phi_prime(a[t])))"
+    r = _one("elman", slip, dims=dims, convention="row")
+    assert not r.correct and "1×3" in r.shape_error
+    assert _one("elman", "dL/db = sum(t=1..T, dL/dh[t] @ diag(phi_prime(a[t])))", dims=dims,
+                convention="row").correct

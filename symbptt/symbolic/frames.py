@@ -28,7 +28,7 @@ import numpy as np
 from ..spec import Dims, ModelSpec
 from .backend import Backend
 from .cells import Cell
-from .quantities import LOCAL, LOSS, Quantities, matrix
+from .quantities import LOSS, Quantities, matrix
 from .stepgraph import NotInGraph, Span, StepGraph
 from .zero import SlopeAtoms, SoftmaxAtoms, equal
 
@@ -253,6 +253,16 @@ class FrameQuantities:
         local_den = (dname, None if dk is None else self._local(dk, dname))
         local_held = tuple((hname, self._local(hk, hname)) for hname, hk in held)
         return self.q.derivative(local_num, local_den, local_held)
+
+    def local_share(self, name: str, k) -> np.ndarray:
+        """Step k's loss's part of dL/dp in the forward view: (1/T) dl[k]/dp, total (through
+        every earlier step: the window's start state carries an opaque dh/dp)."""
+        value = self.derivative(("l", k), (name, None))
+        scale = self.q.g.scale
+        out = np.empty(value.shape, dtype=object)
+        for idx, e in np.ndenumerate(value):
+            out[idx] = scale * e
+        return out
 
     def contribution(self, name: str, k) -> np.ndarray:
         place, local = self.where(k)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+import mpmath
 import symengine as se
 from mpmath import iv
 
@@ -85,5 +86,9 @@ def excludes_zero(interval) -> bool:
 
 
 def midpoint_text(interval, digits: int = 12) -> str:
-    mid = (interval.a + interval.b) / 2
-    return f"{float(mid.a):.{digits}g}"
+    """The interval's middle to `digits` significant digits (its width is far smaller)."""
+    mid = interval.mid.a
+    if mid == 0:
+        return "0"
+    with mpmath.workprec(PRECISION):
+        return mpmath.nstr(mpmath.mpf(mid), digits, strip_zeros=False)

@@ -284,7 +284,7 @@ class Quantities:
 
     def _by(self, num, den: tuple, held: frozenset) -> list[list]:
         """grads[i][j] = d num_i / d den_j (the den's entries in order)."""
-        be, g = self.be, self.g
+        g = self.g
         kind = den[0]
         if kind == "output":
             return self._by_output(num, den[1], den[2])
@@ -511,7 +511,7 @@ class Quantities:
         shape = np.shape(self.param(name))
         arr = np.empty(len(out), dtype=object)
         arr[:] = out
-        return arr.reshape(shape)
+        return self._at_zero(arr.reshape(shape))
 
     # ---- generic's f and g ------------------------------------------------------------------
     def _partial(self, num, den) -> np.ndarray:

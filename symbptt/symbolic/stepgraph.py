@@ -27,7 +27,7 @@ from typing import Any, Callable
 from ..errors import SymbpttError
 from ..spec import Dims, ModelSpec
 from .backend import Backend
-from .cells import Cell, Step, keep
+from .cells import Cell, Step
 from .linalg import total, tree_entries
 from .unroll import _symbol_array, entry_label, target_vector
 

@@ -259,7 +259,7 @@ class Counterexample:
     difference: str      # the expanded difference (shortened) when no number can be had
 
 
-def _point_value(k: int) -> Fraction:
+def point_value(k: int) -> Fraction:
     # small, varied, nonzero rationals: 1/2, -1/3, 3/4, -2/5, ...
     num = (k % 4) + 1
     den = (k % 5) + 2
@@ -308,9 +308,9 @@ def counterexample(be: Backend, expected: Any, got: Any, symbols: tuple,
     tied = tied or {}
     free = [s for s in symbols if s not in tied]
     for shift in range(8):
-        values = {s: _point_value(k + shift) for k, s in enumerate(free)}
+        values = {s: point_value(k + shift) for k, s in enumerate(free)}
         if shift >= 4:          # the copies free too: the two paths apart
-            values.update({s: _point_value(len(free) + k) for k, s in enumerate(tied)})
+            values.update({s: point_value(len(free) + k) for k, s in enumerate(tied)})
         point = {s: be.number(v) for s, v in values.items()}
         point.update({s: point[x] for s, x in tied.items() if s not in point})
         a, b = _show(be, expected.subs(point)), _show(be, got.subs(point))
