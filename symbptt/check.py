@@ -31,7 +31,7 @@ from .symbolic.claim import (Bound, ClaimError, NumericQuantities, ShapeError, a
                              symbolic_algebra)
 from .induction import Induction, prove_every_T
 from .symbolic.interval import NoInterval, enclose, excludes_zero, midpoint_text
-from .symbolic.quantities import Quantities, QuantityError
+from .symbolic.quantities import Quantities, QuantityError, equal_on
 from .symbolic.zero import SlopeAtoms, SoftmaxAtoms, counterexample, equal, point_value
 from .zoo import get_model
 
@@ -156,15 +156,7 @@ class _Model:
         with the states written out one step at a time, latest first (a claim may write a
         state its own way, h[t] as o[t] * tanh(c[t])); with every step written out the
         test is the plain expansion of the unrolled model."""
-        q = self.q(T)
-        same = self._same(T)
-        if same(a, b):
-            return True
-        for k in range(T, 0, -1):
-            a, b = q.expand_states(a, k), q.expand_states(b, k)
-            if same(a, b):
-                return True
-        return False
+        return equal_on(self.q(T), self._same(T), a, b)
 
     def _same(self, T: int):
         if self.be.name == "sympy":

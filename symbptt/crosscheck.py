@@ -15,7 +15,8 @@ from .numeric.cells import cell_for
 from .spec import Dims, ModelSpec
 from .symbolic.cost import describe, estimate_seconds
 
-TOLERANCE = {"float64": 1e-10, "float32": 1e-4}
+TOLERANCE = {"float64": 1e-10, "float32": 1e-4}        # rtol
+ABSOLUTE = {"float64": 1e-10, "float32": 1e-4}         # atol, times the scale s (below)
 SYMBOLIC_BUDGET = 60.0          # seconds of estimated proof cost; past it, forms are skipped
 
 
@@ -40,6 +41,9 @@ class Report:
     note: str = ""
     paths: int = 0
     approximations: dict = field(default_factory=dict, hash=False)  # method -> name -> rel diff
+    atol: float = 1e-10
+    scale: dict = field(default_factory=dict, hash=False)      # name -> s of the atol term
+    ratio: dict = field(default_factory=dict, hash=False)      # name -> worst |a - b| / bound
 
 
 def _engine(spec: ModelSpec, activation, problem: data.Problem, tau: int | None = None,
@@ -118,23 +122,96 @@ def crosscheck(spec: ModelSpec, T: int, dims: Dims, seed: int = 0, batch: int = 
         symbolic = True
     reference = "direct" if symbolic else "engine_full"
     ref = grads[reference]
-    max_abs, max_rel = {}, {}
+    rtol, atol = TOLERANCE[dtype], ABSOLUTE[dtype]
+    scale = _scales(grads, _forward_scale(spec, activation, problem, runs["engine_full"].loss))
+    max_abs, max_rel, ratio = {}, {}, {}
     for name in ref:
-        scale = max(float(np.max(np.abs(ref[name]))) if np.size(ref[name]) else 0.0, 1e-300)
-        diffs = [float(np.max(np.abs(np.asarray(g[name], dtype=np.float64) - ref[name])))
-                 for g in grads.values() if name in g]
-        max_abs[name] = max(diffs)
-        max_rel[name] = max(diffs) / scale if scale > 1e-300 else max(diffs)
+        b = np.asarray(ref[name], dtype=np.float64)
+        top = float(np.max(np.abs(b))) if b.size else 0.0
+        diffs, worst = [], 0.0
+        for g in grads.values():
+            if name not in g:
+                continue
+            a = np.asarray(g[name], dtype=np.float64)
+            diff = np.abs(a - b)
+            bound = rtol * np.maximum(np.abs(a), np.abs(b)) + atol * scale[name]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                # 0 / 0 (equal and a zero bound) is no excess; NaN / x stays NaN
+                part = np.where(diff == 0, 0.0, diff / bound)
+            diffs.append(_max(diff))
+            worst = max(worst, _max(part), key=_nan_first)
+        max_abs[name] = max(diffs, key=_nan_first)
+        max_rel[name] = max_abs[name] / top if top > 0 else max_abs[name]
+        ratio[name] = worst
     approximations = {m: {name: float(np.max(np.abs(g[name] - ref[name])))
                           / max(float(np.max(np.abs(ref[name]))), 1e-300) for name in g}
                       for m, g in estimates.items()}
     grads.update(estimates)
-    tol = TOLERANCE[dtype]
     options = {"activation": activation or "tanh"} if spec.option("activation") else {}
+    # NaN anywhere (an overflow in one method) is a disagreement: NaN <= 1 is False
+    agree = all(v <= 1.0 for v in ratio.values())
     return Report(spec.name, T, dims.as_dict(spec.dims_used), seed, batch, dtype, options,
-                  problem, runs["engine_full"].loss, grads, reference, max_abs, max_rel, tol,
-                  all(v <= tol for v in max_rel.values()), symbolic, note,
-                  runs["engine_path_sum"].paths, approximations)
+                  problem, runs["engine_full"].loss, grads, reference, max_abs, max_rel, rtol,
+                  agree, symbolic, note, runs["engine_path_sum"].paths, approximations, atol,
+                  scale, ratio)
+
+
+def _max(a: np.ndarray) -> float:
+    """The largest entry, NaN if there is one (np.max propagates NaN); 0 if empty."""
+    return float(np.max(a)) if np.size(a) else 0.0
+
+
+def _nan_first(v: float) -> float:
+    """A key for max() that ranks NaN above every number (max() alone keeps whichever
+    comes first), so that a NaN difference is reported, never hidden."""
+    return np.inf if np.isnan(v) else v
+
+
+def _scales(grads: dict, forward: float) -> dict:
+    """s in |a - b| <= rtol max(|a|, |b|) + atol s, for each parameter (and x).
+
+    Rounding noise in a gradient entry is eps times the size of the terms summed into
+    it, not of their sum: the terms can cancel to a tiny or exactly zero gradient
+    (elman_softmax with q = 1 has yhat_t - y_t = 1 - 1 at every step, so every true
+    gradient is 0 and a method returns 5e-17), which no relative test passes. So s is
+    the largest of: this parameter's gradient, the whole gradient (every parameter
+    and x: their terms are made of the same factors), and the forward values (the
+    states, the data and the loss per step: each term is a product of such values and
+    weights; with the zoo's draw these are O(1), never all 0). Each gradient scale is
+    the smallest over the methods, so that one method's garbage (an overflow giving
+    1e25) cannot widen the tolerance enough to pass itself."""
+    per_method = []
+    for g in grads.values():
+        own = {name: _finite_max(v) for name, v in g.items()}
+        per_method.append((own, max(own.values(), default=0.0)))
+    names = dict.fromkeys(name for g in grads.values() for name in g)
+    return {name: max(forward, min(max(own[name], whole) for own, whole in per_method
+                                   if name in own)) for name in names}
+
+
+def _finite_max(a) -> float:
+    """max |a| over the finite entries (a NaN or inf fails the test itself, and must not
+    set the scale it is measured by)."""
+    a = np.abs(np.asarray(a, dtype=np.float64))
+    a = a[np.isfinite(a)]
+    return float(np.max(a)) if a.size else 0.0
+
+
+def _forward_scale(spec: ModelSpec, activation, problem: data.Problem, loss: float) -> float:
+    """The largest forward value: state entries, inputs, targets, and |L| per step and
+    example (the loss is summed over both)."""
+    cell = cell_for(spec, activation)
+    P = {k: np.asarray(v, dtype=np.float64) for k, v in problem.params.items()}
+    X = problem.X.astype(np.float64)
+    B, T = X.shape[0], X.shape[1]
+    values = [abs(loss) / (B * T), _max(np.abs(X))]
+    if problem.Y is not None:
+        values.append(_max(np.abs(problem.Y.astype(np.float64))))
+    with np.errstate(all="ignore"):
+        for st in engine.stream(cell, P, X):
+            values.extend(_max(np.abs(s)) for s in st.s)
+    finite = [v for v in values if np.isfinite(v)]
+    return max(finite, default=1.0)
 
 
 def _plain(a, scalar_last: bool) -> list | float:
@@ -164,7 +241,8 @@ def report_json(r: Report, spec: ModelSpec) -> dict:
         "grads": {m: {k: (data_part(v, scalar_x) if k == "x" else _plain(v, False))
                       for k, v in g.items()} for m, g in r.grads.items()},
         "reference": r.reference, "max_abs_diff": r.max_abs_diff, "max_rel_diff": r.max_rel_diff,
-        "tolerance": r.tolerance, "agree": r.agree, "symbolic_forms": r.symbolic,
+        "tolerance": r.tolerance, "atol": r.atol, "abs_scale": r.scale,
+        "tolerance_ratio": r.ratio, "agree": r.agree, "symbolic_forms": r.symbolic,
         "note": r.note, "paths": r.paths, "estimates_rel_diff": r.approximations,
     }
 
@@ -180,7 +258,8 @@ def report_text(r: Report) -> str:
     width = max(len(m) for m in methods)
     for name in r.max_rel_diff:
         lines.append(f"  {('x (inputs)' if name == 'x' else name):<12} "
-                     f"max abs {r.max_abs_diff[name]:.2e}  max rel {r.max_rel_diff[name]:.2e}")
+                     f"max abs {r.max_abs_diff[name]:.2e}  max rel {r.max_rel_diff[name]:.2e}"
+                     f"  scale {r.scale.get(name, 0.0):.2e}")
     lines.append("  methods: " + ", ".join(m.ljust(width).strip() for m in methods))
     lines.append(f"  naive path sum: {r.paths} paths (T (T + 1) / 2)")
     for m, diffs in r.approximations.items():
@@ -188,7 +267,13 @@ def report_text(r: Report) -> str:
         lines.append(f"  {m} is an estimate here (not counted): max rel difference {worst:.2e}")
     if r.note:
         lines.append(f"  note: {r.note}")
-    verdict = "AGREE" if r.agree else "DISAGREE"
-    lines.append(f"{verdict}: every method within {r.tolerance:g} relative" if r.agree else
-                 f"{verdict}: some method differs by more than {r.tolerance:g} relative")
+    rule = (f"{r.tolerance:g} relative + {r.atol:g} x scale absolute "
+            f"(|a - b| <= rtol max(|a|, |b|) + atol s)")
+    if r.agree:
+        lines.append(f"AGREE: every method within {rule}")
+    else:
+        worst = max(r.ratio, key=lambda k: _nan_first(r.ratio[k]))
+        lines.append(f"DISAGREE: some method differs by more than {rule}; worst "
+                     f"{'x (inputs)' if worst == 'x' else worst}: {r.ratio[worst]:.3g} times "
+                     f"the tolerance")
     return "\n".join(lines)

@@ -115,7 +115,8 @@ def _values(v: Any) -> Any:
 def grad_json(r: GradReport) -> dict:
     return {"model": r.model, "T": r.T, "dims": r.dims, "options": r.options,
             "loss": _values(r.loss), "states": _values(r.states), "grads": _values(r.grads),
-            "deltas": _values(r.deltas), "agree": r.agree, "mismatches": list(r.mismatches)}
+            "deltas": _values(r.deltas), "agree": r.agree, "mismatches": list(r.mismatches),
+            "undecided": list(r.undecided)}
 
 
 def _short(v: Value) -> str:
@@ -147,8 +148,11 @@ def grad_text(r: GradReport) -> str:
         lines.append(f"  {label} = {_fmt(r.grads['direct'][name])}")
     if r.agree:
         lines.append("all three forms (direct, recursive, closed form) agree exactly")
+    elif len(r.undecided) == len(r.mismatches):
+        lines.append("FORMS UNDECIDED (neither shown equal exactly nor shown different at "
+                     "these values): " + ", ".join(r.undecided[:6]))
     else:
-        lines.append("FORMS DISAGREE: " + ", ".join(r.mismatches[:6]))
+        lines.append("FORMS DISAGREE: " + ", ".join(m for m in r.mismatches[:6]))
     return "\n".join(lines)
 
 

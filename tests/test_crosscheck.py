@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -27,6 +28,7 @@ SYMBOLIC_FORMS = ("direct", "recursive", "closed_form")
 EXACT_ENGINE = ("engine_full", "engine_path_sum", "engine_forward_mode", "engine_truncated")
 SIZE_FLAGS = {"n": "--hidden", "d": "--input", "q": "--output"}
 SIZES = {"n": 3, "d": 2, "q": 4}          # all different, so a swapped shape shows
+MODELS = Path(__file__).parent / "models"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -312,3 +314,81 @@ def test_overflow_is_reported_as_such_not_as_a_mismatch(capsys, monkeypatch):
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and "NaN or inf" in err and "not" in err
+
+
+# --------------------------------------------------------------------------- numeric honesty
+# issue 14, item 5: a sharp softmax, a gradient that is exactly 0, garbage in one method
+
+@pytest.mark.parametrize("scale", [60, 300])
+def test_a_sharp_softmax_readout_agrees(capsys, scale):
+    """softmax(scale V h_t) at n = 8 (seed 2: logits from -268 to 307 at scale 300). The
+    lambdified direct form used to evaluate the softmax's exps as written: products of
+    them left float64's range and its gradient was off by up to 34 in 290 (DISAGREE, 1.3e9
+    times the tolerance); the engine, which shifts by the largest logit, was right."""
+    argv = ["crosscheck", MODELS / f"softmax_readout_{scale}.toml", "--T", 2, "--hidden", 8,
+            "--input", 4, "--output", 4, "--batch", 4, "--seed", 2]
+    r, _ = run_json(capsys, argv)
+    assert r["agree"] is True, r["tolerance_ratio"]
+    assert all(v <= 1 for v in r["tolerance_ratio"].values())
+    full = r["grads"]["engine_full"]
+    for form in SYMBOLIC_FORMS:
+        for name, v in full.items():
+            # right to rounding, not only within the tolerance
+            np.testing.assert_allclose(r["grads"][form][name], v, rtol=1e-12,
+                                       atol=1e-13 * scale, err_msg=f"{form} {name}")
+    code, out, err = run(capsys, argv)
+    assert code == 0 and "AGREE" in out and "DISAGREE" not in out
+
+
+def test_every_true_gradient_zero_agrees_on_rounding_noise(capsys):
+    """elman_softmax with q = 1: softmax of one logit is 1 = y_t, so every true gradient is 0;
+    the direct form gives 0 exactly, the engine 1e-16 of noise (yhat - y = 1 - 1 rounded).
+    A relative test alone called that DISAGREE (max rel 1.0 on 3e-17)."""
+    argv = ["crosscheck", "elman_softmax", "--output", 1, "--T", 3]
+    r, _ = run_json(capsys, argv)
+    assert r["agree"] is True, r["tolerance_ratio"]
+    for m in ("direct", "engine_full"):
+        assert all(np.max(np.abs(v)) < 1e-15 for v in r["grads"][m].values()), m
+    assert max(r["max_abs_diff"].values()) < 1e-14        # noise, and it is there
+    assert max(r["max_abs_diff"].values()) > 0
+    # |a - b| <= rtol max(|a|, |b|) + atol s: tolerance (rtol), atol and s are in the JSON
+    assert r["tolerance"] == 1e-10 and r["atol"] == 1e-10
+    assert set(r["abs_scale"]) == set(r["max_abs_diff"])
+    assert all(0 < s < 10 for s in r["abs_scale"].values())   # the O(1) forward values
+    code, out, err = run(capsys, argv)
+    assert code == 0 and "AGREE" in out and "DISAGREE" not in out
+
+
+def test_a_garbage_method_cannot_widen_the_tolerance(capsys, monkeypatch):
+    """s takes in the whole gradient, but the smallest over the methods: a direct dL/dW 1e25
+    off (what the naive softmax gave at scale 300 on the issue's model) must not make the
+    atol of b 1e15, and so hide a direct dL/db off by 1e-3."""
+    cc = importlib.import_module("symbptt.crosscheck")
+    real = cc._symbolic
+
+    def garbage(*args, **kwargs):
+        out = real(*args, **kwargs)
+        out["direct"]["W"] = out["direct"]["W"] + 1e25
+        out["direct"]["b"] = out["direct"]["b"] + 1e-3
+        return out
+
+    monkeypatch.setattr(cc, "_symbolic", garbage)
+    r, _ = run_json(capsys, ["crosscheck", "elman", "--T", 2, "--hidden", 3], expect=1)
+    assert r["agree"] is False
+    assert all(s < 10 for s in r["abs_scale"].values()), r["abs_scale"]
+    assert r["tolerance_ratio"]["W"] > 1e9 and r["tolerance_ratio"]["b"] > 1e6
+    assert r["tolerance_ratio"]["U"] <= 1 and r["tolerance_ratio"]["x"] <= 1
+
+
+def test_a_nan_in_one_method_is_a_disagreement(capsys, monkeypatch):
+    cc = importlib.import_module("symbptt.crosscheck")
+    real = cc._symbolic
+
+    def nan(*args, **kwargs):
+        out = real(*args, **kwargs)
+        out["recursive"]["b"] = out["recursive"]["b"] * np.nan
+        return out
+
+    monkeypatch.setattr(cc, "_symbolic", nan)
+    code, out, err = run(capsys, ["crosscheck", "elman", "--T", 2])
+    assert code == 1 and "DISAGREE" in out and "worst b: nan" in out

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
 from ..errors import TooExpensive
 from ..spec import Dims, ModelSpec
@@ -65,9 +66,10 @@ class Certificate:
 
     @property
     def undecided(self) -> bool:
-        """Not proven, yet no failing entry has a point where the forms differ (to 19
-        digits at every point tried): the exact test could not decide, nothing is wrong
-        that it could show. Never counted as proven."""
+        """Not proven, yet no failing entry has a point where the forms differ (at every
+        point tried the two values agree to 15 digits or more, or are both within 1e-15
+        of 0): the exact test could not decide, nothing is wrong that it could show.
+        Never counted as proven."""
         return bool(self.failures) and all(_agree(f.counterexample) for f in self.failures)
 
 
@@ -87,9 +89,9 @@ class Certificate:
         if self.undecided:
             n = len({f.entry for f in self.failures})
             return (f"at T = {self.T}, undecided: the exact zero test could not show {n} of "
-                    f"{self.entries} entries equal, yet at every point tried they agree to 15 "
-                    f"digits (a rational function the expansion does not cancel); no "
-                    f"counterexample")
+                    f"{self.entries} entries equal (a rational function the expansion does "
+                    f"not cancel), and found no counterexample: at every point tried, "
+                    f"{_agreements([f.counterexample for f in self.failures])}")
         if self.proven:
             return (f"at T = {self.T}, the {what} equal the direct gradient (diff of "
                     f"the unrolled loss) in all {self.entries} entries, exactly")
@@ -102,15 +104,64 @@ class Certificate:
         return f"at T = {self.T}, " + "; ".join(per_form)
 
 
+AGREE_DIGITS = 15        # a relative agreement this close is no counterexample
+NEAR_ZERO = Decimal("1e-15")   # nor two values both this close to 0 (the values are 100-bit
+                               # evaluations: a true 0 comes out as +-1e-30 or so)
+
+
 def _agree(cx: Counterexample) -> bool:
-    """Both values at the point the same to about 15 digits (or both within 1e-15 of 0)."""
+    """Both values at the point agree to 15 digits or more, or are both within 1e-15 of 0;
+    exactly the two cases the claim then names (a floor max(1, |a|, |b|) would let 1.7e-28
+    and 3.1e-73 "agree to 15 digits": they agree in none)."""
+    return _agreement(cx) is not None
+
+
+def _agreement(cx: Counterexample) -> tuple | None:
+    """("digits", k): the values agree to k >= 15 significant digits (k = 20 when they
+    print the same: every digit shown); ("zero", a, b): both within 1e-15 of 0, not
+    agreeing to 15 digits; None: they differ (or there are no numbers)."""
     if not cx.point:
-        return False
-    try:
-        a, b = float(cx.expected), float(cx.got)
-    except ValueError:
-        return False
-    return abs(a - b) <= 1e-15 * max(1.0, abs(a), abs(b))
+        return None
+    try:                      # Decimal: the 20 printed digits exactly (a float keeps 17)
+        a, b = Decimal(cx.expected), Decimal(cx.got)
+    except (InvalidOperation, ValueError):
+        return None
+    if not (a.is_finite() and b.is_finite()):
+        return None
+    k = 20 if cx.expected == cx.got else min(_digits_in_common(a, b), 20)
+    if k >= AGREE_DIGITS:
+        return "digits", k
+    if max(abs(a), abs(b)) <= NEAR_ZERO:
+        return "zero", a, b
+    return None
+
+
+def _agreements(cxs: list) -> str:
+    """What is true of the values at the points, said per kind: the fewest digits any
+    pair agrees to, and the pairs that only agree by being both within 1e-15 of 0."""
+    kinds = [_agreement(cx) for cx in cxs]
+    digits = [k[1] for k in kinds if k and k[0] == "digits"]
+    zeros = [k for k in kinds if k and k[0] == "zero"]
+    of = f"of {len(kinds)} comparisons"
+    parts = []
+    if digits and min(digits) >= 20:
+        parts.append(f"{len(digits)} {of} print the same 20 significant digits")
+    elif digits:
+        parts.append(f"{len(digits)} {of} agree to {min(digits)} significant digits or more")
+    if zeros:
+        _, a, b = max(zeros, key=lambda z: max(abs(z[1]), abs(z[2])))
+        k = _digits_in_common(a, b)
+        parts.append(f"{len(zeros)} {of} give two values both within 1e-15 of 0 (the largest "
+                     f"pair: {float(a):.2g} and {float(b):.2g}, which agree in "
+                     f"{f'{k} digits' if k > 0 else 'no digit'})")
+    return " and ".join(parts)
+
+
+def _digits_in_common(a: Decimal, b: Decimal) -> int:
+    top = max(abs(a), abs(b))
+    if a == b or top == 0:
+        return 20
+    return int((top / abs(a - b)).log10().to_integral_value(rounding=ROUND_FLOOR))
 
 
 def _form_name(form: str) -> str:

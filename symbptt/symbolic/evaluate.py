@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+import symengine as se
 import sympy as sp
 
 from ..errors import SymbpttError
@@ -13,6 +14,7 @@ from . import closed_form, direct, recursive
 from .activations import sigmoid
 from .backend import SYMPY, as_sympy, to_symengine
 from .cells import cell_for
+from .interval import NoInterval, enclose, excludes_zero
 from .linalg import tree_entries
 from .unroll import Unrolled, seq_label, unroll
 
@@ -37,7 +39,8 @@ class GradReport:
     grads: dict = field(default_factory=dict, hash=False)     # form -> name -> nested Values
     deltas: dict = field(default_factory=dict, hash=False)    # form -> "dL/dh_t" -> [Value]
     agree: bool = True
-    mismatches: tuple = ()
+    mismatches: tuple = ()      # "form entry": proven different (and the undecided, marked)
+    undecided: tuple = ()       # "form entry": neither shown equal nor shown different
 
 
 def value(expr: Any) -> Value:
@@ -87,8 +90,73 @@ def _nest(entries: list[tuple[tuple, Any]], shape: tuple[int, ...]) -> Any:
     return [[table[(i, j)] for j in range(shape[1])] for i in range(shape[0])]
 
 
-def _same(a: Any, b: Any) -> bool:
-    return a == b or sp.expand(a - b) == 0
+EQUAL, DIFFERENT, UNDECIDED = "equal", "different", "undecided"
+CANCEL_NODES = 5_000      # distinct subexpressions: past this, together may run for minutes
+
+
+def compare(a: Any, b: Any) -> str:
+    """Two exact values, compared exactly: EQUAL only with an exact reason (the same
+    expression, an expansion to 0, or the numerator of the difference over a common
+    denominator expanding to 0), DIFFERENT only when an interval enclosure of a - b
+    excludes 0 (rigorous: outward rounding), else UNDECIDED. expand alone says "not 0"
+    of equal forms with a division (u / v - w / v expands to two terms): the common
+    denominator decides those."""
+    if a == b:
+        return EQUAL
+    if _apart(a, b):
+        return DIFFERENT
+    diff = _generic(a - b)
+    if diff == 0:
+        return EQUAL
+    if not _has_denominator(diff):
+        return EQUAL if se.expand(to_symengine(diff)) == 0 else UNDECIDED
+    if _nodes(diff) <= CANCEL_NODES:
+        # over one denominator (together: no expansion), the difference is 0 iff its
+        # numerator expands to 0: the same as cancel's verdict, in SymEngine's time
+        numerator, _ = sp.fraction(sp.together(diff))
+        if se.expand(to_symengine(numerator)) == 0:
+            return EQUAL
+    return UNDECIDED
+
+
+def _generic(diff: Any) -> Any:
+    """Every function application (tanh, sigmoid, exp, log of a number) as a symbol of
+    its own. An identity of rational functions in independent symbols holds at any values
+    of them, so "0" stays a proof; and SymPy no longer orders the terms of a sum of
+    constants by evaluating each one (most of expand's time on grad's values)."""
+    atoms = diff.atoms(sp.Function)
+    if not atoms:
+        return diff
+    return diff.xreplace({f: sp.Dummy("atom") for f in atoms})
+
+
+def _has_denominator(expr: Any) -> bool:
+    """A power with a negative exponent of something that is not a number."""
+    return any(e.exp.is_negative and not e.base.is_Number for e in expr.atoms(sp.Pow))
+
+
+def _nodes(expr: Any) -> int:
+    """The number of distinct subexpressions (a form is a DAG: a tree count can be huge)."""
+    seen, todo = set(), [expr]
+    while todo:
+        e = todo.pop()
+        if e not in seen:
+            seen.add(e)
+            todo.extend(e.args)
+    return len(seen)
+
+
+def _apart(a: Any, b: Any) -> bool:
+    """True when an interval enclosure of a - b (symbolic/interval.py: outward rounding,
+    256 bits) excludes 0: a proof that they differ. The atoms of a grad value are tanh,
+    sigmoid (as tanh), exp and log of rationals; anything else gives False."""
+    diff = a - b
+    if diff.has(sigmoid):                  # sigma(x) = (1 + tanh(x / 2)) / 2
+        diff = diff.replace(sigmoid, lambda x: (1 + sp.tanh(x / 2)) / 2)
+    try:
+        return excludes_zero(enclose(to_symengine(diff), {}))
+    except (NoInterval, ZeroDivisionError, ValueError, TypeError, RuntimeError):
+        return False
 
 
 def evaluate(spec: ModelSpec, T: int, values: dict, dims: Dims,
@@ -105,8 +173,14 @@ def evaluate(spec: ModelSpec, T: int, values: dict, dims: Dims,
              "closed_form": closed_form.gradient(u)}
     deltas = {"recursive": recursive.deltas(u), "closed_form": closed_form.deltas(u)}
     exact = {form: {label: at(g) for label, g in grads.items()} for form, grads in forms.items()}
-    mismatches = tuple(f"{form} {label}" for form in FORMS[1:] for label in exact["direct"]
-                       if not _same(exact["direct"][label], exact[form][label]))
+    verdicts = {(form, label): compare(exact["direct"][label], exact[form][label])
+                for form in FORMS[1:] for label in exact["direct"]}
+    undecided = tuple(f"{form} {label}" for (form, label), v in verdicts.items()
+                      if v == UNDECIDED)
+    # an undecided entry is no agreement, and no proven mismatch: it says so
+    mismatches = tuple(f"{form} {label}" + (" (undecided: not shown equal exactly, not "
+                                             "shown different)" if v == UNDECIDED else "")
+                       for (form, label), v in verdicts.items() if v != EQUAL)
     # seq_label keeps the names of the JSON and the documents: h_1, dL/dh_2
     states = {seq_label("h", st.t, ()): [value(at(v)) for v in st.s] for st in u.steps}
     report_grads = {}
@@ -123,7 +197,8 @@ def evaluate(spec: ModelSpec, T: int, values: dict, dims: Dims,
                             for t, d in enumerate(ds, start=1)} for form, ds in deltas.items()}
     options = {"activation": activation or "tanh"} if spec.option("activation") else {}
     return GradReport(spec.name, T, dims.as_dict(spec.dims_used), options, value(at(u.loss)),
-                      states, report_grads, report_deltas, not mismatches, mismatches)
+                      states, report_grads, report_deltas, not mismatches, mismatches,
+                      undecided)
 
 
 def _row(grads: dict, u: Unrolled, t: int, group: str = "x") -> Any:

@@ -28,7 +28,7 @@ import numpy as np
 from ..spec import Dims, ModelSpec
 from .backend import Backend
 from .cells import Cell
-from .quantities import LOSS, Quantities, matrix
+from .quantities import LOSS, Quantities, equal_on, matrix
 from .stepgraph import NotInGraph, Span, StepGraph
 from .zero import SlopeAtoms, SoftmaxAtoms, equal
 
@@ -304,13 +304,7 @@ class FrameQuantities:
                 rows = [self.q.g.value(self.cell.softmax, k) for k in range(1, self.q.n + 1)] \
                     if self.cell.softmax else []
                 self._same = SlopeAtoms(SoftmaxAtoms(rows) if rows else None).equal
-        if self._same(a, b):
-            return True
-        for k in range(self.q.n, 0, -1):
-            a, b = self.q.expand_states(a, k), self.q.expand_states(b, k)
-            if self._same(a, b):
-                return True
-        return False
+        return equal_on(self.q, self._same, a, b)
 
 
 def _hashed(symbol: Any, seed: int) -> float:

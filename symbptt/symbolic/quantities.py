@@ -125,9 +125,31 @@ class Quantities:
     def inline(self, expr: Any) -> Any:
         """expr with every state symbol replaced by its step's definition, latest first:
         the nested expression in the parameters and inputs alone (for values at a point)."""
+        for key in self.g.adjoint_order():
+            expr = self.expand_adjoint(expr, key)
         for k in range(self.n, 0, -1):
             expr = self.expand_states(expr, k)
         return expr
+
+    def expand_adjoint(self, expr: Any, key: tuple) -> Any:
+        """expr with the adjoint symbols of (k, state) replaced by their definitions (one
+        step of the reverse accumulation written out)."""
+        g = self.g
+        sub = dict(zip(g.adjoints()[key], g.adjoint_defs[key]))
+        if hasattr(expr, "subs") and _free(expr) & sub.keys():
+            expr = expr.subs(sub)
+        return expr
+
+    def fold(self, expr: Any, below: int | None = None) -> Any:
+        """expr with each state's own atom written as the state's symbol (StepGraph.folds),
+        at the steps before `below` (all by default)."""
+        top = self.n if below is None else below - 1
+        sub = {}
+        for k in range(1, top + 1):
+            sub.update(self.g.folds(k))
+        if not sub or not hasattr(expr, "subs"):
+            return expr
+        return expr.subs(sub)
 
     def expand_states(self, expr: Any, k: int) -> Any:
         """expr with the states of step k replaced by their definitions (one level of the
@@ -536,6 +558,32 @@ class Quantities:
                                 + (f"[{dk}]" if dk is not None else ""))
         grads = [[be.diff(v, s) for s in syms] for v in value]
         return self._arrange((fname, t), grads, (len(syms), 1), "vector")
+
+
+def equal_on(q: Quantities, same, a: Any, b: Any) -> bool:
+    """a == b exactly on q's graph (`same`: the zero test): first with a symbol for each
+    state and each state's own atom folded into it, then without the folding, then with
+    the states written out a step at a time, latest first (a claim may write a state its
+    own way, h[t] as o[t] * tanh(c[t])); with every step written out the test is the
+    plain expansion of the unrolled model. Before that, the adjoints dL/dh[t] (symbols
+    too) are written out one at a time, earliest first: a recursion in dL/dh[t+1] meets
+    dL/dh[t] written one step out. Each rewriting is an identity, so "equal" at any stage
+    is a proof."""
+    if same(q.fold(a), q.fold(b)):
+        return True
+    for key in q.g.adjoint_order():          # dL/dh[t] written out, earliest t first
+        if not (_free(a) | _free(b)) & set(q.g.adjoints()[key]):
+            continue
+        a, b = q.expand_adjoint(a, key), q.expand_adjoint(b, key)
+        if same(q.fold(a), q.fold(b)):
+            return True
+    if same(a, b):
+        return True
+    for k in range(q.n, 0, -1):
+        a, b = q.expand_states(a, k), q.expand_states(b, k)
+        if same(q.fold(a, below=k), q.fold(b, below=k)):
+            return True
+    return False
 
 
 def _free(e: Any) -> set:

@@ -99,6 +99,7 @@ class StepGraph:
                                   for i in range(self.m)) for name in spec.states} \
             if span.future else {}
         self._adjoints: dict | None = None
+        self._folds: dict = {}
 
     # ---- symbols --------------------------------------------------------------------------
     def symbol(self, label: str) -> Any:
@@ -211,10 +212,26 @@ class StepGraph:
             terms += [gi * e for gi, e in zip(g, self.eta[self.span.last, name])]
         return total(terms) if terms else self.zero
 
+    def folds(self, k: int) -> dict:
+        """{atom: what it is in step k's state symbols}: a state defined as tanh(u) (or
+        exp, log) makes that atom the state's symbol; one defined as c0 + c1 tanh(u) (a
+        sigmoid) makes tanh(u) = (eta - c0) / c1. Written back into an expression this way
+        (an identity), a claim's h[t+1] and the derivative's tanh(a[t+1]) read alike."""
+        if k not in self._folds:
+            out = {}
+            for name in self.order.get(k, ()):
+                for e, d in zip(self.eta[k, name], self.defs[k][name]):
+                    atom, c0, c1 = _affine_atom(d)
+                    if atom is not None:
+                        out[atom] = e if (c0 == 0 and c1 == 1) else (e - c0) / c1
+            self._folds[k] = out
+        return self._folds[k]
+
     def point(self, value_of: Callable[[Any], float]) -> dict:
         """Float values at a point: each free symbol value_of(it), each state symbol the
         value its step gives it there (its start state's too, 0 when h_0 = 0)."""
         out = dict(self.at_zero)
+        self.adjoints()
 
         def num(e):
             free = getattr(e, "free_symbols", ())
@@ -225,6 +242,9 @@ class StepGraph:
             for name in self.order[k]:
                 for e, d in zip(self.eta[k, name], self.defs[k][name]):
                     out[e] = num(d)
+        for key in reversed(self.adjoint_order()):      # adjoints: latest first
+            for e, d in zip(self._adjoints[key], self.adjoint_defs[key]):
+                out[e] = num(d)
         return out
 
     # ---- derivatives: the chain rule over the graph ----------------------------------------
@@ -240,20 +260,36 @@ class StepGraph:
         return out
 
     def adjoints(self) -> dict:
-        """dL/d(state symbol) for every state in the graph (total: reverse accumulation over
-        the steps, latest first, each definition differentiated by the backend)."""
+        """dL/d(state symbol) for every state in the graph, as symbols of their own
+        (delta:h_t[i]), each defined (`adjoint_defs`) by reverse accumulation over the
+        steps, latest first, each step's definition differentiated by the backend, from the
+        symbols of the states after it. Like a state, an adjoint written as its symbol keeps
+        expansions small: dL/dW is then a sum over t of local terms, and a claim written
+        with dL/dh[t+1] compares with dL/dh[t] once that is written one step out."""
         if self._adjoints is not None:
             return self._adjoints
         be, L = self.be, self.loss
         A = {key: [be.diff(L, e) for e in sym] for key, sym in self.eta.items()}
+        sym = {key: tuple(self.symbol(f"delta:{key[1]}_{self.span.label(key[0])}[{i}]")
+                          for i in range(len(v))) for key, v in self.eta.items()}
         for k in range(self.span.last, self.span.first, -1):
             for name in reversed(self.order[k]):
-                a, D = A[k, name], self.defs[k][name]
-                for key, j, sym in self._deps(k, name):
-                    terms = [ai * be.diff(di, sym) for ai, di in zip(a, D)]
+                a, D = sym[k, name], self.defs[k][name]
+                for key, j, e in self._deps(k, name):
+                    terms = [ai * be.diff(di, e) for ai, di in zip(a, D)]
                     A[key][j] = total([A[key][j]] + [t for t in terms if t != 0])
-        self._adjoints = {key: tuple(v) for key, v in A.items()}
-        return self._adjoints
+        zero = self.at_zero          # h_0 = 0 once the derivatives by it are taken
+        self.adjoint_defs = {key: tuple(e.subs(zero) if zero and hasattr(e, "subs") else e
+                                        for e in v) for key, v in A.items()}
+        self._adjoints = sym
+        return sym
+
+    def adjoint_order(self) -> list:
+        """The adjoint symbols' keys, earliest first: each is defined from later ones (and,
+        in one step, from the states computed after it)."""
+        self.adjoints()
+        return [(k, name) for k in range(self.span.first, self.span.last + 1)
+                for name in (self.order[k] if k > self.span.first else self.spec.states)]
 
     def tangents(self, init: dict, frm: int, seed: Callable | None = None,
                  held: frozenset = frozenset(), defs: Callable | None = None) -> dict:
@@ -301,6 +337,49 @@ class StepGraph:
                 if d != 0:
                     out = [o + d * r for o, r in zip(out, row)]
         return out
+
+
+def _affine_atom(d: Any) -> tuple:
+    """(atom, c0, c1) when d = c0 + c1 * atom for a tanh / exp / log atom and numbers
+    c0, c1 != 0; else (None, 0, 0)."""
+    if _is_atom(d):
+        return d, 0, 1
+    args = getattr(d, "args", ())
+    if not args or not hasattr(d, "is_Add"):
+        return None, 0, 0
+    try:
+        import symengine as se
+    except ImportError:          # pragma: no cover
+        return None, 0, 0
+    if not isinstance(d, (se.Add, se.Mul)):
+        return None, 0, 0
+    atoms = [a for a in _atoms_in(d) if _is_atom(a)]
+    if len(atoms) != 1:
+        return None, 0, 0
+    tau = atoms[0]
+    x = se.Symbol("_fold_probe")
+    poly = se.expand(d.subs({tau: x}))
+    c1 = se.diff(poly, x)
+    c0 = se.expand(poly - c1 * x)
+    if c1.free_symbols or c0.free_symbols or c1 == 0:
+        return None, 0, 0
+    return tau, c0, c1
+
+
+def _is_atom(d: Any) -> bool:
+    name = type(d).__name__
+    return name in ("tanh", "log") or (name == "Pow" and str(d.args[0]) == "E")
+
+
+def _atoms_in(d: Any) -> list:
+    out, todo = [], [d]
+    while todo:
+        n = todo.pop()
+        if _is_atom(n):
+            out.append(n)
+        else:
+            todo.extend(getattr(n, "args", ()))
+    return list(dict.fromkeys(out))
 
 
 def _vec(v) -> tuple:

@@ -11,9 +11,10 @@ from symbptt.errors import TooExpensive
 from symbptt.spec import Dims
 from symbptt.symbolic import direct
 from symbptt.symbolic.backend import SYMENGINE, SYMPY
-from symbptt.symbolic.certificate import Certificate, Group, prove
+from symbptt.symbolic.certificate import Certificate, Failure, Group, prove
 from symbptt.symbolic.inductive import prove_inductive
 from symbptt.symbolic.mutations import mutated_cell, mutations
+from symbptt.symbolic.zero import Counterexample
 from symbptt.zoo import get_model, models
 
 from .helpers import unrolled
@@ -257,3 +258,42 @@ def test_a_wrong_softmax_rule_is_caught_with_the_attention_point():
     assert "x_1[0]" in bad and "x_1[0] attention" in bad and "x_1[0] recurrent" not in bad
     # the point is the model's own: the readout's copy of x_k is x_k itself
     assert not any(k.startswith("attention:") for k in cert.failures[0].counterexample.point)
+
+
+# ---- what an undecided certificate says (issue 14, item 5) --------------------------------
+
+def _undecided(*pairs):
+    """A certificate whose failing entries show these (expected, got) values."""
+    failures = tuple(Failure(f"W[0,{k}]", "recursive", 2,
+                             Counterexample({"W[0,0]": "1/2"}, a, b, ""))
+                     for k, (a, b) in enumerate(pairs))
+    return Certificate("unrolled", "elman", {}, 2, {"n": 2, "d": 2},
+                       (Group("W", (2, 2), 4, 4 - len(pairs), failures),))
+
+
+def test_two_tiny_values_are_not_said_to_agree_to_15_digits():
+    # 1.7e-28 and 3.1e-73 have no digit in common; the claim said "agree to 15 digits"
+    cert = _undecided(("1.7e-28", "3.1e-73"))
+    assert cert.undecided and not cert.proven
+    assert "15 digits" not in cert.claim
+    assert "both within 1e-15 of 0" in cert.claim and "no digit" in cert.claim
+    assert "1.7e-28" in cert.claim and "3.1e-73" in cert.claim
+
+
+def test_the_claim_counts_the_digits_that_agree():
+    cert = _undecided(("0.12345678901234567891", "0.12345678901234567891"),
+                      ("1.2345678901234567", "1.2345678901234569"))
+    assert cert.undecided
+    assert "2 of 2 comparisons agree to 15 significant digits or more" in cert.claim
+    assert "within 1e-15 of 0" not in cert.claim
+    same = _undecided(("-1.5067236519613724273", "-1.5067236519613724273"))
+    assert "1 of 1 comparisons print the same 20 significant digits" in same.claim
+
+
+def test_values_that_agree_neither_way_are_a_counterexample():
+    # 3e-16 and 1.2e-15 are 9e-16 apart, which a floor of max(1, |a|, |b|) passed; but
+    # 1.2e-15 is not within 1e-15 of 0, and they agree in no digit: it differs
+    for pair in (("3e-16", "1.2e-15"), ("0.5", "0.5000000000001")):
+        cert = _undecided(pair)
+        assert not cert.undecided and not cert.proven
+        assert "differs" in cert.claim

@@ -12,8 +12,13 @@ from hypothesis import strategies as st
 import symbptt
 from symbptt import values
 from symbptt.spec import Dims
-from symbptt.symbolic.evaluate import evaluate, fraction
+from symbptt.api import load_model
+from symbptt.symbolic import recursive
+from symbptt.symbolic.activations import sigmoid
+from symbptt.symbolic.evaluate import DIFFERENT, EQUAL, UNDECIDED, compare, evaluate, fraction
 from symbptt.zoo import get_model
+
+from ..cli_helpers import run
 
 EXAMPLES = Path(symbptt.__file__).parent / "examples"
 
@@ -82,3 +87,54 @@ def test_three_forms_agree_exactly_at_any_rational_point(v):
     r = evaluate(spec, 3, vals, Dims(2, 1, 1))
     assert r.agree
     assert all(isinstance(fraction(x), Fraction) for x in r.grads["direct"]["W_hh"][0])
+
+
+# ---- exact comparison of the forms (issue 14, item 5) -------------------------------------
+
+MODELS = Path(__file__).parent.parent / "models"
+
+
+def test_forms_equal_over_a_common_denominator_agree():
+    # h_t = tanh(...) / (1 + h_{t-1} . h_{t-1}): the forms' difference expands to terms
+    # u / v - w / v, not to 0; comparing by expansion alone said FORMS DISAGREE (12 entries)
+    spec = load_model(str(MODELS / "division.toml"))
+    vals, dims = values.load(str(MODELS / "division.json"), spec, 2)
+    r = evaluate(spec, 2, vals, dims)
+    assert r.mismatches == () and r.undecided == ()
+    assert r.agree
+
+
+def test_grad_of_a_model_file_with_a_division(capsys):
+    code, out, err = run(capsys, ["grad", MODELS / "division.toml", "--T", 2,
+                                  "--values", MODELS / "division.json"])
+    assert code == 0, (out, err)
+    assert "agree exactly" in out and "DISAGREE" not in out
+
+
+def test_compare_says_equal_only_with_a_proof_and_different_only_with_one():
+    t, h = sp.tanh(sp.Rational(1, 3)), sp.tanh(sp.Rational(1, 2))
+    s = sigmoid(sp.Rational(1, 3))
+    assert compare(t / (1 + t), 1 - 1 / (1 + t)) == EQUAL           # a common denominator
+    assert compare(s * (1 - s), s - s ** 2) == EQUAL                # a polynomial identity
+    # 1e-40 apart: an interval enclosure of the difference excludes 0
+    assert compare(t, t + sp.Rational(1, 10 ** 40)) == DIFFERENT
+    assert compare(s, sigmoid(sp.Rational(1, 2))) == DIFFERENT
+    # equal (tanh's double-angle formula), but no identity of independent atoms shows it:
+    # neither "equal" nor "different"
+    assert compare(sp.tanh(1), 2 * h / (1 + h ** 2)) == UNDECIDED
+
+
+def test_a_real_mismatch_is_still_reported(monkeypatch):
+    real = recursive.gradient
+
+    def off(u):
+        g = dict(real(u))
+        g["W[0,0]"] = g["W[0,0]"] + sp.Rational(1, 10 ** 30)
+        return g
+
+    monkeypatch.setattr(recursive, "gradient", off)
+    spec = load_model(str(MODELS / "division.toml"))
+    vals, dims = values.load(str(MODELS / "division.json"), spec, 2)
+    r = evaluate(spec, 2, vals, dims)
+    assert not r.agree
+    assert r.mismatches == ("recursive W[0,0]",) and r.undecided == ()
