@@ -224,6 +224,8 @@ class StepGraph:
                     atom, c0, c1 = _affine_atom(d)
                     if atom is not None:
                         out[atom] = e if (c0 == 0 and c1 == 1) else (e - c0) / c1
+                        if self.at_zero and k == self.span.first + 1:   # h_0 = 0 set in it
+                            out[atom.subs(self.at_zero)] = out[atom]
             self._folds[k] = out
         return self._folds[k]
 
@@ -268,8 +270,20 @@ class StepGraph:
         with dL/dh[t+1] compares with dL/dh[t] once that is written one step out."""
         if self._adjoints is not None:
             return self._adjoints
-        be, L = self.be, self.loss
-        A = {key: [be.diff(L, e) for e in sym] for key, sym in self.eta.items()}
+        be = self.be
+        # the loss's own part of each adjoint: only the terms that read a state (a step's
+        # loss reads that step's states: differentiating the whole sum by each state
+        # symbol would be quadratic in T)
+        where = {e: (key, i) for key, sym in self.eta.items() for i, e in enumerate(sym)}
+        A = {key: [self.zero] * len(sym) for key, sym in self.eta.items()}
+        terms = [self.scale * self.losses[k] for k in sorted(self.losses)]
+        for name, g in self.gamma.items():
+            terms += [gi * e for gi, e in zip(g, self.eta[self.span.last, name])]
+        for term in terms:
+            for e in getattr(term, "free_symbols", ()):
+                if e in where:
+                    key, i = where[e]
+                    A[key][i] = A[key][i] + be.diff(term, e)
         sym = {key: tuple(self.symbol(f"delta:{key[1]}_{self.span.label(key[0])}[{i}]")
                           for i in range(len(v))) for key, v in self.eta.items()}
         for k in range(self.span.last, self.span.first, -1):
