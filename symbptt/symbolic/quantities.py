@@ -140,16 +140,21 @@ class Quantities:
             expr = expr.subs(sub)
         return expr
 
-    def fold(self, expr: Any, below: int | None = None) -> Any:
-        """expr with each state's own atom written as the state's symbol (StepGraph.folds),
-        at the steps before `below` (all by default)."""
-        top = self.n if below is None else below - 1
-        sub = {}
-        for k in range(1, top + 1):
-            sub.update(self.g.folds(k))
-        if not sub or not hasattr(expr, "subs"):
+    def unfold(self, expr: Any, below: int | None = None) -> Any:
+        """expr with each state defined as an activation's atom (StepGraph.atom_states)
+        written as that atom, latest step first (so the atoms' own arguments are written
+        the same way), at the steps before `below` (all by default)."""
+        if not hasattr(expr, "subs"):
             return expr
-        return expr.subs(sub)
+        top = self.n if below is None else below - 1
+        g = self.g
+        for k in range(top, 0, -1):
+            atoms = g.atom_states(k)
+            for name in reversed(g.order[k]):     # a later state may read an earlier one
+                sub = {e: atoms[e] for e in g.eta[k, name] if e in atoms}
+                if sub and _free(expr) & sub.keys():
+                    expr = expr.subs(sub)
+        return expr
 
     def expand_states(self, expr: Any, k: int) -> Any:
         """expr with the states of step k replaced by their definitions (one level of the
@@ -562,26 +567,27 @@ class Quantities:
 
 def equal_on(q: Quantities, same, a: Any, b: Any) -> bool:
     """a == b exactly on q's graph (`same`: the zero test): first with a symbol for each
-    state and each state's own atom folded into it, then without the folding, then with
+    state (but those defined as an activation's atom, written as the atom), then with
     the states written out a step at a time, latest first (a claim may write a state its
     own way, h[t] as o[t] * tanh(c[t])); with every step written out the test is the
     plain expansion of the unrolled model. Before that, the adjoints dL/dh[t] (symbols
     too) are written out one at a time, earliest first: a recursion in dL/dh[t+1] meets
     dL/dh[t] written one step out. Each rewriting is an identity, so "equal" at any stage
     is a proof."""
-    if same(q.fold(a), q.fold(b)):
+    if same(q.unfold(a), q.unfold(b)):
         return True
     for key in q.g.adjoint_order():          # dL/dh[t] written out, earliest t first
         if not (_free(a) | _free(b)) & set(q.g.adjoints()[key]):
             continue
         a, b = q.expand_adjoint(a, key), q.expand_adjoint(b, key)
-        if same(q.fold(a), q.fold(b)):
+        if same(q.unfold(a), q.unfold(b)):
             return True
-    if same(a, b):
-        return True
     for k in range(q.n, 0, -1):
         a, b = q.expand_states(a, k), q.expand_states(b, k)
-        if same(q.fold(a, below=k), q.fold(b, below=k)):
+        if q.g.atom_states(k) and all(e in q.g.atom_states(k) for name in q.g.order[k]
+                                      for e in q.g.eta[k, name]):
+            continue                    # written out already by unfold: nothing new
+        if same(q.unfold(a, below=k), q.unfold(b, below=k)):
             return True
     return False
 

@@ -99,7 +99,7 @@ class StepGraph:
                                   for i in range(self.m)) for name in spec.states} \
             if span.future else {}
         self._adjoints: dict | None = None
-        self._folds: dict = {}
+        self._atom_states: dict = {}
 
     # ---- symbols --------------------------------------------------------------------------
     def symbol(self, label: str) -> Any:
@@ -212,22 +212,21 @@ class StepGraph:
             terms += [gi * e for gi, e in zip(g, self.eta[self.span.last, name])]
         return total(terms) if terms else self.zero
 
-    def folds(self, k: int) -> dict:
-        """{atom: what it is in step k's state symbols}: a state defined as tanh(u) (or
-        exp, log) makes that atom the state's symbol; one defined as c0 + c1 tanh(u) (a
-        sigmoid) makes tanh(u) = (eta - c0) / c1. Written back into an expression this way
-        (an identity), a claim's h[t+1] and the derivative's tanh(a[t+1]) read alike."""
-        if k not in self._folds:
+    def atom_states(self, k: int) -> dict:
+        """{state symbol: its definition} for step k's states defined as an activation's
+        atom (tanh(u), exp, log), or c0 + c1 times one (a sigmoid, (1 + tanh(u/2)) / 2):
+        written as the atom, 1 - h^2 is one slope atom to the zero test (SlopeAtoms)
+        instead of two terms, and a claim's h[t+1] meets the derivative's tanh(a[t+1])."""
+        if k not in self._atom_states:
             out = {}
             for name in self.order.get(k, ()):
                 for e, d in zip(self.eta[k, name], self.defs[k][name]):
-                    atom, c0, c1 = _affine_atom(d)
+                    atom, _, _ = _affine_atom(d)
                     if atom is not None:
-                        out[atom] = e if (c0 == 0 and c1 == 1) else (e - c0) / c1
-                        if self.at_zero and k == self.span.first + 1:   # h_0 = 0 set in it
-                            out[atom.subs(self.at_zero)] = out[atom]
-            self._folds[k] = out
-        return self._folds[k]
+                        out[e] = d.subs(self.at_zero) if self.at_zero and \
+                            k == self.span.first + 1 else d
+            self._atom_states[k] = out
+        return self._atom_states[k]
 
     def point(self, value_of: Callable[[Any], float]) -> dict:
         """Float values at a point: each free symbol value_of(it), each state symbol the

@@ -333,17 +333,32 @@ def _cancels(diff: Any) -> bool:
     tried (a wrong rule makes many big ones, and a polynomial one cannot cancel)."""
     if not _has_denominator(diff):
         return False
-    text = str(diff)
-    if len(text) > CANCEL_LIMIT:
+    if _size(diff) > CANCEL_LIMIT // 10:
         return False
     import sympy as sp
     return sp.cancel(sp.together(diff._sympy_())) == 0
 
 
-def _has_denominator(e: Any) -> bool:
-    todo = [e]
+def _size(e: Any) -> int:
+    """The number of distinct subexpressions of e."""
+    todo, seen = [e], set()
     while todo:
         n = todo.pop()
+        if n not in seen:
+            seen.add(n)
+            todo.extend(n.args)
+    return len(seen)
+
+
+def _has_denominator(e: Any) -> bool:
+    """A negative power anywhere in e (each shared subexpression looked at once: a form is
+    a DAG, and walked as a tree it is exponentially large)."""
+    todo, seen = [e], set()
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
         if isinstance(n, se.Pow) and n.args[1].is_Number and n.args[1] < 0:
             return True
         todo.extend(n.args)
