@@ -160,7 +160,7 @@ class _Model:
 
     def _same(self, T: int):
         if self.be.name == "sympy":
-            return lambda a, b: equal(SYMPY, a, b)
+            return lambda a, b, cancel=True: equal(SYMPY, a, b)
         if T not in self._zero:
             rows = self.q(T).softmax_rows
             self._zero[T] = SlopeAtoms(SoftmaxAtoms(rows) if rows else None)

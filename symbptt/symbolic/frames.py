@@ -299,7 +299,7 @@ class FrameQuantities:
         steps written out, latest first."""
         if self._same is None:
             if self.be.name == "sympy":
-                self._same = lambda x, y: equal(self.be, x, y)
+                self._same = lambda x, y, cancel=True: equal(self.be, x, y)
             else:
                 rows = [self.q.g.value(self.cell.softmax, k) for k in range(1, self.q.n + 1)] \
                     if self.cell.softmax else []

@@ -40,10 +40,11 @@ class SlopeAtoms:
         self.memo: dict = {}
         self.softmax = softmax
 
-    def equal(self, a: Any, b: Any) -> bool:
+    def equal(self, a: Any, b: Any, cancel: bool = True) -> bool:
         """a == b, exactly. Most pairs are already equal after rewriting and expanding;
         only if not are the powers that expansion made reduced (the normal form), and then
-        a softmax's sum_k alpha_k = 1 used."""
+        a softmax's sum_k alpha_k = 1 used; with `cancel`, last, SymPy's cancel of a small
+        difference with a denominator."""
         if self.softmax is not None:
             a, b = self.softmax.rewrite(a), self.softmax.rewrite(b)
         ea, eb = se.expand(self.rewrite(a)), se.expand(self.rewrite(b))
@@ -54,6 +55,8 @@ class SlopeAtoms:
             return True
         if self.softmax is not None and self.softmax.sum_to_one(diff) == 0:
             return True
+        if not cancel:
+            return False
         # the slope atoms back to 1 - tau^2 (an identity), for cancel to see through them
         back = {atom: 1 - tau ** 2 for tau, atom in self.atoms.items()}
         return _cancels(diff.subs(back) if back else diff)
@@ -323,7 +326,9 @@ def _short(text: str, keep: int = 200) -> str:
     return text if len(text) <= keep else text[:keep] + " ..."
 
 
-CANCEL_LIMIT = 20_000        # characters: a bigger difference is not worth SymPy's cancel
+CANCEL_NODES = 600           # distinct subexpressions: a bigger difference is not worth
+#                              SymPy's cancel (seconds to minutes, where a wrong claim
+#                              makes many); about the old 20,000 characters of text
 
 
 def _cancels(diff: Any) -> bool:
@@ -333,7 +338,7 @@ def _cancels(diff: Any) -> bool:
     tried (a wrong rule makes many big ones, and a polynomial one cannot cancel)."""
     if not _has_denominator(diff):
         return False
-    if _size(diff) > CANCEL_LIMIT // 10:
+    if _size(diff) > CANCEL_NODES:
         return False
     import sympy as sp
     return sp.cancel(sp.together(diff._sympy_())) == 0
