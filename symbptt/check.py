@@ -29,7 +29,7 @@ from .symbolic.cost import describe, estimate_seconds
 from .symbolic.claim import (Bound, ClaimError, NumericQuantities, ShapeError, activation_of,
                              as_array, bind, evaluate, indices, namespace, numeric_algebra,
                              symbolic_algebra)
-from .induction import Induction, prove_every_T
+from .induction import Induction, Lemmas, assume, lemmas, prove_every_T
 from .symbolic.interval import NoInterval, enclose, excludes_zero, midpoint_text
 from .symbolic.quantities import Quantities, QuantityError, equal_on
 from .symbolic.zero import SlopeAtoms, SoftmaxAtoms, counterexample, equal, point_value
@@ -169,10 +169,10 @@ class _Model:
 
 # ---- one side against the other -----------------------------------------------------------
 
-def _sides(bound: Bound, q, algebra, env: dict) -> tuple[np.ndarray, np.ndarray]:
+def _sides(bound: Bound, q, algebra, env: dict, assumed=None) -> tuple[np.ndarray, np.ndarray]:
     memo: dict = {}
-    lhs = evaluate(bound.equation.lhs, q, algebra, bound, env, memo)
-    rhs = evaluate(bound.equation.rhs, q, algebra, bound, env, memo)
+    lhs = evaluate(bound.equation.lhs, q, algebra, bound, env, memo, assumed)
+    rhs = evaluate(bound.equation.rhs, q, algebra, bound, env, memo, assumed)
     if not isinstance(lhs, np.ndarray):
         raise ShapeError(f"the left side {show(bound.equation.lhs)} is not a quantity")
     return lhs, as_array(rhs, lhs, algebra)
@@ -199,11 +199,12 @@ def _numeric_failure(model: _Model, bound: Bound, Ts: tuple[int, ...],
     return None
 
 
-def _exact_failure(model: _Model, bound: Bound, T: int):
-    """(env, entry, lhs, rhs) of the first entry the exact zero test rejects, or None."""
+def _exact_failure(model: _Model, bound: Bound, T: int, assumed=None):
+    """(env, entry, lhs, rhs) of the first entry the exact zero test rejects, or None.
+    `assumed`: the definitions proven to be quantities, read as those (small expansions)."""
     q = model.q(T)
     for env in indices(bound, T):
-        lhs, rhs = _sides(bound, q, model.exact, env)
+        lhs, rhs = _sides(bound, q, model.exact, env, assumed)
         for idx, a in np.ndenumerate(lhs):
             if not model.equal(T, a, rhs[idx]):
                 return env, idx, a, rhs[idx]
@@ -229,11 +230,11 @@ def _entry(idx: tuple, shape: tuple) -> str:
     return f"[{idx[0]},{idx[1]}]"
 
 
-def _first_failure(model: _Model, bound: Bound, Ts) -> tuple | None:
+def _first_failure(model: _Model, bound: Bound, Ts, assumed=None) -> tuple | None:
     """(T, env, entry, lhs, rhs) at the first T (in the order given) where the exact zero
     test rejects an entry; None: proven at every T."""
     for T in Ts:
-        found = _exact_failure(model, bound, T)
+        found = _exact_failure(model, bound, T, assumed)
         if found is not None:
             return (T, *found)
     return None
@@ -352,16 +353,18 @@ def check_claim(model: _Model, ci: ClaimInput, T_max: int = T_MAX,
                            f"no step in 1..T at {', '.join(f'T = {T}' for T in Ts)}")
     Ts = tuple(T for T in Ts if indices(bound, T))     # T = 1 says nothing of h[t+1]
     report["Ts"] = Ts
-    outcome = _verdict(model, bound, Ts)
+    proven = _lemmas(model, bound)
+    assumed = assume(proven.found) if proven.found else None
+    outcome = _verdict(model, bound, Ts, assumed)
     if outcome is not None:
         return _wrong(model, bound, Ts, ns, report, outcome, start)
     if ci.Ts:                           # the author's own T: no more is claimed
         return ClaimReport(**report, verdict="correct", scope="T = " + ", ".join(map(str, Ts)),
                            seconds=time.perf_counter() - start)
-    proof = prove_every_T(model, bound)
+    proof = prove_every_T(model, bound, proven)
     if proof.proven:
         missing = tuple(T for T in range(1, proof.T_from) if T not in Ts and indices(bound, T))
-        outcome = _verdict(model, bound, missing) if missing else None
+        outcome = _verdict(model, bound, missing, assumed) if missing else None
         if outcome is None:
             report["Ts"] = tuple(sorted(set(Ts) | set(missing)))
             return ClaimReport(**report, verdict="correct", scope=EVERY_T, proof=proof,
@@ -376,9 +379,9 @@ def check_claim(model: _Model, ci: ClaimInput, T_max: int = T_MAX,
                        seconds=time.perf_counter() - start)
 
 
-def _verdict(model: _Model, bound: Bound, Ts) -> tuple | None:
-    """None when the claim is proven at every T in Ts; else ("shape", message) or
-    ("failure", failure, first float T)."""
+def _verdict(model: _Model, bound: Bound, Ts, assumed=None) -> tuple | None:
+    """None when the claim is proven at every T in Ts; else ("shape", message),
+    ("mismatch", Mismatch) or ("failure", failure, first float T)."""
     try:
         found = _numeric_failure(model, bound, Ts) if model.numeric else None
         first = None
@@ -391,10 +394,34 @@ def _verdict(model: _Model, bound: Bound, Ts) -> tuple | None:
                 return ("mismatch", mismatch)
         # exact from the T the floats flagged (the smallest wrong one), else at every T
         order = Ts if first is None else (first, *(T for T in Ts if T != first))
-        failure = _first_failure(model, bound, order)
+        failure = _first_failure(model, bound, order, assumed)
     except ShapeError as e:
         return ("shape", str(e))
     return None if failure is None else ("failure", failure, first)
+
+
+def _lemmas(model: _Model, bound: Bound) -> Lemmas:
+    """The claim's recursive definitions shown to be quantities of the model at every T:
+    in windows for T >= T_from (induction.py), exactly below it; none if either fails.
+    The exact checks then read them as those quantities: a claim written with its own
+    recursion costs what one written with dL/dh[t] does."""
+    found = lemmas(model, bound)
+    if not found.found or not model.numeric:
+        return found if model.numeric else Lemmas({}, reason="no numbers to match with")
+    for T in range(1, found.T_from):
+        q = model.q(T)
+        for name, (node, _) in found.found.items():
+            for k in range(1, T + 1):
+                try:
+                    mine = evaluate(Name(name, Idx.of(k)), q, model.exact, bound, {"T": T})
+                    theirs = evaluate(node, q, model.exact, bound, {"T": T, "_k": k})
+                    mine = as_array(mine, theirs, model.exact)
+                except (ShapeError, ClaimError, QuantityError):
+                    return Lemmas({}, reason=f"{name}[{k}] at T = {T}: not a quantity")
+                if mine.shape != theirs.shape or not all(
+                        model.equal(T, a, b) for a, b in zip(mine.flat, theirs.flat)):
+                    return Lemmas({}, reason=f"{name}[{k}] at T = {T}: not a quantity")
+    return found
 
 
 def _wrong(model: _Model, bound: Bound, Ts, ns, report: dict, outcome: tuple, start: float,

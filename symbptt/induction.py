@@ -383,8 +383,24 @@ def _plus(a, b, model):
 
 # ---- the proof ---------------------------------------------------------------------------
 
-def prove_every_T(model, bound: Bound) -> Induction:
-    """The claim for every T (see the module docstring), or why not."""
+@dataclass(frozen=True)
+class Lemmas:
+    """The recursive definitions shown to be quantities of the model for every T >= T_from
+    in windows (name -> (the quantity's node at index _k, direction)); `reason` when not."""
+    found: dict
+    T_from: int = 1
+    windows: int = 0
+    reason: str = ""
+
+    def texts(self) -> tuple[str, ...]:
+        return tuple(f"{n}[t] = {show(_rename(node)).replace('_t', 't')}"
+                     for n, (node, _) in self.found.items())
+
+
+def lemmas(model, bound: Bound) -> Lemmas:
+    """Each recursive definition matched to a quantity Q of the model and proven equal to
+    it in windows, by induction from its boundary in (the caller checks the T below
+    T_from exactly)."""
     w = _Windows(model, bound)
     try:
         directions = _recursions(bound)
@@ -406,6 +422,34 @@ def prove_every_T(model, bound: Bound) -> Induction:
                                _rename(node), {"T": THETA, "_t": t, "_k": t})
                 return w.frame(anchor, lo, hi, lemma, (set(directions), t))
             T_from = max(T_from, _cover(w, check, bound, 1, 0))
+    except (NotWindowable, Disproof) as e:
+        return Lemmas({}, windows=w.count, reason=str(e))
+    except (ClaimError, QuantityError, ShapeError) as e:
+        return Lemmas({}, windows=w.count, reason=f"in a window: {e}")
+    return Lemmas(dict(w.lemmas), T_from, w.count)
+
+
+def assume(found: dict):
+    """The evaluator's hook (symbolic/claim.py `assumed`) that reads each proven definition
+    as its quantity at the indices 1..T of an unrolled model."""
+    def assumed(name, k, ctx):
+        if name not in found or not isinstance(k, int) or not 1 <= k <= ctx.q.T:
+            return None
+        node, _ = found[name]
+        return value_in(node, ctx, {"T": ctx.q.T, "_k": k})
+    return assumed
+
+
+def prove_every_T(model, bound: Bound, proven: Lemmas | None = None) -> Induction:
+    """The claim for every T (see the module docstring), or why not; `proven`: the
+    definitions' lemmas, if the caller has them already."""
+    proven = proven if proven is not None else lemmas(model, bound)
+    if _recursions_of(bound) and not proven.found:
+        return Induction(False, reason=proven.reason, windows=proven.windows)
+    w = _Windows(model, bound)
+    w.lemmas.update(proven.found)
+    try:
+        T_from = proven.T_from
         lhs = bound.equation.lhs
         if bound.var is not None:
             a, b = _lhs_index(bound)
@@ -420,14 +464,19 @@ def prove_every_T(model, bound: Bound) -> Induction:
         else:
             T_from = max(T_from, _fixed(model, w, bound))
     except NotWindowable as e:
-        return Induction(False, reason=str(e), windows=w.count)
+        return Induction(False, reason=str(e), windows=proven.windows + w.count)
     except Disproof as e:
-        return Induction(False, reason=str(e), windows=w.count)
+        return Induction(False, reason=str(e), windows=proven.windows + w.count)
     except (ClaimError, QuantityError, ShapeError) as e:
-        return Induction(False, reason=f"in a window: {e}", windows=w.count)
-    lemmas = tuple(f"{n}[t] = {show(_rename(node)).replace('_t', 't')}"
-                   for n, (node, _) in w.lemmas.items())
-    return Induction(True, T_from, "", lemmas, w.count)
+        return Induction(False, reason=f"in a window: {e}", windows=proven.windows + w.count)
+    return Induction(True, T_from, "", proven.texts(), proven.windows + w.count)
+
+
+def _recursions_of(bound: Bound) -> bool:
+    try:
+        return bool(_recursions(bound))
+    except NotWindowable:
+        return True
 
 
 def _rename(node):

@@ -433,6 +433,7 @@ class _Context:
     env: dict
     memo: dict = field(default_factory=dict)
     active: list = field(default_factory=list)
+    assumed: Callable | None = None  # (name, k, ctx) -> a definition's proven value, or None
 
 
 def _dims(v) -> str:
@@ -752,7 +753,8 @@ def _definition(dfn: Definition, k: int | None, ctx: _Context):
     key = (dfn.name, k)
     if key in ctx.memo:
         return ctx.memo[key]
-    assumed = getattr(ctx.q, "assumed", None)      # a proof by induction's hypothesis
+    # a definition proven to be a quantity of the model (induction.py): read as that
+    assumed = ctx.assumed or getattr(ctx.q, "assumed", None)
     if assumed is not None and k is not None:
         value = assumed(dfn.name, k, ctx)
         if value is not None:
@@ -812,10 +814,13 @@ def value_in(node, ctx: _Context, env: dict):
         ctx.env = saved
 
 
-def evaluate(node, q, algebra: Algebra, bound: Bound, env: dict, memo: dict | None = None):
+def evaluate(node, q, algebra: Algebra, bound: Bound, env: dict, memo: dict | None = None,
+             assumed: Callable | None = None):
     """The value of one side of a bound claim at q.T, with `env` binding T and the
-    claim's free index: an array, 0 (ZERO), c I (Eye) or a constant (Fraction)."""
-    ctx = _Context(q, algebra, bound, dict(env), memo if memo is not None else {})
+    claim's free index: an array, 0 (ZERO), c I (Eye) or a constant (Fraction).
+    `assumed(name, k, ctx)`: a definition's value where it is proven to be a quantity."""
+    ctx = _Context(q, algebra, bound, dict(env), memo if memo is not None else {},
+                   assumed=assumed)
     return _value(node, ctx)
 
 
