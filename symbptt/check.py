@@ -516,6 +516,24 @@ def _names_in(*exprs) -> set:
     return {str(s) for e in exprs for s in getattr(e, "free_symbols", ())}
 
 
+def reference_check(spec: ModelSpec, T: int, dims: Dims, activation: str | None = None) -> bool:
+    """What the check cost model estimates (symbolic/cost.check_seconds) and `symbptt
+    bench --part check` times: an exact check at one T of every parameter's gradient
+    written with every adjoint out, as a claim that does not share the model's own
+    structure (a closed form, a recursion not yet shown to be a quantity) is compared:
+    the costliest common case."""
+    m = _Model(spec, activation, dims)
+    q = m.q(T)
+    for p in spec.params:
+        for a in q.derivative(("L", None), (p.name, None)).flat:
+            b = a
+            for key in q.g.adjoint_order():
+                b = q.expand_adjoint(b, key)
+            if not m.equal(T, a, b):
+                return False
+    return True
+
+
 def default_T_max(spec: ModelSpec, dims: Dims, activation: str | None = None) -> int:
     """T_MAX, or less where the model's unrolled derivatives would take longer than
     CHECK_BUDGET at these sizes (the gated cells: T = 2 at n = 3)."""

@@ -123,38 +123,44 @@ def _refs(node, names: set) -> list[Name]:
 
 def _recursions(bound: Bound) -> dict[str, int]:
     """name -> direction (+1: reads later indices, a backward recursion; -1: earlier) of
-    every definition that reads itself (through others too)."""
+    every definition on a cycle of definitions (delta[t] reads gh[t+1], which reads
+    delta[t+1]): all of a cycle read one way, or it is no induction."""
     names = {d.name for d in bound.defs}
     graph = {d.name: {r.name for r in _refs(d.rhs, names)} if d.rhs is not None else set()
              for d in bound.defs}
-    out = {}
-    for d in bound.defs:
-        seen, todo, cyclic = set(), list(graph[d.name]), False
+
+    def reach(start: str) -> set:
+        seen, todo = set(), list(graph[start])
         while todo:
             n = todo.pop()
-            if n == d.name:
-                cyclic = True
-                break
             if n not in seen:
                 seen.add(n)
                 todo.extend(graph.get(n, ()))
-        if not cyclic:
+        return seen
+    reachable = {n: reach(n) for n in graph}
+    out = {}
+    for d in bound.defs:
+        if d.name not in reachable[d.name]:
             continue
-        if d.var is None:
-            raise NotWindowable(f"{d.name} is defined from itself without an index")
-        offsets = set()
-        for r in _refs(d.rhs, names):
-            idx = r.index
-            if idx is None:
+        scc = {n for n in reachable[d.name] if d.name in reachable[n]} | {d.name}
+        moves = set()
+        for e in bound.defs:
+            if e.name not in scc:
                 continue
-            terms = dict(idx.terms)
-            if set(terms) != {d.var} or terms[d.var] != 1:
-                raise NotWindowable(f"{d.name}'s recursion reads {show(r)}, not a fixed "
-                                    "step from its own index")
-            offsets.add(idx.const + d.offset)
-        moves = {o for o in offsets if o != 0}
+            if e.var is None:
+                raise NotWindowable(f"{e.name} is defined from itself without an index")
+            for r in _refs(e.rhs, scc):
+                terms = dict(r.index.terms) if r.index is not None else {}
+                if r.index is None or set(terms) != {e.var} or terms[e.var] != 1:
+                    raise NotWindowable(f"{e.name}'s recursion reads {show(r)}, not a fixed "
+                                        "step from its own index")
+                step = r.index.const - e.offset
+                if step:
+                    moves.add(step)
         if not moves or (min(moves) < 0 < max(moves)):
-            raise NotWindowable(f"{d.name}'s recursion reads both earlier and later indices")
+            raise NotWindowable(f"the recursion through {d.name} reads both earlier and "
+                                "later indices" if moves else
+                                f"{d.name} is defined from itself at its own index")
         out[d.name] = 1 if min(moves) > 0 else -1
     return out
 
@@ -408,19 +414,21 @@ def lemmas(model, bound: Bound) -> Lemmas:
             raise NotWindowable("the definitions recurse both forwards and backwards")
         for name, direction in directions.items():
             node = _match(model, bound, name, MATCH_T)
-            if node is None:
-                raise NotWindowable(f"{name} is not a quantity of the model at every index "
-                                    "(no dL/dq[t] it equals)")
-            w.lemmas[name] = (node, direction)
+            if node is not None:     # the others of its cycle are read by their rule
+                w.lemmas[name] = (node, direction)
+        if directions and not w.lemmas:
+            names = ", ".join(sorted(directions))
+            raise NotWindowable(f"no definition of the recursion ({names}) is a quantity of "
+                                "the model at every index (no dL/dq[t] it equals)")
         T_from = 1
-        for name in directions:                    # each recursion, from its boundary in
+        for name in w.lemmas:                      # each recursion, from its boundary in
             dfn = bound.definition(name)
             node, _ = w.lemmas[name]
 
             def check(anchor, t, lo, hi, dfn=dfn, node=node):
                 lemma = _sides(model, bound, Name(dfn.name, Idx.var("_t")),
                                _rename(node), {"T": THETA, "_t": t, "_k": t})
-                return w.frame(anchor, lo, hi, lemma, (set(directions), t))
+                return w.frame(anchor, lo, hi, lemma, (set(w.lemmas), t))
             T_from = max(T_from, _cover(w, check, bound, 1, 0))
     except (NotWindowable, Disproof) as e:
         return Lemmas({}, windows=w.count, reason=str(e))
