@@ -25,7 +25,7 @@ from .spec import Dims, ModelSpec
 from .symbolic.backend import SYMPY
 from .symbolic.cells import cell_for
 from .symbolic.certificate import backend_for
-from .symbolic.cost import describe, estimate_seconds
+from .symbolic.cost import check_seconds, describe
 from .symbolic.claim import (Bound, ClaimError, NumericQuantities, ShapeError, activation_of,
                              as_array, bind, evaluate, indices, namespace, numeric_algebra,
                              symbolic_algebra)
@@ -36,7 +36,7 @@ from .symbolic.zero import SlopeAtoms, SoftmaxAtoms, counterexample, equal, poin
 from .zoo import get_model
 
 T_MAX = 4
-CHECK_BUDGET = 6e9                  # seconds a check may be estimated to take by default
+CHECK_BUDGET = 60.0                 # seconds the exact checks past T_MAX may be estimated to take
 CHECK_DIMS = Dims(n=3, d=2, q=4)     # all different, n >= 2: slips show as values or shapes
 SEEDS = (1, 2)                       # numeric screening points
 MAX_PROVEN_FIXES = 6
@@ -162,8 +162,8 @@ class _Model:
         if self.be.name == "sympy":
             return lambda a, b, cancel=True: equal(SYMPY, a, b)
         if T not in self._zero:
-            rows = self.q(T).softmax_rows
-            self._zero[T] = SlopeAtoms(SoftmaxAtoms(rows) if rows else None)
+            forms = self.q(T).softmax_forms()
+            self._zero[T] = SlopeAtoms(SoftmaxAtoms(forms[0], forms[1:]) if forms[0] else None)
         return self._zero[T].equal
 
 
@@ -535,31 +535,41 @@ def reference_check(spec: ModelSpec, T: int, dims: Dims, activation: str | None 
 
 
 def default_T_max(spec: ModelSpec, dims: Dims, activation: str | None = None) -> int:
-    """T_MAX, or less where the model's unrolled derivatives would take longer than
-    CHECK_BUDGET at these sizes (the gated cells: T = 2 at n = 3)."""
-    T = T_MAX
-    while T > 1 and estimate_seconds(spec, T, dims, activation) > CHECK_BUDGET:
-        T -= 1
-    return T
+    """T_MAX for every model: a claim is checked exactly at T = 1..4 (then proven for
+    every T, or searched past 4), whatever the cell; what a check there costs depends far
+    more on the claim than on the model (a gated cell's recursion written with its own
+    quantities: a second; a closed form that shares nothing with them: minutes)."""
+    return T_MAX
 
 
-def _within_budget(spec: ModelSpec, Ts, dims: Dims, activation, force: bool) -> None:
-    T = max(Ts)
-    est = estimate_seconds(spec, T, dims, activation)
-    if not force and est > CHECK_BUDGET:
+def check_estimate(spec: ModelSpec, T_max: int, dims: Dims, activation=None) -> float:
+    """The estimated seconds of the exact checks at T = 1..T_max (symbolic/cost.py:
+    the costliest common claim, summed over the T's)."""
+    return sum(check_seconds(spec, T, dims, activation) for T in range(1, T_max + 1))
+
+
+def _within_budget(spec: ModelSpec, T_max: int, dims: Dims, activation, force: bool) -> None:
+    """An explicit --T-max past T_MAX is refused when its exact checks are estimated
+    past CHECK_BUDGET (unless `force`); T_MAX itself is always allowed."""
+    if T_max <= T_MAX or force:
+        return
+    est = check_estimate(spec, T_max, dims, activation)
+    if est > CHECK_BUDGET:
+        fits = max((K for K in range(T_MAX, T_max)
+                    if check_estimate(spec, K, dims, activation) <= CHECK_BUDGET),
+                   default=T_MAX)
         raise TooExpensive(
-            f"checking {spec.name} at T = {T} (n = {dims.n}) would take about "
-            f"{describe(est)} (budget {describe(CHECK_BUDGET)}); check at T <= "
-            f"{default_T_max(spec, dims, activation)} (--T-max, or T = [...] in a claim "
-            f"file), at smaller sizes, or pass --force")
+            f"checking {spec.name} at T = 1..{T_max} (n = {dims.n}) could take about "
+            f"{describe(est)} (budget {describe(CHECK_BUDGET)}); check at T <= {fits} "
+            f"(--T-max, or T = [...] in a claim file), at smaller sizes, or pass --force")
 
 
 def check(model: str, claims: list[ClaimInput], activation: str | None = None,
           dims: Dims | None = None, T_max: int | None = None,
           force: bool = False, budget: float = SEARCH_BUDGET) -> CheckReport:
     """Check each claim against the model (see the module docstring). T_max None: the
-    default, T_MAX cut to what the model can do within CHECK_BUDGET; an explicit T_max
-    past the budget is refused unless `force`. A claim's own T list is the author's
+    default, T_MAX (4) for every model; an explicit T_max past T_MAX whose exact checks
+    are estimated past CHECK_BUDGET is refused unless `force`. A claim's own T list is the author's
     choice and is not estimated (the estimate is of a whole proof: a single claim on a
     linear model at T = 10 takes seconds where the proof would take hours)."""
     start = time.perf_counter()
@@ -576,7 +586,7 @@ def check(model: str, claims: list[ClaimInput], activation: str | None = None,
     m = _Model(spec, activation if opt else None, dims)
     default = default_T_max(spec, dims, m.activation)
     if T_max is not None and any(not ci.Ts for ci in claims):
-        _within_budget(spec, range(1, T_max + 1), dims, m.activation, force)
+        _within_budget(spec, T_max, dims, m.activation, force)
     if not budget >= 0 or budget > 1e6:
         raise SymbpttError(f"--budget must be a number of seconds in 0..1e6, got {budget}")
     reports = tuple(check_claim(m, ci, T_max or default, budget) for ci in claims)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .analyze import Analysis, Settings, analyze
+from .document import rel_bound
 from .figures import figure
 from .spec import Dims
 from .zoo import get_model
@@ -106,7 +107,7 @@ def context(results: dict[str, Analysis]) -> dict:
                                  "cut": tr["proofs"][str(k)]["cut_inputs"],
                                  "cut_zero": tr["proofs"][str(k)]["cut_inputs_zero"]}
                                 for k in tr["windows"]],
-                       "engine": f"{tr['engine_max_rel_diff']:.0e}", "points": len(tr["a"])},
+                       "engine": rel_bound(tr['engine_max_rel_diff']), "points": len(tr["a"])},
         "randomized": {"figure": figure_name("linear_half_square", "randomized"),
                        "proof_T": rz["proof_T"], "unbiased": rz["unbiased_proven"],
                        "variance_proven": rz["variance_closed_form_proven"],

@@ -2,9 +2,9 @@
 stale check, and the index.
 
 Building every document takes ~12 s without PDFs and ~18 s more with them: `built` runs
-build_all(pdf=True) once per session; the CLI tests reuse it (build_all monkeypatched), except
-one end-to-end `symbptt build --check` on the committed output/ with PDFs. TeX Live and latexmk
-are required (CI installs them).
+build_all(pdf=True) once per session; the CLI tests reuse it (build_all monkeypatched):
+.ci/run runs `symbptt build --check` on the committed output/ end to end, PDFs included,
+after the tests. TeX Live and latexmk are required (CI installs them).
 """
 from __future__ import annotations
 
@@ -158,10 +158,12 @@ def test_committed_output_is_up_to_date(built):
     assert found == EXPECTED
 
 
-def test_cli_build_check_on_the_committed_output(capsys):
-    """End to end, PDFs included: `symbptt build --check --out output` exits 0."""
+def test_cli_build_check_on_the_committed_output(capsys, fake_build_all):
+    """`symbptt build --check --out output` exits 0 (served from the session's build:
+    .ci/run runs the whole command end to end after the tests)."""
     code, out, err = run(capsys, ["build", "--check", "--quiet", "--out", OUTPUT])
     assert (code, err) == (0, ""), out + err
+    assert fake_build_all == [True]
     assert out.startswith(f"up to date: {len(EXPECTED)} files in {OUTPUT}")
     assert "PDFs in" in out
 

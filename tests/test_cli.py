@@ -561,7 +561,9 @@ ELMAN_DW = "dL/dW = sum(t=1..T, diag(phi_prime(a[t])) @ delta[t] @ h[t-1].T)"
 def test_check_correct_claim_exit_0(capsys):
     code, out, err = run(capsys, ["check", "elman", "--claim", ELMAN_DW, *ELMAN_DELTA])
     assert code == 0 and err == ""
-    assert "correct: equal to the derivative of the unrolled model at T = 1..4, exactly" in out
+    assert "correct for every T: equal to the derivative of the unrolled model at T = 1..4 " \
+           "exactly, and proven for T >= 2" in out
+    assert "by induction: delta[t] = dL/dh[t]" in out
 
 
 def test_check_wrong_claim_exit_1_with_counterexample_and_diagnosis(capsys):
@@ -599,7 +601,7 @@ def test_check_json(capsys):
 def test_check_claim_file(capsys):
     code, out, err = run(capsys, ["check", EXAMPLES / "elman_check.toml"])
     assert code == 1 and err == ""          # the file holds two slips on purpose
-    assert out.count("correct: equal to") == 2 and out.count("WRONG") == 2
+    assert out.count("correct for every T: equal to") == 2 and out.count("WRONG") == 2
     assert "2 of 4 claims correct" in out
 
 

@@ -24,6 +24,7 @@ from ..spec import ModelSpec
 from .activations import ACTIVATIONS, Activation
 from .backend import Backend
 from .quantities import LOCAL, LOSS, Quantities, matrix
+from .stepgraph import mean_loss
 
 INDEX_ROOM = 1          # a definition may be asked for at 0..T+1; further means no base
 
@@ -300,6 +301,15 @@ def bind(equation: Equation, where: tuple[Equation, ...], ns: Namespace,
                          f"({', '.join(free)}); one is checked at every value in 1..T")
     bound = frozenset({"T", *free})
     new_lhs = r.node(lhs, bound)
+    # what looked like an index may be part of a name (LaTeX W_{xh} is W_xh): the free
+    # index is the one the resolved left side has
+    names = (new_lhs,) if isinstance(new_lhs, Name) else \
+        (new_lhs.num, new_lhs.den) if isinstance(new_lhs, Deriv) else ()
+    resolved_free = sorted({v for n in names for v in (n.index.variables if n.index else ())
+                            if v != "T"})
+    if resolved_free != free and len(resolved_free) <= 1:
+        free, bound = resolved_free, frozenset({"T", *resolved_free})
+        new_lhs = r.node(lhs, bound)
     if isinstance(new_lhs, Name):
         defined = new_lhs.name in indexed
         if not defined and (new_lhs.name not in ns.sequences or new_lhs.index is None):
@@ -710,6 +720,9 @@ def _whole(v, what: str) -> int:
 
 
 def _reduce(node: Reduce, ctx: _Context):
+    whole = _whole_loss(node, ctx)
+    if whole is not None:
+        return whole
     lo, hi = node.lo.value(ctx.env), node.hi.value(ctx.env)
     saved = ctx.env.get(node.var)
     span = _span(lo, hi)
@@ -728,6 +741,80 @@ def _reduce(node: Reduce, ctx: _Context):
         else:
             ctx.env[node.var] = saved
     return acc
+
+
+def _whole_loss(node: Reduce, ctx: _Context):
+    """sum(t=lo..T, dl[t]/dY), with lo at or before Y's step (lo <= k for Y = h[k], x[k],
+    ...; lo <= 1 for a parameter), as dL/dY divided by L's scale (L = scale * sum_t l_t,
+    1/T for a mean): the derivative is linear, and a step's loss reads nothing of a later
+    step (l_t is computed at step t from steps 1..t), so the terms the span leaves out and
+    those before Y's step are zero. The two are the same, exactly, for every T, and the
+    one is far smaller to expand than T per-step derivatives. At a whole T, the zeros are
+    also seen (every dl[t]/dY the span leaves out is exactly 0). None: not such a sum."""
+    body, env = node.body, ctx.env
+    if node.op != "sum" or not isinstance(body, Deriv) or body.held \
+            or body.num.name != LOCAL or body.num.index is None \
+            or body.den.name in (LOSS, LOCAL, node.var) or "T" not in env:
+        return None
+    lo, hi, T = node.lo.value(env), node.hi.value(env), env["T"]
+    saved = env.get(node.var)
+    try:
+        env[node.var] = lo
+        first = body.num.index.value(env)
+        den_k = body.den.index.value(env) if body.den.index else None
+        env[node.var] = lo + 1
+        second = body.num.index.value(env)
+        same_den = (body.den.index.value(env) if body.den.index else None) == den_k
+    except (SymbpttError, TypeError, ValueError):
+        return None
+    finally:
+        if saved is None:
+            env.pop(node.var, None)
+        else:
+            env[node.var] = saved
+    gap = (den_k if den_k is not None else 1) - lo
+    if not (first == lo and second == lo + 1 and same_den and hi == T
+            and isinstance(gap + 0, int) and gap >= 0):
+        return _constant_gap(gap, first, lo, second, same_den, hi, T, node, ctx, den_k)
+    return _loss_by(node, ctx, den_k, lo, T)
+
+
+def _constant_gap(gap, first, lo, second, same_den, hi, T, node, ctx, den_k):
+    """The same test with a window's positions (symbolic/frames.py Lin: c + a t + b T):
+    k - lo a constant >= 0, every other equality exact."""
+    try:
+        constant = not (gap.a or gap.b) and gap.c >= 0
+    except AttributeError:
+        return None
+    if constant and first == lo and second == lo + 1 and same_den and hi == T:
+        return _loss_by(node, ctx, den_k, lo, T)
+    return None
+
+
+def _loss_by(node: Reduce, ctx: _Context, den_k, lo, T):
+    body, q = node.body, ctx.q
+    if isinstance(q, Quantities):          # a whole T: the left-out terms seen to be zero
+        try:
+            for t in range(1, q.T + 1):
+                if t < lo and any(e != 0 for e in
+                                  np.asarray(q.derivative((LOCAL, t), (body.den.name, den_k))).flat):
+                    return None
+        except SymbpttError:
+            return None
+    saved = ctx.env.get(node.var)
+    ctx.env[node.var] = lo
+    try:
+        value = _value(Deriv(Name(LOSS), body.den, body.pos), ctx)
+    finally:
+        if saved is None:
+            ctx.env.pop(node.var, None)
+        else:
+            ctx.env[node.var] = saved
+    if not mean_loss(q.spec):
+        return value
+    if isinstance(T, int):
+        return _scale(Fraction(T), value, ctx.algebra)
+    return _mul(q.index_value(T), value, node, ctx.algebra)
 
 
 def _name_value(node: Name, ctx: _Context):

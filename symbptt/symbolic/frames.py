@@ -301,9 +301,9 @@ class FrameQuantities:
             if self.be.name == "sympy":
                 self._same = lambda x, y, cancel=True: equal(self.be, x, y)
             else:
-                rows = [self.q.g.value(self.cell.softmax, k) for k in range(1, self.q.n + 1)] \
-                    if self.cell.softmax else []
-                self._same = SlopeAtoms(SoftmaxAtoms(rows) if rows else None).equal
+                forms = self.q.softmax_forms()
+                self._same = SlopeAtoms(SoftmaxAtoms(forms[0], forms[1:])
+                                        if forms[0] else None).equal
         return equal_on(self.q, self._same, a, b)
 
 

@@ -25,7 +25,9 @@ class NoInterval(Exception):
 def enclose(expr: Any, point: dict, prec: int = PRECISION):
     """An interval (mpmath iv.mpf) that holds expr's value at `point` (symbol -> Fraction)."""
     iv.prec = prec
-    expr = se.sympify(expr)
+    if not isinstance(expr, se.Basic):        # a plain number (an entry that is 0, 1/2)
+        q = Fraction(expr)
+        expr = se.Integer(q.numerator) / se.Integer(q.denominator)
     memo: dict = {}
     todo = [(expr, False)]
     while todo:

@@ -122,6 +122,17 @@ class Quantities:
             return []
         return [self.g.value(name, k) for k in range(1, self.n + 1)]
 
+    def softmax_forms(self) -> list[list]:
+        """Each softmax row's logits in every form equal_on's stages write them: with
+        state symbols, unfolded, and with the steps from k on written out (k = n..1)."""
+        rows = self.softmax_rows
+        forms = [rows, [tuple(self.unfold(e) for e in row) for row in rows]]
+        current = rows
+        for k in range(self.n, 0, -1):
+            current = [tuple(self.expand_states(e, k) for e in row) for row in current]
+            forms.append([tuple(self.unfold(e, below=k) for e in row) for row in current])
+        return forms
+
     def inline(self, expr: Any) -> Any:
         """expr with every state symbol replaced by its step's definition, latest first:
         the nested expression in the parameters and inputs alone (for values at a point)."""
@@ -575,9 +586,10 @@ def equal_on(q: Quantities, same, a: Any, b: Any) -> bool:
     dL/dh[t] written one step out. Each rewriting is an identity, so "equal" at any stage
     is a proof."""
     first = (q.unfold(a), q.unfold(b))
-    if same(*first, cancel=False):
-        return True
     deltas = [set(q.g.adjoints()[key]) for key in q.g.adjoint_order()]
+    if _adjoint_free(q, a, deltas) == _adjoint_free(q, b, deltas) \
+            and same(*first, cancel=False):
+        return True             # (one side reading adjoints the other does not: not yet)
     for key, syms in zip(q.g.adjoint_order(), deltas):   # dL/dh[t] written out, earliest first
         fa, fb = _free(a) & syms, _free(b) & syms
         if not (fa or fb):

@@ -72,7 +72,10 @@ class SlopeAtoms:
         if done is not None:
             return done
         out = e
-        if isinstance(e, se.Pow) and isinstance(e.args[0], se.tanh) and _even_split(e.args[1]):
+        power = _exp_of_log(e)
+        if power is not None:
+            out = self.rewrite(power[0]) ** power[1]
+        elif isinstance(e, se.Pow) and isinstance(e.args[0], se.tanh) and _even_split(e.args[1]):
             k = int(e.args[1])
             out = e.args[0] ** (k % 2) * (1 - self.atom(e.args[0])) ** (k // 2)
         elif isinstance(e, se.Mul):
@@ -121,17 +124,24 @@ class SoftmaxAtoms:
     as it is (then the test may say "not equal", never a false "equal").
     """
 
-    def __init__(self, rows) -> None:
+    def __init__(self, rows, forms=()) -> None:
+        """rows: each softmax row's logits; forms: the same rows written other ways (a
+        state as a symbol or written out), each row's forms sharing its alphas."""
         self.alpha = [[se.Symbol(f"_alpha{r}_{k}") for k in range(len(row))]
                       for r, row in enumerate(rows)]
         self.z = [se.Symbol(f"_Z{r}") for r in range(len(rows))]
-        self.logits: dict = {}    # (row, k) -> {monomial: coefficient} of its logit
+        self.logits: dict = {}    # (row, k, form) -> {monomial: coefficient} of its logit
         self.owners: dict = {}    # monomial -> the logits it occurs in (a bias: in every row)
-        for r, row in enumerate(rows):
-            for k, e in enumerate(row):
-                self.logits[(r, k)] = _monomials(e)
-                for m in self.logits[(r, k)]:
-                    self.owners.setdefault(m, []).append((r, k))
+        seen: set = set()
+        for f, form in enumerate([rows, *forms]):
+            for r, row in enumerate(form):
+                if (r, tuple(row)) in seen:
+                    continue
+                seen.add((r, tuple(row)))
+                for k, e in enumerate(row):
+                    self.logits[(r, k, f)] = _monomials(e)
+                    for m in self.logits[(r, k, f)]:
+                        self.owners.setdefault(m, []).append((r, k, f))
         self.powers = {se.expand(se.Add(*[a * z for a in row]) ** j): (r, j)
                        for r, (row, z) in enumerate(zip(self.alpha, self.z)) for j in range(1, 5)}
         self.memo: dict = {}
@@ -141,7 +151,10 @@ class SoftmaxAtoms:
         if done is not None:
             return done
         out = e
-        if isinstance(e, se.Pow) and e.args[0] == se.E:
+        power = _exp_of_log(e)
+        if power is not None:
+            out = self.rewrite(power[0]) ** power[1]
+        elif isinstance(e, se.Pow) and e.args[0] == se.E:
             out = self._exp(e.args[1])
             out = e if out is None else out
         elif isinstance(e, se.Pow) and isinstance(e.args[0], se.Add) and e.args[1].is_Integer \
@@ -172,8 +185,8 @@ class SoftmaxAtoms:
                     break
             if found is None:
                 return None
-            (r, k), c = found
-            for m, c0 in self.logits[(r, k)].items():
+            (r, k, f), c = found
+            for m, c0 in self.logits[(r, k, f)].items():
                 v = rest.get(m, 0) - c * c0
                 if v == 0:
                     rest.pop(m, None)
@@ -201,6 +214,20 @@ class SoftmaxAtoms:
         if not need:
             return e
         return se.expand(e * se.Mul(*[a ** k for a, k in need.items()]))
+
+
+def _exp_of_log(e: Any) -> tuple | None:
+    """(u, c) when e is exp(c log u), c an integer: e is u^c wherever log u is defined
+    (u > 0), which is where e is; else None."""
+    if not (isinstance(e, se.Pow) and e.args[0] == se.E):
+        return None
+    arg = e.args[1]
+    c, rest = se.Integer(1), arg
+    if isinstance(arg, se.Mul) and len(arg.args) == 2 and arg.args[0].is_Integer:
+        c, rest = arg.args
+    if isinstance(rest, se.log) and c.is_Integer:
+        return rest.args[0], c
+    return None
 
 
 def _monomials(e: Any) -> dict:

@@ -24,3 +24,24 @@ def test_the_seed_examples_are_cheap_and_T200_is_not():
     assert estimate_seconds(elman, 3, Dims(2, 2)) < 1
     assert estimate_seconds(elman, 200, Dims(2, 2)) > 1e6
     assert "years" in describe(estimate_seconds(elman, 200, Dims(2, 2)))
+
+
+def test_check_seconds_grows_fastest_for_a_gate():
+    from symbptt.api import load_model
+    from symbptt.audit import examples_dir
+    from symbptt.symbolic.cost import check_growth, check_seconds
+    from symbptt.zoo import get_model
+    files = examples_dir() / "models"
+    mgu, indrnn, elman2 = (load_model(str(files / f"{m}.toml")) for m in ("mgu", "indrnn", "elman2"))
+    # a gate multiplies two things that read the state: the growth itself grows
+    assert check_growth(mgu.program)[2] > 2 > check_growth(elman2.program)[2]
+    # no matmul carries IndRNN's state (u * h elementwise): slow growth
+    assert check_growth(indrnn.program)[1] < check_growth(elman2.program)[1]
+    dims = Dims(3, 2, 4)
+    for spec in (mgu, indrnn, elman2, get_model("gru"), get_model("elman")):
+        est = [check_seconds(spec, T, dims) for T in range(1, 7)]
+        assert est == sorted(est)
+    # measured (bench --part check): gru T = 3 2.5 s, lstm 4.0 s, elman T = 6 1.0 s
+    assert 1 < check_seconds(get_model("gru"), 3, dims) < 6
+    assert 0.3 < check_seconds(get_model("elman"), 6, dims, "tanh") < 3
+    assert check_seconds(get_model("gru"), 4, Dims(2, 2, 2)) < check_seconds(get_model("gru"), 4, dims)
