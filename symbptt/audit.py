@@ -90,8 +90,27 @@ def _claim_context(c: ClaimReport, model: str) -> dict:
             "expected": ce.expected, "got": ce.got},
         "fixes": [{"edit": f.edit, "where": f.where, "proven": f.proven} for f in c.fixes],
         "tried": c.tried, "fix": c.input.fix, "fix_found": fix_found(c), "note": c.input.note,
-        "model": model,
+        "model": model, "scope": _scope(c),
     }
+
+
+def _scope(c: ClaimReport) -> dict | None:
+    """What a correct verdict covers, for the document (no search extent: that depends on
+    the machine's speed)."""
+    if c.verdict != "correct":
+        return None
+    if c.scope == "every T":
+        lemmas = "; ".join(c.proof.lemmas) if c.proof.lemmas else ""
+        return {"short": "every T", "text": f"for every T: exactly at {Ts_text(c.Ts)}, and "
+                f"proven for T >= {c.proof.T_from} in windows of steps"
+                + (f" (by induction: {lemmas})" if lemmas else "")}
+    if c.scope.startswith("T = "):
+        return {"short": c.scope.replace("T = ", "T ∈ {") + "}" if "," in c.scope else c.scope,
+                "text": f"at {c.scope} only (the claim's own T)"}
+    K = c.Ts[-1]
+    why = f": not proven for every T ({c.proof.reason})" if c.proof and c.proof.reason else ""
+    return {"short": f"T ≤ {K}", "text": f"at {Ts_text(c.Ts)}, exactly{why}; no counterexample "
+            f"found past T = {K} by a numeric search, but nothing is claimed there"}
 
 
 def _models(checked: Checked) -> dict:

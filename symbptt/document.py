@@ -24,6 +24,7 @@ from .symbolic.certificate import prove
 from .symbolic.inductive import prove_inductive
 from .symbolic.linalg import tree_entries
 from .symbolic.unroll import Unrolled, unroll
+from .noise import bound_text
 from .notation import broken, equation_latex, symbol_latex
 
 
@@ -164,19 +165,6 @@ def _shape_tex(shape: tuple, dims: Dims) -> str:
     return r" \times ".join(str(getattr(dims, s)) if s in "ndq" else s for s in shape)
 
 
-NOISE = 1e-14      # float64 rounding over these small sums: what two machines' BLAS differ by
-
-
-def rel_bound(v: float) -> str:
-    """A difference as the power of ten above it, rounding noise (under NOISE, where two
-    machines' BLAS give 1e-16 or 0 for the same sum) as "< 1e-14": the same bytes on
-    every machine."""
-    if v < NOISE:
-        return f"< {NOISE:.0e}"
-    exp = int(np.ceil(np.log10(v)))
-    return f"1e{exp}"
-
-
 def _entry_label(name: str, idx: tuple) -> str:
     return symbol_latex(f"{name}[{','.join(map(str, idx))}]" if idx else name)
 
@@ -200,7 +188,7 @@ def _check_table(check) -> list[dict]:
                 continue
             r = np.asarray(ref[name], dtype=np.float64)
             diff = float(np.max(np.abs(np.asarray(g[name], dtype=np.float64) - r)))
-            cells.append(rel_bound(diff / (float(np.max(np.abs(r))) or 1.0)))
+            cells.append(bound_text(diff / (float(np.max(np.abs(r))) or 1.0)))
         rows.append({"method": method, "cells": cells})
     return rows
 

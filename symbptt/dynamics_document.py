@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .analyze import Analysis, Settings, analyze
-from .document import rel_bound
+from .noise import ANGLE_NOISE, bound_text
 from .figures import figure
 from .spec import Dims
 from .zoo import get_model
@@ -93,7 +93,7 @@ def context(results: dict[str, Analysis]) -> dict:
                   "factor": g(lin["eigen"]["fitted_factor"], 6),
                   "holds": lin["eigen"]["holds"]},
         "orthogonal": {"figure": figure_name("linear_half_square", "orthogonal"),
-                       "deviation": f"{lin['orthogonal']['max_deviation']:.0e}",
+                       "deviation": bound_text(lin['orthogonal']['max_deviation']),
                        "steps": lin["orthogonal"]["steps"][-1],
                        "scaled": g(lin["orthogonal"]["scaled_1.1"][-1]),
                        "proven_steps": lin["orthogonal"]["rotation_proven_steps"],
@@ -107,7 +107,7 @@ def context(results: dict[str, Analysis]) -> dict:
                                  "cut": tr["proofs"][str(k)]["cut_inputs"],
                                  "cut_zero": tr["proofs"][str(k)]["cut_inputs_zero"]}
                                 for k in tr["windows"]],
-                       "engine": rel_bound(tr['engine_max_rel_diff']), "points": len(tr["a"])},
+                       "engine": bound_text(tr['engine_max_rel_diff']), "points": len(tr["a"])},
         "randomized": {"figure": figure_name("linear_half_square", "randomized"),
                        "proof_T": rz["proof_T"], "unbiased": rz["unbiased_proven"],
                        "variance_proven": rz["variance_closed_form_proven"],
@@ -122,8 +122,8 @@ def context(results: dict[str, Analysis]) -> dict:
         "clip": {"figure": figure_name("linear_half_square", "clip"),
                  "norm": g(cl["norm_before"]), "c": g(cl["threshold"]),
                  "after": g(cl["norm_after"]), "factor": g(cl["factor"]),
-                 "angle": f"{cl['angle_degrees']:.0e}", "entries": cl["entries"],
-                 "largest_angle": f"{max(cl['angles_degrees']):.0e}",
+                 "angle": bound_text(cl['angle_degrees'], ANGLE_NOISE), "entries": cl["entries"],
+                 "largest_angle": bound_text(max(cl['angles_degrees']), ANGLE_NOISE),
                  "unchanged": cl["unchanged_thresholds"], "unchanged_all": cl["unchanged_all"]},
         "cost": {"figure": figure_name("elman", "cost"),
                  "rows": [{"T": T, "paths": p, "formula": f, "bptt": b, "path_sum": ps}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 from .errors import SymbpttError
+from .noise import ANGLE_NOISE, bound_text
 
 FORMATS = ("svg", "pdf")
 SIZE = (5.6, 3.4)           # inches
@@ -75,7 +76,7 @@ def _eigen(fig, p: dict, model: str) -> None:
 def _orthogonal(fig, p: dict, model: str) -> None:
     _curves(fig.subplots(), p["steps"], [(p["orthogonal"], "o-", "orthogonal W"),
                                          (p["scaled_1.1"], "s-", "1.1 W")], "steps back m",
-            f"orthogonal W: within {p['max_deviation']:.0e} of 1 "
+            f"orthogonal W: |ratio - 1| {_at_most(bound_text(p['max_deviation']))} "
             f"(2x2: proven, m <= {p['rotation_proven_steps']})", log="",
             ylabel=r"$\|(W^\top)^m g\| / \|g\|$")
 
@@ -104,13 +105,18 @@ def _randomized(fig, p: dict, model: str) -> None:
     fig.suptitle(f"randomized truncation, a = {p['a']}, T = {p['T']}", fontsize=9)
 
 
+def _at_most(bound: str) -> str:
+    return bound if bound.startswith("<") else f"<= {bound}"
+
+
 def _clip(fig, p: dict, model: str) -> None:
     ax = fig.subplots()
     ax.axhline(p["norm_before"], color="k", lw=0.8, ls="--", label=r"$\|g\|$")
     _curves(ax, p["thresholds"], [(p["norms_after"], "-", r"$\|\tilde g\|$"),
                                   (p["thresholds"], ":", "c")], "threshold c",
             f"{model}: clipping, ||g|| = {p['norm_before']:.4g}; largest angle "
-            f"{max(p['angles_degrees'], default=0):.0e} deg", log="xy")
+            f"{_at_most(bound_text(max(p['angles_degrees'], default=0), ANGLE_NOISE))} deg",
+            log="xy")
 
 
 def _cost(fig, p: dict, model: str) -> None:

@@ -47,18 +47,28 @@ def test_the_fitted_exponent_of_a_power_law():
 def test_check_bench_times_one_claim_and_the_audit(monkeypatch):
     """The check part: both elman claims at K = 4 with their verdicts; the seed audit and
     the gallery are timed file by file (here with one small file standing for each)."""
-    from symbptt import audit
+    from symbptt import audit, bench
     from symbptt.bench import check_bench, check_text
     small = audit.examples_dir() / "elman_check.toml"
     monkeypatch.setattr(audit, "seed_files", lambda: [small])
     monkeypatch.setattr(audit, "gallery_file", lambda: small)
-    r = check_bench()
+    mgu = str(audit.examples_dir() / "models" / "mgu.toml")
+    monkeypatch.setattr(bench, "_model_list", lambda: ["elman", mgu])
+    r = check_bench(limit=20.0, T_max=2)
+    # the cost model beside the measured time: each run (in a child) timed, 2 T's a model
+    assert [(row["model"], row["T"]) for row in r["cost"]] == \
+        [("elman", 1), ("elman", 2), ("mgu.toml", 1), ("mgu.toml", 2)]
+    assert all(row["run"] and row["proven"] and row["measured"] > 0 for row in r["cost"])
+    # a textbook claim of each model at the default K = 4
+    assert [(a["model"], a["verdict"], a["K"]) for a in r["at_K"]] == \
+        [("elman", "correct", 4), ("mgu.toml", "correct", 4)]
     assert r["claims"]["correct"]["verdict"] == "correct"
     wrong = r["claims"]["missing transpose (with diagnosis)"]
     assert wrong["verdict"] == "wrong" and wrong["fixes"] == ["replace `W` by `W.T`"]
     assert r["seed_audit"]["elman_check.toml"]["claims"] == 4
     text = check_text(r)
     assert "target: one claim under 5 s" in text and "seed audit, all files" in text
+    assert "runs within 3x of the estimate" in text and "mgu.toml" in text
 
 
 def test_custom_bench_measures_the_indrnn_model_file():
