@@ -126,5 +126,5 @@ def check_growth(program) -> tuple[float, float, float]:
     if gates:
         return s1, 6.0, 4.0
     if carried == 0:
-        return s1, 1.5, 1.0
+        return s1, 1.3, 1.0
     return s1, 2.6 + 0.4 * (carried - 1) + 1.8 * softmax, 1.1 + 0.08 * (carried - 1)
