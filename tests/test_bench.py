@@ -82,3 +82,14 @@ def test_custom_bench_measures_the_indrnn_model_file():
     assert r["target_met"]
     text = custom_text(r)
     assert text.startswith("custom cell: indrnn") and "met)" in text
+
+
+def test_every_models_textbook_claim_is_correct_at_the_default_K():
+    """bench --part check times one textbook claim of every model at K = 4: each must be
+    right (a wrong one, or one the checker refuses, would time the wrong thing)."""
+    from symbptt.bench import CLAIMS_AT_K, _model_list, claims_at_K
+    rows = claims_at_K()
+    assert {r["model"] for r in rows} == set(CLAIMS_AT_K) and len(rows) == len(_model_list())
+    for r in rows:
+        assert (r["verdict"], r["K"]) == ("correct", 4), r
+    assert {r["model"] for r in rows if r["scope"] == "every T"} >= set(CLAIMS_AT_K) - {"attention"}
