@@ -3,8 +3,11 @@
 A fixture holds the model, its numbers (params, inputs, targets) and every method's
 gradients. `symbptt recheck FILE.json` reads them back, runs the engine's full BPTT on the
 same numbers, and says for each parameter whether the saved gradients still hold (within
-the fixture's tolerance, relative to the largest entry): a check that a refactor, a new
-NumPy or a changed model file has not moved a reference.
+the fixture's tolerance, relative to the largest entry plus the scale of the whole problem:
+|a - b| <= tol (max |saved| + s), s the largest of the whole saved gradient, the inputs and
+the parameters, so that a gradient that is 0 everywhere is not failed by 1e-17 of float
+noise): a check that a refactor, a new NumPy or a changed model file has not moved a
+reference.
 """
 from __future__ import annotations
 
@@ -129,6 +132,10 @@ def _recheck(path: str, model: str | None = None) -> Recheck:
     with np.errstate(all="ignore"):
         now = engine.full(cell, params, X, Y)
     rel = {}
+    every = [np.abs(_array(v, f"grads.{reference}.{k}", path)).max(initial=0.0)
+             for k, v in grads[reference].items()]
+    problem = max([*every, float(np.abs(X).max(initial=0.0)),
+                   *(float(np.abs(v).max(initial=0.0)) for v in params.values())])
     for name in list(params) + ["x"]:
         if name not in grads[reference]:
             continue
@@ -139,7 +146,7 @@ def _recheck(path: str, model: str | None = None) -> Recheck:
         if mine is None:
             _fail(path, f"grads.{reference}.{name} has {saved.size} entries, the model "
                         f"{np.size(now.params.get(name, now.inputs))}")
-        scale = max(float(np.max(np.abs(saved))) if saved.size else 0.0, 1e-300)
+        scale = max((float(np.max(np.abs(saved))) if saved.size else 0.0) + problem, 1e-300)
         rel[name] = float(np.max(np.abs(mine - saved))) / scale if saved.size else 0.0
     saved_loss = data.get("loss")
     if saved_loss is not None:

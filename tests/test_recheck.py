@@ -93,3 +93,20 @@ def test_spoilt_fixture_fields(capsys, tmp_path):
         path.write_text(json.dumps(data))
         assert_bad_input(*run(capsys, ["recheck", path]), message)
     assert_bad_input(*run(capsys, ["recheck", tmp_path / "none.json"]), "does not exist")
+
+
+def test_a_gradient_that_is_zero_everywhere_is_not_failed_by_float_noise(capsys, tmp_path):
+    # issue 14 (5): with one output class every true gradient is 0; a relative test alone
+    # fails the engine on 1e-17 of noise. The tolerance has an absolute part, scaled by the
+    # problem (the whole gradient, the inputs, the parameters); a real change still fails.
+    path = _fixture(capsys, tmp_path, ["elman_softmax", "--T", "3", "--output", "1"])
+    data = json.loads(path.read_text())
+    ref = data["grads"][data["reference"]]
+    ref["W_hh"][0][0] += 5e-17
+    path.write_text(json.dumps(data))
+    code, out, err = run(capsys, ["recheck", path])
+    assert (code, err) == (0, "") and "HOLDS" in out
+    ref["W_hh"][0][0] += 1e-6
+    path.write_text(json.dumps(data))
+    code, out, _ = run(capsys, ["recheck", path])
+    assert code == 1 and "W_hh" in out
