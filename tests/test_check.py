@@ -334,6 +334,14 @@ def test_nothing_to_check_is_bad_input_not_correct():
     assert c.verdict == "wrong" and c.Ts == (2, 3, 4)       # C_2 is C[2], not a free index
 
 
+def test_a_definition_before_its_first_step_asks_for_a_boundary_value():
+    # a chain with no boundary value: the message names the definition, not a T to try
+    where = ("z1[t] = h[t-1]", "z2[t] = h[t-1] + W_hh * z1[t-1]",
+             "z3[t] = h[t-1] + W_hh * z2[t-1]")
+    with pytest.raises(SymbpttError, match=r"z1\[-1\] .* before the steps .* z1\[0\] = 0"):
+        _one("scalar_linear", "dh[t]/dW_hh = z3[t]", where)
+
+
 def test_a_definition_past_its_steps_says_so():
     with pytest.raises(SymbpttError, match="past the steps 0..T\\+1"):
         _one("linear_half_square", "dL/dh[1] = C[3]", ("C[k] = dl[k]/dh[1]",), Ts=(1,))

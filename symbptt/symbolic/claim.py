@@ -864,6 +864,11 @@ def _definition(dfn: Definition, k: int | None, ctx: _Context):
                                  f"{dfn.name}[{k}] is asked for at T = {T} "
                                  f"({'; '.join(dfn.texts)}); give one, e.g. "
                                  f"{dfn.name}[T] = ... or {dfn.name}[T+1] = 0")
+            if k <= 0:
+                raise ClaimError(f"{dfn.name}[{k}] is asked for at T = {T}, before the steps "
+                                 f"0..T+1 a definition covers: give {dfn.name} a boundary "
+                                 f"value at its first step, e.g. {dfn.name}[0] = 0 "
+                                 f"({'; '.join(dfn.texts)})")
             raise ClaimError(f"{dfn.name}[{k}] is asked for at T = {T}, past the steps "
                              f"0..T+1 a definition covers; check the claim at T >= {k - 1} "
                              f"(T = [...] in a claim file)")
