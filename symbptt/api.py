@@ -15,8 +15,9 @@ from __future__ import annotations
 import os
 import warnings
 from .errors import SymbpttError
-from .spec import DIM_NAMES, DIM_RANGE, Dims, ModelSpec
-from .zoo import get_model, models
+from .spec import DIM_NAMES, DIM_RANGE, Dims, ModelSpec, resolve_activation
+from .registry import get_model
+from .zoo import models
 
 
 T_MAX = 10_000
@@ -85,7 +86,6 @@ def as_dims(spec: ModelSpec, dims=None, default: Dims = Dims()) -> Dims:
 
 
 def _activation(spec: ModelSpec, activation):
-    from .cli import resolve_activation
     return resolve_activation(spec, activation)
 
 

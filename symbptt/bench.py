@@ -26,7 +26,7 @@ from .symbolic.backend import SYMENGINE, SYMPY
 from .symbolic.cells import elman_cell
 from .symbolic.certificate import prove
 from .symbolic.unroll import unroll
-from .zoo import get_model
+from .registry import get_model
 
 BENCH_MODEL = "elman"
 BENCH_DIMS = (3, 2)          # n, d: 18 parameter entries

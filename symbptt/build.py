@@ -26,7 +26,8 @@ from .symbolic.unroll import unroll
 from .symbolic.backend import SYMPY
 from .symbolic.cells import cell_for
 from .values import load
-from .zoo import get_model, models
+from .registry import get_model
+from .zoo import models
 
 # T of each model's document: 3 where the unrolled proof is instant, 2 otherwise
 DOC_T = {"gru": 2, "gru_torch": 2, "lstm": 2, "attention": 2, "elman_softmax": 2,

@@ -33,7 +33,7 @@ from .induction import Induction, Lemmas, assume, lemmas, prove_every_T
 from .symbolic.interval import NoInterval, enclose, excludes_zero, midpoint_text
 from .symbolic.quantities import Quantities, QuantityError, equal_on
 from .symbolic.zero import SlopeAtoms, SoftmaxAtoms, counterexample, equal, point_value
-from .zoo import get_model
+from .registry import get_model
 
 T_MAX = 4
 CHECK_BUDGET = 60.0                 # seconds the exact checks past T_MAX may be estimated to take

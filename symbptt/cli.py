@@ -10,7 +10,7 @@ from typing import Sequence
 
 from . import __version__
 from .errors import SymbpttError
-from .spec import DIM_NAMES, DIM_RANGE, Dims, ModelSpec
+from .spec import DIM_NAMES, DIM_RANGE, Dims, ModelSpec, resolve_activation
 from .zoo import models
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT = 0, 1, 2
@@ -217,19 +217,6 @@ def resolve_dims(spec: ModelSpec, args: argparse.Namespace) -> Dims:
             raise SymbpttError(f"{spec.name} has no {DIM_NAMES[sym]} size ({flag}); "
                                f"its sizes: {has}")
     return Dims(**{k: v if v is not None else 2 for k, v in given.items()})
-
-
-def resolve_activation(spec: ModelSpec, activation: str | None) -> str | None:
-    option = spec.option("activation")
-    if activation is None:
-        return option[1] if option else None
-    if option is None:
-        raise SymbpttError(f"{spec.name} has no --activation option "
-                           f"(only elman does: tanh | sigmoid | identity)")
-    if activation not in option[0]:
-        raise SymbpttError(f"unknown activation {activation!r} for {spec.name}; "
-                           f"choose from {', '.join(option[0])}")
-    return activation
 
 
 def _model(name: str) -> ModelSpec:

@@ -17,7 +17,7 @@ from .analyze import Analysis, Settings, analyze
 from .noise import ANGLE_NOISE, bound_text
 from .figures import figure
 from .spec import Dims
-from .zoo import get_model
+from .registry import get_model
 
 RUNS = (
     Settings("elman", T=30, dims=Dims(8, 4, 2), seed=0, weights="norm", scale=0.9,

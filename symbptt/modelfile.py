@@ -28,6 +28,7 @@ from pathlib import Path
 from .formula.parse import FormulaError, parse_equation
 from .program import ModelError, Program, Source, compile_cell, declared_unused
 from .spec import DIM_NAMES, ModelSpec, Param
+from .zoo import names as zoo_names
 
 KEYS = {"name", "title", "params", "sequences", "cell", "notes"}
 CELL_KEYS = {"equations", "loss", "mean"}
@@ -119,7 +120,6 @@ def _equation(text, src: Source, what: str):
 
 def load(path: str) -> ModelFile:
     """Read, check and compile a model file."""
-    from .zoo import FACTORIES
     shown = path if len(path) <= 80 else "..." + path[-77:]
     try:
         raw = Path(path).read_text(encoding="utf-8-sig")        # a BOM is no TOML error
@@ -149,7 +149,7 @@ def load(path: str) -> ModelFile:
     if not isinstance(name, str) or not NAME.match(name):
         raise ModelError(f"{shown}: name {name!r}: letters, digits and _, starting with a "
                          f"letter")
-    if name in {f.__name__ for f in FACTORIES}:
+    if name in zoo_names():
         raise ModelError(f"{shown}: name {name!r} is a zoo model's; give yours another "
                          f"(name = \"...\")")
     params = data.get("params")

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import SymbpttError
-from .spec import Dims, ModelSpec
+from .spec import Dims, ModelSpec, resolve_activation
 
 NEEDED = ("model", "T", "dims", "batch", "params", "inputs", "grads", "tolerance")
 
@@ -127,7 +127,6 @@ def _recheck(path: str, model: str | None = None) -> Recheck:
     options = data.get("options") or {}
     if not isinstance(options, dict):
         _fail(path, "options must be an object")
-    from .cli import resolve_activation
     cell = cell_for(spec, resolve_activation(spec, options.get("activation")))
     with np.errstate(all="ignore"):
         now = engine.full(cell, params, X, Y)

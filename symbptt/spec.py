@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .errors import SymbpttError
+
 DIM_NAMES = {"n": "hidden", "d": "input", "q": "output"}
 DIM_RANGE = (1, 16)
 
@@ -65,3 +67,18 @@ class ModelSpec:
             if p.name == name:
                 return p
         raise KeyError(name)
+
+
+def resolve_activation(spec: ModelSpec, activation: str | None) -> str | None:
+    """The activation a model runs with: the one asked for, checked against the model's
+    option, or the option's default (None for a model without the option)."""
+    option = spec.option("activation")
+    if activation is None:
+        return option[1] if option else None
+    if option is None:
+        raise SymbpttError(f"{spec.name} has no --activation option "
+                           f"(only elman does: tanh | sigmoid | identity)")
+    if activation not in option[0]:
+        raise SymbpttError(f"unknown activation {activation!r} for {spec.name}; "
+                           f"choose from {', '.join(option[0])}")
+    return activation

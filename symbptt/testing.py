@@ -30,7 +30,7 @@ import numpy as np
 
 from .api import as_dims, load_model
 from .errors import SymbpttError
-from .spec import Dims
+from .spec import Dims, resolve_activation
 
 # relative tolerance by dtype; an entry may differ by rtol * (|ref| + scale of its parameter)
 TOLERANCES = {"float64": 1e-9, "float32": 2e-4, "float16": 2e-2, "bfloat16": 5e-2}
@@ -59,7 +59,6 @@ def reference_gradients(model, T: int, dims=None, seed: int = 0, batch: int = 1,
     if not spec.numeric:
         raise SymbpttError(f"{spec.name} has undefined functions: no numbers to compute")
     d = as_dims(spec, dims)
-    from .cli import resolve_activation
     act = resolve_activation(spec, activation)
     problem = data.draw(spec, T, d, seed, batch)
     compiled = lambdify.compile_model(spec, act, T, d)

@@ -14,7 +14,7 @@ from symbptt.analyze import (NUMERIC, PARTS, Settings, analysis_json, analysis_t
 from symbptt.errors import SymbpttError
 from symbptt.numeric import dynamics as nd
 from symbptt.spec import Dims
-from symbptt.zoo import get_model
+from symbptt.registry import get_model
 
 from .cli_helpers import assert_bad_input, run
 

@@ -360,7 +360,7 @@ def test_the_default_K_is_4_for_every_model_and_a_costly_T_is_refused():
     # issue 14 (2): the gated cells were checked at T <= 2 by default; a claim right only
     # there (a two-step carousel) passed
     from symbptt.check import check_estimate, default_T_max
-    from symbptt.zoo import get_model
+    from symbptt.registry import get_model
     for name in ("elman", "gru", "lstm", "attention"):
         assert default_T_max(get_model(name), CHECK_DIMS) == 4
     c = _one("gru", "dL/dh[t] = dl[t]/dh[t] + (dh[t+1]/dh[t]).T @ dL/dh[t+1]", T_max=None)

@@ -31,7 +31,7 @@ from symbptt.symbolic.backend import SYMENGINE, SYMPY, to_symengine
 from symbptt.symbolic.cells import cell_for
 from symbptt.symbolic.unroll import unroll
 from symbptt.symbolic.zero import SlopeAtoms, SoftmaxAtoms
-from symbptt.zoo import get_model
+from symbptt.registry import get_model
 
 MODELS = ["scalar_linear", "elman", "gru", "lstm", "attention"]
 T = 2

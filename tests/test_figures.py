@@ -6,7 +6,7 @@ import pytest
 from symbptt.analyze import Settings, analyze
 from symbptt.errors import SymbpttError
 from symbptt.figures import DRAW, FORMATS, figure
-from symbptt.zoo import get_model
+from symbptt.registry import get_model
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from symbptt.errors import SymbpttError
 from symbptt.modelfile import ModelFile, is_model_file, load
 from symbptt.program import ModelError, Program
 from symbptt.spec import Param
-from symbptt.zoo import get_model
+from symbptt.registry import get_model
 
 from .cli_helpers import assert_bad_input, run
 

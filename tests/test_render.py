@@ -21,7 +21,7 @@ import pytest
 from symbptt.document import build
 from symbptt.render import FORMATS, compile_pdf, have_tex, render, render_text
 from symbptt.spec import Dims
-from symbptt.zoo import get_model
+from symbptt.registry import get_model
 
 from .cli_helpers import assert_bad_input, run
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from symbptt.errors import UnknownModel
-from symbptt.zoo import get_model, models
+from symbptt.registry import get_model
+from symbptt.zoo import models
 
 # (model, {parameter: shape}) from DESIGN.md's zoo table
 CONTRACT = [

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import SymbpttError
-from .cells import ACTIVATIONS
+from .rule import ACTIVATIONS
 
 JACOBIAN_MODELS = ("elman", "residual", "linear_half_square", "d2l_linear")
 _W = {"elman": "W", "residual": "W", "linear_half_square": "W_h", "d2l_linear": "W_hh"}
@@ -250,7 +250,7 @@ def path_cost(model="elman", activation: str | None = None, Ts=(10, 30, 100),
     import time as _time
 
     from ..spec import Dims
-    from ..zoo import get_model
+    from ..registry import get_model
     from . import engine
     from .cells import cell_for
     from .data import draw

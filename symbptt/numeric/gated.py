@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cells import Cell, _half_square, _half_square_vjp, _sigmoid, _softmax, _tanh_slope
+from .rule import Cell, _half_square, _half_square_vjp, _sigmoid, _softmax, _tanh_slope
 
 
 def _sigmoid_slope(s):

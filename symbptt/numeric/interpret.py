@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..program import Program, needed
-from .cells import Cell
+from .rule import Cell
 
 
 def _as3(v: np.ndarray, shape: tuple, batched: bool) -> np.ndarray:

@@ -15,7 +15,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .activations import ACTIVATIONS
-from .cells import Cell, elman_cell, keep
+from .elman import elman_cell
+from .rule import Cell, keep
 from .linalg import dot, matvec, outer, tmatvec, total, vadd, vscale, vsub
 
 

@@ -7,7 +7,7 @@ dc_t/dc_{t-1} = diag(f_t) stands apart.
 """
 from __future__ import annotations
 
-from .cells import Cell, _half_square_loss, keep
+from .rule import Cell, _half_square_loss, keep
 from .linalg import (diag_matmul, hadamard, matmul, matvec, outer, tmatvec, vadd, vsub)
 
 

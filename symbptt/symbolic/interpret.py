@@ -12,7 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..program import ROW, Program, needed
-from .cells import Cell, keep
+from .rule import Cell, keep
 from .linalg import total
 
 

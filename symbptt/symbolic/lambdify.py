@@ -10,7 +10,7 @@ import symengine as se
 import sympy as sp
 
 from ..spec import Dims
-from ..zoo import get_model
+from ..registry import get_model
 from . import closed_form, direct, recursive
 from .backend import SYMENGINE
 from .cells import cell_for

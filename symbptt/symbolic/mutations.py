@@ -9,9 +9,10 @@ from dataclasses import replace
 
 from ..errors import SymbpttError
 from .activations import ACTIVATIONS
-from .cells import (D2L_LINEAR, ELMAN_SOFTMAX, GENERIC, LINEAR_HALF_SQUARE, RESIDUAL,
-                    SCALAR_LINEAR, Cell, _residual_slope, elman_cell)
+from .elman import (D2L_LINEAR, ELMAN_SOFTMAX, GENERIC, LINEAR_HALF_SQUARE, RESIDUAL,
+                    SCALAR_LINEAR, _residual_slope, elman_cell)
 from .linalg import hadamard, matvec, outer, tmatvec, vadd, vsub
+from .rule import Cell
 
 
 def _elman_family(cell: Cell, w: str, slope, skip: bool = False) -> dict:

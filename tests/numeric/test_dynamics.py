@@ -9,7 +9,7 @@ from symbptt.numeric.data import draw
 from symbptt.numeric.dynamics import (BoundViolated, _check_bound, hidden_path, jacobians,
                                       orthogonal, product_series, scaled_weights)
 from symbptt.spec import Dims
-from symbptt.zoo import get_model
+from symbptt.registry import get_model
 
 
 def _problem(model, T=12, n=4, d=3, seed=0):

@@ -15,7 +15,7 @@ from symbptt.numeric import engine
 from symbptt.numeric.cells import cell_for
 from symbptt.numeric.data import draw
 from symbptt.spec import Dims
-from symbptt.zoo import get_model
+from symbptt.registry import get_model
 
 from .cases import CASES, IDS, random_shapes
 NONLINEAR = [c for c in CASES if c[0] in ("elman_softmax", "residual")

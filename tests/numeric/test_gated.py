@@ -46,7 +46,7 @@ from symbptt.numeric.cells import Step, cell_for
 from symbptt.numeric.data import draw
 from symbptt.numeric.gated import GATED
 from symbptt.spec import Dims
-from symbptt.zoo import get_model
+from symbptt.registry import get_model
 
 from .cases import central_differences
 

@@ -8,7 +8,7 @@ from symbptt.symbolic import direct
 from symbptt.symbolic.backend import SYMENGINE
 from symbptt.symbolic.cells import cell_for
 from symbptt.symbolic.unroll import unroll
-from symbptt.zoo import get_model
+from symbptt.registry import get_model
 
 
 def unrolled(model: str, T: int, n: int = 2, d: int = 2, q: int = 2, activation=None,

@@ -15,7 +15,8 @@ from symbptt.symbolic.certificate import Certificate, Failure, Group, prove
 from symbptt.symbolic.inductive import prove_inductive
 from symbptt.symbolic.mutations import mutated_cell, mutations
 from symbptt.symbolic.zero import Counterexample
-from symbptt.zoo import get_model, models
+from symbptt.registry import get_model
+from symbptt.zoo import models
 
 from .helpers import unrolled
 

@@ -14,7 +14,7 @@ from symbptt.symbolic.claim import (ClaimError, ShapeError, activation_of, as_ar
                                     evaluate, indices, namespace, numeric_algebra,
                                     NumericQuantities, symbolic_algebra)
 from symbptt.symbolic.quantities import Quantities
-from symbptt.zoo import get_model
+from symbptt.registry import get_model
 
 
 def _setup(model="elman", T=3, activation=None):

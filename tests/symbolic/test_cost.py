@@ -30,7 +30,7 @@ def test_check_seconds_grows_fastest_for_a_gate():
     from symbptt.api import load_model
     from symbptt.audit import examples_dir
     from symbptt.symbolic.cost import check_growth, check_seconds
-    from symbptt.zoo import get_model
+    from symbptt.registry import get_model
     files = examples_dir() / "models"
     mgu, indrnn, elman2 = (load_model(str(files / f"{m}.toml")) for m in ("mgu", "indrnn", "elman2"))
     # a gate multiplies two things that read the state: the growth itself grows

@@ -16,7 +16,7 @@ from symbptt.api import load_model
 from symbptt.symbolic import recursive
 from symbptt.symbolic.activations import sigmoid
 from symbptt.symbolic.evaluate import DIFFERENT, EQUAL, UNDECIDED, compare, evaluate, fraction
-from symbptt.zoo import get_model
+from symbptt.registry import get_model
 
 from ..cli_helpers import run
 

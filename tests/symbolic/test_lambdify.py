@@ -13,7 +13,7 @@ from symbptt.numeric import data, engine
 from symbptt.numeric.cells import cell_for
 from symbptt.spec import Dims
 from symbptt.symbolic import lambdify
-from symbptt.zoo import get_model
+from symbptt.registry import get_model
 
 
 def test_compiled_once_and_reused():

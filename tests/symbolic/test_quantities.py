@@ -16,11 +16,11 @@ from symbptt.modelfile import load
 from symbptt.spec import Dims
 from symbptt.symbolic import direct, recursive
 from symbptt.symbolic.backend import SYMENGINE, SYMPY
-from symbptt.symbolic.cells import Step, cell_for
+from symbptt.symbolic.cells import cell_for
 from symbptt.symbolic.quantities import OPAQUE, Quantities, QuantityError
 from symbptt.symbolic.unroll import unroll
 from symbptt.symbolic.zero import SlopeAtoms
-from symbptt.zoo import get_model
+from symbptt.registry import get_model
 
 DIMS = Dims(3, 2, 4)
 

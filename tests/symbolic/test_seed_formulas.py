@@ -274,7 +274,7 @@ def _split_unrolled(T, n=2, d=3, q=2):
     from symbptt.symbolic.backend import SYMENGINE
     from symbptt.symbolic.cells import cell_for
     from symbptt.symbolic.unroll import unroll
-    from symbptt.zoo import get_model
+    from symbptt.registry import get_model
     spec = get_model("attention")
     return unroll(spec, cell_for(spec), T, Dims(n, d, q), SYMENGINE, split=True)
 
