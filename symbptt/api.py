@@ -12,12 +12,9 @@ SymbpttError with the one-line message the CLI would print.
 """
 from __future__ import annotations
 
-import os
-import warnings
 from .errors import SymbpttError
+from . import registry
 from .spec import DIM_NAMES, DIM_RANGE, Dims, ModelSpec, resolve_activation
-from .registry import get_model
-from .zoo import models
 
 
 T_MAX = 10_000
@@ -47,20 +44,7 @@ def _texts(name: str, value) -> list[str]:
 def load_model(model) -> ModelSpec:
     """A zoo model by name, or a model file (its warnings, such as a parameter declared
     but never used, as Python warnings)."""
-    if isinstance(model, ModelSpec):
-        return model
-    if not isinstance(model, str):
-        raise SymbpttError(f"a model is a zoo name, a model file or a ModelSpec, got "
-                           f"{type(model).__name__}")
-    if model in {s.name for s in models()}:
-        return get_model(model)
-    from .modelfile import load
-    if model.endswith(".toml") or os.path.isfile(model):
-        loaded = load(model)
-        for message in loaded.warnings:
-            warnings.warn(message, stacklevel=3)
-        return loaded.spec
-    return get_model(model)
+    return registry.load_model(model, stacklevel=4)
 
 
 def as_dims(spec: ModelSpec, dims=None, default: Dims = Dims()) -> Dims:

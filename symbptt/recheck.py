@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import SymbpttError
+from .registry import load_model
 from .spec import Dims, ModelSpec, resolve_activation
 
 NEEDED = ("model", "T", "dims", "batch", "params", "inputs", "grads", "tolerance")
@@ -44,7 +45,6 @@ def _fail(path: str, message: str):
 
 
 def _model(data: dict, path: str, model: str | None) -> ModelSpec:
-    from .api import load_model
     if model is not None:
         return load_model(model)
     file = data.get("model_file")

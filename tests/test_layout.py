@@ -1,5 +1,12 @@
 """The package's import graph (issue 15): no import circle between modules of symbptt/,
-imports inside functions included (a lazy import hides a circle, it does not break it)."""
+imports inside functions included (a lazy import hides a circle, it does not break it), and
+no layer importing one above it (README, Layout):
+
+    cli (cli, bench) -> api (api, testing) -> verbs (check, documents, analyze, crosscheck,
+    ...) -> engines (symbolic/, numeric/) -> model (spec, zoo, registry, modelfile, program,
+    values) -> formula/ -> errors
+
+The examples (symbptt/examples/: code for users to copy) stand outside the layers."""
 from __future__ import annotations
 
 import ast
@@ -72,6 +79,42 @@ def _circles(graph: dict) -> list:
         if v not in index:
             visit(v)
     return out
+
+
+LAYERS = ("errors", "formula", "model", "engines", "verbs", "api", "cli")
+MODEL = {"spec", "zoo", "registry", "modelfile", "program", "values"}
+
+
+def layer(module: str) -> int:
+    """The layer of a module of symbptt (every module not named here is a verb's)."""
+    parts = module.split(".")
+    top = parts[1] if len(parts) > 1 else ""
+    if top == "errors":
+        return 0
+    if top == "formula":
+        return 1
+    if top in MODEL:
+        return 2
+    if top in ("symbolic", "numeric"):
+        return 3
+    if top in ("api", "testing"):
+        return 5
+    if top in ("cli", "__main__", "bench", ""):
+        return 6
+    return 4
+
+
+def test_no_layer_imports_one_above_it():
+    upward = [f"{m} ({LAYERS[layer(m)]}) imports {d} ({LAYERS[layer(d)]})"
+              for m, deps in sorted(_graph().items()) if not m.startswith("symbptt.examples")
+              for d in sorted(deps) if layer(d) > layer(m)]
+    assert upward == []
+
+
+def test_the_layer_rule_sees_an_upward_import():
+    assert layer("symbptt.symbolic.zero") < layer("symbptt.check") < layer("symbptt.api")
+    assert layer("symbptt.registry") < layer("symbptt.numeric.engine")
+    assert layer("symbptt.formula.parse") < layer("symbptt.modelfile")
 
 
 def test_no_import_circle_between_modules():
