@@ -773,22 +773,17 @@ def _whole_loss(node: Reduce, ctx: _Context):
         else:
             env[node.var] = saved
     gap = (den_k if den_k is not None else 1) - lo
-    if not (first == lo and second == lo + 1 and same_den and hi == T
-            and isinstance(gap + 0, int) and gap >= 0):
-        return _constant_gap(gap, first, lo, second, same_den, hi, T, node, ctx, den_k)
-    return _loss_by(node, ctx, den_k, lo, T)
-
-
-def _constant_gap(gap, first, lo, second, same_den, hi, T, node, ctx, den_k):
-    """The same test with a window's positions (symbolic/frames.py Lin: c + a t + b T):
-    k - lo a constant >= 0, every other equality exact."""
-    try:
-        constant = not (gap.a or gap.b) and gap.c >= 0
-    except AttributeError:
-        return None
-    if constant and first == lo and second == lo + 1 and same_den and hi == T:
+    if first == lo and second == lo + 1 and same_den and hi == T and _at_least_zero(gap):
         return _loss_by(node, ctx, den_k, lo, T)
     return None
+
+
+def _at_least_zero(v) -> bool:
+    """v >= 0 for every t and T: a whole number, or a window's position (symbolic/frames.py
+    Lin, c + a t + b T) with no t and no T in it."""
+    if isinstance(v, int):
+        return v >= 0
+    return getattr(v, "a", 1) == 0 and getattr(v, "b", 1) == 0 and v.c >= 0
 
 
 def _loss_by(node: Reduce, ctx: _Context, den_k, lo, T):
