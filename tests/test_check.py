@@ -383,3 +383,11 @@ def test_row_layout_with_an_input_of_size_one():
     assert not r.correct and "1×3" in r.shape_error
     assert _one("elman", "dL/db = sum(t=1..T, dL/dh[t] @ diag(phi_prime(a[t])))", dims=dims,
                 convention="row").correct
+
+
+def test_a_huge_range_is_bad_input_not_a_hang():
+    # a sum to 10**9 built a list of a billion indices (the machine killed the process)
+    with pytest.raises(SymbpttError, match="too long to evaluate"):
+        _one("elman", "dL/dh[k] = sum(t=k..1000000000, dl[t]/dh[k])")
+    with pytest.raises(SymbpttError, match="too long to evaluate"):
+        _one("scalar_linear", "dL/dW_hh = prod(j=1..99999, W_hh) * 0 + dL/dW_hh")

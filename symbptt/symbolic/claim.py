@@ -704,11 +704,17 @@ def _value(node, ctx: _Context):
     raise TypeError(f"not a formula node: {node!r}")
 
 
+MAX_RANGE = 10_000       # terms of one sum or product: far past any T a check reaches
+
+
 def _span(lo, hi) -> list:
     """lo, lo + 1, ..., hi. An index may be a position in a window (symbolic/frames.py):
     then the range's length must not depend on where the window is."""
     length = hi - lo
     count = _whole(length, "the length of a sum's or a product's range")
+    if count >= MAX_RANGE:
+        raise ClaimError(f"a sum's or a product's range of {count + 1} steps ({lo}..{hi}) is "
+                         f"too long to evaluate (at most {MAX_RANGE}); the model has T steps")
     return [lo + j for j in range(count + 1)]
 
 
