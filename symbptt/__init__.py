@@ -18,7 +18,7 @@ _VERBS = frozenset(__all__)
 
 
 class _Package(_types.ModuleType):
-    """Four verbs share their name with a module (symbptt/check.py is `symbptt check`'s
+    """Four verbs share their name with a module (symbptt/check/ is `symbptt check`'s
     machinery): importing that module must not replace the verb on the package. The
     module stays reachable as usual, from sys.modules (`from symbptt.check import ...`)."""
 

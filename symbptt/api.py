@@ -13,8 +13,8 @@ SymbpttError with the one-line message the CLI would print.
 from __future__ import annotations
 
 from .errors import SymbpttError
-from . import registry
-from .spec import DIM_NAMES, DIM_RANGE, Dims, ModelSpec, resolve_activation
+from .model import registry
+from .model.spec import DIM_NAMES, DIM_RANGE, Dims, ModelSpec, resolve_activation
 
 
 T_MAX = 10_000
@@ -102,7 +102,7 @@ def grad(model, T: int, values, activation=None):
     """`symbptt grad`: the exact loss and gradients at given values (a dict with params,
     inputs, targets, numbers or strings like "3/2"; or a path to such a JSON file), all
     three forms. Returns a GradReport."""
-    from . import values as vals_mod
+    from .model import values as vals_mod
     from .symbolic.certificate import check_budget
     from .symbolic.evaluate import evaluate
     spec = load_model(model)
@@ -139,7 +139,7 @@ def crosscheck(model, T: int, dims=None, seed: int = 0, batch: int = 1,
 
 def render(model, T: int, dims=None, format: str = "md", activation=None):
     """`symbptt render`: the derivation document, text for md and tex, bytes for pdf."""
-    from .render import FORMATS, render as run
+    from .documents.render import FORMATS, render as run
     if format not in FORMATS:
         raise SymbpttError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
     spec = load_model(model)
@@ -153,15 +153,15 @@ def check(model, claims=(), where=(), dims=None, activation=None, T_max: int | N
     """`symbptt check`: a claim (or a list) with its definitions, against a model; or a
     claim file (model = its path, no claims). Returns a list of CheckReport, one per model
     group (one for a single model)."""
-    from .check import CHECK_DIMS, ClaimInput, check as run
+    from .check.verdict import CHECK_DIMS, ClaimInput, check as run
     if T_max is not None:
         _whole("T_max", T_max, 1, 12)
-    from .modelfile import is_model_file
+    from .model.modelfile import is_model_file
     if isinstance(model, str) and model.endswith(".toml") and not claims:
         if is_model_file(model):
             raise SymbpttError(f"nothing to check: {model} is a model file; give a claim "
                                f"such as \"dL/dW = ...\"")
-        from . import claimfile
+        from .check import claimfile
         cf = claimfile.load(model)
         return [run(g.model, list(g.claims), g.activation, cf.dims, T_max or cf.T_max, force)
                 for g in cf.groups]

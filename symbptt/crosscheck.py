@@ -12,7 +12,7 @@ import numpy as np
 from .errors import SymbpttError
 from .numeric import data, engine
 from .numeric.cells import cell_for
-from .spec import Dims, ModelSpec
+from .model.spec import Dims, ModelSpec
 from .symbolic.cost import describe, estimate_seconds
 
 TOLERANCE = {"float64": 1e-10, "float32": 1e-4}        # rtol

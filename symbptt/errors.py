@@ -1,4 +1,4 @@
-"""One exception family: raised deep, turned into one line and exit 2 in cli.py only."""
+"""One exception family: raised deep, turned into one line and exit 2 in cli/ only."""
 
 
 class SymbpttError(Exception):

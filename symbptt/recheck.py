@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import SymbpttError
-from .registry import load_model
-from .spec import Dims, ModelSpec, resolve_activation
+from .model.registry import load_model
+from .model.spec import Dims, ModelSpec, resolve_activation
 
 NEEDED = ("model", "T", "dims", "batch", "params", "inputs", "grads", "tolerance")
 

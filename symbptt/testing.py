@@ -30,7 +30,7 @@ import numpy as np
 
 from .api import as_dims, load_model
 from .errors import SymbpttError
-from .spec import Dims, resolve_activation
+from .model.spec import Dims, resolve_activation
 
 # relative tolerance by dtype; an entry may differ by rtol * (|ref| + scale of its parameter)
 TOLERANCES = {"float64": 1e-9, "float32": 2e-4, "float16": 2e-2, "bfloat16": 5e-2}

@@ -13,8 +13,8 @@ from symbptt.analyze import (NUMERIC, PARTS, Settings, analysis_json, analysis_t
                              parts_for)
 from symbptt.errors import SymbpttError
 from symbptt.numeric import dynamics as nd
-from symbptt.spec import Dims
-from symbptt.registry import get_model
+from symbptt.model.spec import Dims
+from symbptt.model.registry import get_model
 
 from .cli_helpers import assert_bad_input, run
 
@@ -291,7 +291,7 @@ def test_cli_text(capsys):
 def test_cli_json_gives_the_series_behind_every_figure(capsys, tmp_path):
     """--json carries every list a figure draws: the figure made from the JSON alone is
     the figure --plot writes."""
-    from symbptt.figures import figure
+    from symbptt.documents.figures import figure
     code, out, err = run(capsys, ["analyze", "linear_half_square", "--T", "10", "--radius",
                                   "1.2", "--draws", "200", "--json", "--plot", tmp_path,
                                   "--part", "jacobians", "--part", "truncation",

@@ -8,9 +8,9 @@ import pytest
 
 import symbptt
 from symbptt.analyze import Analysis
-from symbptt.check import CheckReport
+from symbptt.check.verdict import CheckReport
 from symbptt.crosscheck import Report
-from symbptt.spec import Dims, ModelSpec
+from symbptt.model.spec import Dims, ModelSpec
 from symbptt.symbolic.certificate import Certificate
 from symbptt.symbolic.evaluate import GradReport
 from symbptt.errors import SymbpttError
@@ -100,9 +100,9 @@ def test_no_warning_for_a_clean_model():
 def test_the_verbs_survive_importing_their_modules():
     import importlib
 
-    from symbptt.check import CheckReport as Imported
+    from symbptt.check.verdict import CheckReport as Imported
     assert Imported is CheckReport
-    importlib.import_module("symbptt.render")
+    importlib.import_module("symbptt.documents.render")
     importlib.import_module("symbptt.analyze")
     importlib.import_module("symbptt.crosscheck")
     for verb in ("check", "render", "analyze", "crosscheck", "prove", "grad", "load_model"):

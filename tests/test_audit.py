@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from symbptt.audit import agrees, context, gallery_file, run, seed_files
-from symbptt.render import environment
+from symbptt.check.audit import agrees, context, gallery_file, run, seed_files
+from symbptt.documents.render import environment
 
 SEEDS = {"000": "000_34d5c3a04c2f29d4.txt", "001": "001_1e08c73fd0114278.txt",
          "002": "002_f9c6515e77627858.txt", "003": "003_6832bb59d1aaefdb.txt",

@@ -47,7 +47,8 @@ def test_the_fitted_exponent_of_a_power_law():
 def test_check_bench_times_one_claim_and_the_audit(monkeypatch):
     """The check part: both elman claims at K = 4 with their verdicts; the seed audit and
     the gallery are timed file by file (here with one small file standing for each)."""
-    from symbptt import audit, bench
+    from symbptt.check import audit
+    from symbptt import bench
     from symbptt.bench import check_bench, check_text
     small = audit.examples_dir() / "elman_check.toml"
     monkeypatch.setattr(audit, "seed_files", lambda: [small])

@@ -1,4 +1,4 @@
-"""symbptt.build and `symbptt build`: the seed-004 worked example, output/ up to date, the
+"""symbptt.documents.build and `symbptt build`: the seed-004 worked example, output/ up to date, the
 stale check, and the index.
 
 Building every document takes ~12 s without PDFs and ~18 s more with them: `built` runs
@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 import symbptt
-import symbptt.build as build_module
-from symbptt.build import DOC_T, build_all, stale, worked_example, write
-from symbptt.zoo import models
+import symbptt.documents.build as build_module
+from symbptt.documents.build import DOC_T, build_all, stale, worked_example, write
+from symbptt.model.zoo import models
 
 from .cli_helpers import run
 
@@ -259,8 +259,8 @@ def test_the_dynamics_document_shows_every_part_and_its_figure(built):
 
 
 def test_the_dynamics_figures_are_byte_identical_and_drawn_from_the_analyses(built):
-    from symbptt import dynamics_document
-    from symbptt.figures import figure
+    from symbptt.documents import dynamics as dynamics_document
+    from symbptt.documents.figures import figure
     results = dynamics_document.run_all()
     r = results["linear_half_square"]
     again = figure("eigen", r.parts["eigen"], "svg", "linear_half_square")

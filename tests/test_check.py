@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from symbptt import claimfile
-from symbptt.audit import agrees, examples_dir, fix_found, gallery_file, run
-from symbptt.check import CHECK_DIMS, ClaimInput, check
+from symbptt.check import claimfile
+from symbptt.check.audit import agrees, examples_dir, fix_found, gallery_file, run
+from symbptt.check.verdict import CHECK_DIMS, ClaimInput, check
 from symbptt.errors import SymbpttError
 from symbptt.formula.parse import FormulaError
-from symbptt.spec import Dims
+from symbptt.model.spec import Dims
 
 DELTA = ("delta[t] = dl[t]/dh[t] + W.T @ diag(phi_prime(a[t+1])) @ delta[t+1]",
          "delta[T] = dl[T]/dh[T]")
@@ -359,8 +359,8 @@ def test_hat_and_tilde_are_the_zoo_names():
 def test_the_default_K_is_4_for_every_model_and_a_costly_T_is_refused():
     # issue 14 (2): the gated cells were checked at T <= 2 by default; a claim right only
     # there (a two-step carousel) passed
-    from symbptt.check import check_estimate, default_T_max
-    from symbptt.registry import get_model
+    from symbptt.check.verdict import check_estimate, default_T_max
+    from symbptt.model.registry import get_model
     for name in ("elman", "gru", "lstm", "attention"):
         assert default_T_max(get_model(name), CHECK_DIMS) == 4
     c = _one("gru", "dL/dh[t] = dl[t]/dh[t] + (dh[t+1]/dh[t]).T @ dL/dh[t+1]", T_max=None)

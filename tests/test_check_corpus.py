@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from symbptt import claimfile
-from symbptt.check import check
+from symbptt.check import claimfile
+from symbptt.check.verdict import check
 
 CORPUS = Path(__file__).parent / "check_corpus"
 BUDGET = 2.0                   # seconds of search past K a claim: the traps fail by T = 8

@@ -1,4 +1,4 @@
-"""symbptt.document: each formula a document shows is the proven expression it claims to show.
+"""symbptt.documents.document: each formula a document shows is the proven expression it claims to show.
 
 The explicit entries at T = 2 are printed from a "compact" unroll (every intermediate of step t
 a symbol defined by the step before, delta_{t+1} a symbol in delta_t). Substituted back
@@ -15,7 +15,7 @@ import pytest
 import symengine as se
 import sympy as sp
 
-from symbptt.document import (
+from symbptt.documents.document import (
     Compact,
     build,
     compact_unroll,
@@ -23,15 +23,15 @@ from symbptt.document import (
     explicit_deltas,
     step_rules,
 )
-from symbptt.notation import broken, latex, symbol_latex
-from symbptt.spec import Dims
+from symbptt.documents.notation import broken, latex, symbol_latex
+from symbptt.model.spec import Dims
 from symbptt.symbolic import direct, recursive
 from symbptt.symbolic.activations import sigmoid
 from symbptt.symbolic.backend import SYMENGINE, SYMPY, to_symengine
 from symbptt.symbolic.cells import cell_for
 from symbptt.symbolic.unroll import unroll
 from symbptt.symbolic.zero import SlopeAtoms, SoftmaxAtoms
-from symbptt.registry import get_model
+from symbptt.model.registry import get_model
 
 MODELS = ["scalar_linear", "elman", "gru", "lstm", "attention"]
 T = 2

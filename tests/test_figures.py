@@ -5,8 +5,8 @@ import pytest
 
 from symbptt.analyze import Settings, analyze
 from symbptt.errors import SymbpttError
-from symbptt.figures import DRAW, FORMATS, figure
-from symbptt.registry import get_model
+from symbptt.documents.figures import DRAW, FORMATS, figure
+from symbptt.model.registry import get_model
 
 
 @pytest.fixture(scope="module")

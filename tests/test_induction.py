@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from symbptt.check import EVERY_T, UP_TO_K, ClaimInput, check
-from symbptt.spec import Dims
+from symbptt.check.verdict import EVERY_T, UP_TO_K, ClaimInput, check
+from symbptt.model.spec import Dims
 
 ELMAN_DELTA = ("delta[t] = dl[t]/dh[t] + W.T @ diag(phi_prime(a[t+1])) @ delta[t+1]",
                "delta[T+1] = 0")

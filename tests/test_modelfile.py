@@ -10,10 +10,10 @@ import pytest
 
 import symbptt
 from symbptt.errors import SymbpttError
-from symbptt.modelfile import ModelFile, is_model_file, load
-from symbptt.program import ModelError, Program
-from symbptt.spec import Param
-from symbptt.registry import get_model
+from symbptt.model.modelfile import ModelFile, is_model_file, load
+from symbptt.model.program import ModelError, Program
+from symbptt.model.spec import Param
+from symbptt.model.registry import get_model
 
 from .cli_helpers import assert_bad_input, run
 

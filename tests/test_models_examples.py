@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import symbptt
-from symbptt.modelfile import load
+from symbptt.model.modelfile import load
 
 from .cli_helpers import assert_bad_input, run
 

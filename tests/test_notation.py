@@ -1,4 +1,4 @@
-"""symbptt.notation: symbol names as LaTeX, expressions broken into lines, zoo equations."""
+"""symbptt.documents.notation: symbol names as LaTeX, expressions broken into lines, zoo equations."""
 from __future__ import annotations
 
 import re
@@ -6,7 +6,7 @@ import re
 import pytest
 import sympy as sp
 
-from symbptt.notation import broken, equation_latex, latex, symbol_latex, width
+from symbptt.documents.notation import broken, equation_latex, latex, symbol_latex, width
 
 BREAK = " \\\\\n  &\\quad "
 
@@ -180,7 +180,7 @@ def test_equation_latex(text, expected):
 
 
 def test_equation_latex_of_every_zoo_equation_has_no_ascii_left():
-    from symbptt.zoo import models
+    from symbptt.model.zoo import models
     for spec in models():
         for text in (*spec.equations, spec.loss):
             tex = equation_latex(text)

@@ -2,7 +2,7 @@
 with the file, line and column of the equation (and of the offending name) and its reason.
 
 Each test writes a small model file to a temporary folder (the working folder, so the
-messages start with the plain file name) and loads it with symbptt.modelfile.load.
+messages start with the plain file name) and loads it with symbptt.model.modelfile.load.
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 
 from symbptt.errors import SymbpttError
 from symbptt.formula.parse import parse_equation
-from symbptt.modelfile import load
-from symbptt.program import ModelError, Source, compile_cell, declared_unused, shape_text
+from symbptt.model.modelfile import load
+from symbptt.model.program import ModelError, Source, compile_cell, declared_unused, shape_text
 
 PARAMS = {"W": "n x n", "U": "n x d", "b": "n", "w": "n", "V": "q x n", "c": "q",
           "s": "scalar"}

@@ -1,4 +1,4 @@
-"""symbptt.render and `symbptt render`: snapshots, determinism, LaTeX that compiles cleanly,
+"""symbptt.documents.render and `symbptt render`: snapshots, determinism, LaTeX that compiles cleanly,
 and the command's bad-input contract (exit 2, one line, no file left behind).
 
 TeX Live and latexmk are required (CI installs them): the PDF tests do not skip.
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from symbptt.document import build
-from symbptt.render import FORMATS, compile_pdf, have_tex, render, render_text
-from symbptt.spec import Dims
-from symbptt.registry import get_model
+from symbptt.documents.document import build
+from symbptt.documents.render import FORMATS, compile_pdf, have_tex, render, render_text
+from symbptt.model.spec import Dims
+from symbptt.model.registry import get_model
 
 from .cli_helpers import assert_bad_input, run
 

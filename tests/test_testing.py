@@ -8,7 +8,7 @@ from symbptt.errors import SymbpttError
 from symbptt.numeric import engine
 from symbptt.numeric.cells import cell_for
 from symbptt.testing import TOLERANCES, assert_gradients_match, reference_gradients
-from symbptt.registry import get_model
+from symbptt.model.registry import get_model
 
 
 def engine_grads(model):

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from symbptt.errors import UnknownModel
-from symbptt.registry import get_model
-from symbptt.zoo import models
+from symbptt.model.registry import get_model
+from symbptt.model.zoo import models
 
 # (model, {parameter: shape}) from DESIGN.md's zoo table
 CONTRACT = [

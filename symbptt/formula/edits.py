@@ -1,7 +1,7 @@
 """Single edits of a formula: the slips people make, each undone by one edit.
 
 A wrong claim is diagnosed by trying every single edit of its equations (the claim and
-its definitions) and keeping those that make it right (symbolic/diagnose.py). The edits:
+its definitions) and keeping those that make it right (check/diagnosis.py). The edits:
 toggle a transpose, shift a time index (or a sum's bound, or a power) by ±1, scale a
 side or a term by 1/T, T, 2, 1/2 or -1, reverse a product's order, drop one term of a
 sum. Pure tree surgery: nothing here evaluates anything.

@@ -2,7 +2,7 @@
 
 Both the ASCII core and the LaTeX subset parse to these nodes (DESIGN.md, "Formula
 language"). Nothing here knows a model: names are resolved when a claim is bound to one
-(symbolic/claim.py). Positions (`pos`, a 0-based column) are for error messages only and
+(check/claim.py). Positions (`pos`, a 0-based column) are for error messages only and
 never take part in equality, so an edited tree compares by structure.
 """
 from __future__ import annotations

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..spec import Dims, ModelSpec
+from ..model.spec import Dims, ModelSpec
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import SymbpttError
-from .rule import ACTIVATIONS
+from .cells.rule import ACTIVATIONS
 
 JACOBIAN_MODELS = ("elman", "residual", "linear_half_square", "d2l_linear")
 _W = {"elman": "W", "residual": "W", "linear_half_square": "W_h", "d2l_linear": "W_hh"}
@@ -220,7 +220,7 @@ def attention_paths(P: dict, X: np.ndarray, Y: np.ndarray, t: int | None = None)
     """The loss at step t (default T) only, first sequence of the batch: its gradient with
     respect to each earlier input, split into the two paths seed 001 names."""
     from .engine import forward
-    from .gated import ATTENTION as cell
+    from .cells.gated import ATTENTION as cell
     X, Y = X[:1], Y[:1]
     steps = forward(cell, P, X)
     t = t or len(steps)
@@ -249,8 +249,8 @@ def path_cost(model="elman", activation: str | None = None, Ts=(10, 30, 100),
     times is kept, and each algorithm's own counts of paths and VJP calls are reported."""
     import time as _time
 
-    from ..spec import Dims
-    from ..registry import get_model
+    from ..model.spec import Dims
+    from ..model.registry import get_model
     from . import engine
     from .cells import cell_for
     from .data import draw

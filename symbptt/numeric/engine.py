@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .rule import Cell, Step
+from .cells.rule import Cell, Step
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
 from ..errors import TooExpensive
-from ..spec import Dims, ModelSpec
+from ..model.spec import Dims, ModelSpec
 from . import closed_form, direct, recursive
 from .backend import BACKENDS, SYMENGINE, SYMPY, Backend
 from .cells import Cell, cell_for

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from ..spec import Dims, ModelSpec
+from ..model.spec import Dims, ModelSpec
 
 # seconds = base * entries * rate^T, rate = max(1.8, per_n * (n - 1) + offset)
 GEOMETRIC = {

@@ -9,7 +9,7 @@ import symengine as se
 import sympy as sp
 
 from ..errors import SymbpttError
-from ..spec import Dims, ModelSpec
+from ..model.spec import Dims, ModelSpec
 from . import closed_form, direct, recursive
 from .activations import sigmoid
 from .backend import SYMPY, as_sympy, to_symengine

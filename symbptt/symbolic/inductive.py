@@ -22,7 +22,7 @@ import time
 
 import sympy as sp
 
-from ..spec import Dims, ModelSpec
+from ..model.spec import Dims, ModelSpec
 from .backend import BACKENDS
 from .cells import Cell, Step, cell_for
 from .certificate import Certificate, Failure, Group, backend_for

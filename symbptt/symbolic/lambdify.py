@@ -9,8 +9,8 @@ import numpy as np
 import symengine as se
 import sympy as sp
 
-from ..spec import Dims
-from ..registry import get_model
+from ..model.spec import Dims
+from ..model.registry import get_model
 from . import closed_form, direct, recursive
 from .backend import SYMENGINE
 from .cells import cell_for

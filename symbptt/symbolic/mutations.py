@@ -9,10 +9,10 @@ from dataclasses import replace
 
 from ..errors import SymbpttError
 from .activations import ACTIVATIONS
-from .elman import (D2L_LINEAR, ELMAN_SOFTMAX, GENERIC, LINEAR_HALF_SQUARE, RESIDUAL,
+from .cells.elman import (D2L_LINEAR, ELMAN_SOFTMAX, GENERIC, LINEAR_HALF_SQUARE, RESIDUAL,
                     SCALAR_LINEAR, _residual_slope, elman_cell)
 from .linalg import hadamard, matvec, outer, tmatvec, vadd, vsub
-from .rule import Cell
+from .cells.rule import Cell
 
 
 def _elman_family(cell: Cell, w: str, slope, skip: bool = False) -> dict:
@@ -128,7 +128,7 @@ def mutations(model: str, activation: str | None = None) -> dict:
 
 def attention_mutations() -> dict:
     """The recurrence's three slips, and two of the attention's own."""
-    from .attention import ATTENTION
+    from .cells.attention import ATTENTION
 
     def mean_dropped(be, P, st, y, T):
         # dl/de_k = alpha_k dl/dalpha_k: the softmax's - sum_j alpha_j dl/dalpha_j forgotten
@@ -180,7 +180,7 @@ def _neg(v):
 
 
 def _gru_pieces(P, st, g):
-    from .gated import _sig_slope, _tanh_slope
+    from .cells.gated import _sig_slope, _tanh_slope
     h, v = st.s_prev, st.vals
     g_a_h = hadamard(hadamard(g, v["z"]), _tanh_slope(v["htilde"]))
     g_rh = tmatvec(P["W_h"], g_a_h)
@@ -204,7 +204,7 @@ def _gru_slips() -> dict:
 
 
 def _gt_pieces(P, st, g):
-    from .gated import _sig_slope, _tanh_slope
+    from .cells.gated import _sig_slope, _tanh_slope
     v = st.vals
     g_an = hadamard(hadamard(g, tuple(1 - zi for zi in v["z"])), _tanh_slope(v["n"]))
     g_ar = hadamard(hadamard(g_an, v["hn"]), _sig_slope(v["r"]))
@@ -227,7 +227,7 @@ def _gt_slips() -> dict:
 
 
 def _lstm_slips(n_of) -> dict:
-    from .gated import _sig_slope, _tanh_slope
+    from .cells.gated import _sig_slope, _tanh_slope
 
     def pieces(P, st, g):
         n = n_of(st)
@@ -256,7 +256,7 @@ def _lstm_slips(n_of) -> dict:
 
 
 def gated_mutations(model: str) -> dict:
-    from .gated import GATED
+    from .cells.gated import GATED
     if model == "gru":
         return _gated_table(GATED["gru"], _gru_slips())
     if model == "gru_torch":

@@ -14,7 +14,7 @@ A derivative here is *total*: d num / d q perturbs q and recomputes everything c
 from it, the later quantities of q's own step (through `put`, cells.keep) and every later
 step. A partial is a total with some quantities `held` at their values.
 
-The same graph serves a window of steps (symbolic/frames.py): it may start from an
+The same graph serves a window of steps (check/frames.py): it may start from an
 opaque state (any value, written sigma) and end before the sequence does, the later steps'
 part of dL/ds_last an opaque cotangent (gamma), with T a symbol.
 """
@@ -25,7 +25,7 @@ from fractions import Fraction
 from typing import Any, Callable
 
 from ..errors import SymbpttError
-from ..spec import Dims, ModelSpec
+from ..model.spec import Dims, ModelSpec
 from .backend import Backend
 from .cells import Cell, Step
 from .linalg import total, tree_entries

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from ..spec import Dims, ModelSpec
+from ..model.spec import Dims, ModelSpec
 from .backend import Backend
 from .cells import Cell, Step
 from .linalg import total, tree_entries

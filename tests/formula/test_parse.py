@@ -54,7 +54,7 @@ def test_seed_claim_latex_reads_as_the_ascii_claim():
 
 def test_seed_claim_with_unbraced_subscripts_keeps_a_t_as_a_name():
     """`a_t` (no braces) lexes as one name; it is bound to a[t] only against a model
-    (symbolic/claim.py), so the parser keeps Name("a_t"). `\\delta_t` is a Greek letter
+    (check/claim.py), so the parser keeps Name("a_t"). `\\delta_t` is a Greek letter
     with a subscript, so it is delta[t] already."""
     latex = (r"\frac{\partial L}{\partial W} = \sum_{t=1}^{T} \operatorname{diag}"
              r"(\phi'(a_t)) \delta_t h_{t-1}^\top")

@@ -8,8 +8,8 @@ from symbptt.errors import SymbpttError
 from symbptt.numeric.data import draw
 from symbptt.numeric.dynamics import (BoundViolated, _check_bound, hidden_path, jacobians,
                                       orthogonal, product_series, scaled_weights)
-from symbptt.spec import Dims
-from symbptt.registry import get_model
+from symbptt.model.spec import Dims
+from symbptt.model.registry import get_model
 
 
 def _problem(model, T=12, n=4, d=3, seed=0):

@@ -14,8 +14,8 @@ import pytest
 from symbptt.numeric import engine
 from symbptt.numeric.cells import cell_for
 from symbptt.numeric.data import draw
-from symbptt.spec import Dims
-from symbptt.registry import get_model
+from symbptt.model.spec import Dims
+from symbptt.model.registry import get_model
 
 from .cases import CASES, IDS, random_shapes
 NONLINEAR = [c for c in CASES if c[0] in ("elman_softmax", "residual")

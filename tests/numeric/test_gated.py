@@ -1,4 +1,4 @@
-"""The gated rule tables (gru, gru_torch, lstm) and the attention RNN in symbptt.numeric.gated.
+"""The gated rule tables (gru, gru_torch, lstm) and the attention RNN in symbptt.numeric.cells.gated.
 
 Checks: every engine algorithm agrees with full BPTT; central finite differences of the
 engine's own loss agree with full BPTT; PyTorch autograd on a hand-written torch forward
@@ -44,9 +44,9 @@ from hypothesis import strategies as st
 from symbptt.numeric import engine
 from symbptt.numeric.cells import Step, cell_for
 from symbptt.numeric.data import draw
-from symbptt.numeric.gated import GATED
-from symbptt.spec import Dims
-from symbptt.registry import get_model
+from symbptt.numeric.cells.gated import GATED
+from symbptt.model.spec import Dims
+from symbptt.model.registry import get_model
 
 from .cases import central_differences
 
@@ -89,7 +89,7 @@ def test_gated_registry_covers_the_four_models_with_their_states():
 
 
 def test_numeric_side_imports_neither_sympy_nor_symengine():
-    code = ("import sys, symbptt.numeric.engine, symbptt.numeric.gated, symbptt.numeric.data, "
+    code = ("import sys, symbptt.numeric.engine, symbptt.numeric.cells.gated, symbptt.numeric.data, "
             "symbptt.numeric.dynamics; "
             "bad = [m for m in ('sympy', 'symengine') if m in sys.modules]; "
             "sys.exit(1 if bad else 0)")

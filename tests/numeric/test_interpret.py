@@ -1,4 +1,4 @@
-"""symbptt/numeric/interpret.py: a user cell's NumPy rule table (batched). Full BPTT over
+"""symbptt/numeric/cells/interpret.py: a user cell's NumPy rule table (batched). Full BPTT over
 it agrees with central finite differences of its own loss for every example model file;
 the module imports no SymPy (nor SymEngine)."""
 from __future__ import annotations
@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 import symbptt
-from symbptt.modelfile import load
+from symbptt.model.modelfile import load
 from symbptt.numeric import engine
 from symbptt.numeric.cells import cell_for
 from symbptt.numeric.data import draw
-from symbptt.spec import Dims
+from symbptt.model.spec import Dims
 
 from .cases import central_differences
 
@@ -120,7 +120,7 @@ def test_a_scalar_model_and_two_states(tmp_path):
 
 
 def test_numeric_interpret_imports_no_sympy():
-    code = ("import sys, symbptt.numeric.interpret, symbptt.modelfile, symbptt.numeric.cells; "
+    code = ("import sys, symbptt.numeric.cells.interpret, symbptt.model.modelfile, symbptt.numeric.cells; "
             "bad = [m for m in ('sympy', 'symengine') if m in sys.modules]; "
             "print(bad); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -128,16 +128,16 @@ def test_numeric_interpret_imports_no_sympy():
 
 
 def test_numeric_interpret_alone_leaves_sympy_out():
-    done = subprocess.run([sys.executable, "-c", "import symbptt.numeric.interpret, sys; "
+    done = subprocess.run([sys.executable, "-c", "import symbptt.numeric.cells.interpret, sys; "
                            "print('sympy' in sys.modules)"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
 
 
 def test_a_whole_numeric_run_of_a_model_file_leaves_sympy_out():
-    code = ("import sys; from symbptt.modelfile import load; "
+    code = ("import sys; from symbptt.model.modelfile import load; "
             "from symbptt.numeric import engine; from symbptt.numeric.cells import cell_for; "
-            "from symbptt.numeric.data import draw; from symbptt.spec import Dims; "
+            "from symbptt.numeric.data import draw; from symbptt.model.spec import Dims; "
             f"spec = load({str(MODELS / 'mgu.toml')!r}).spec; "
             "pb = draw(spec, 3, Dims(2, 2), 0, 2); "
             "engine.full(cell_for(spec), pb.params, pb.X, pb.Y); "
@@ -149,7 +149,7 @@ def test_a_whole_numeric_run_of_a_model_file_leaves_sympy_out():
 
 def test_finite_differences_catch_a_wrong_numeric_rule(monkeypatch):
     """The check above has teeth: sigmoid' as y instead of y (1 - y) is seen in mgu."""
-    from symbptt.numeric import interpret
+    from symbptt.numeric.cells import interpret
     right = interpret._vjp_rule
 
     def wrong(kind, g, y, a):

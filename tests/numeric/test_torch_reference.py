@@ -17,8 +17,8 @@ torch = pytest.importorskip("torch")
 from symbptt.numeric import engine  # noqa: E402
 from symbptt.numeric.cells import cell_for  # noqa: E402
 from symbptt.numeric.data import draw  # noqa: E402
-from symbptt.spec import Dims  # noqa: E402
-from symbptt.registry import get_model  # noqa: E402
+from symbptt.model.spec import Dims  # noqa: E402
+from symbptt.model.registry import get_model  # noqa: E402
 
 from .cases import CASES, IDS, random_shapes  # noqa: E402
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import symengine as se
 
-from symbptt.spec import Dims
+from symbptt.model.spec import Dims
 from symbptt.symbolic import direct
 from symbptt.symbolic.backend import SYMENGINE
 from symbptt.symbolic.cells import cell_for
 from symbptt.symbolic.unroll import unroll
-from symbptt.registry import get_model
+from symbptt.model.registry import get_model
 
 
 def unrolled(model: str, T: int, n: int = 2, d: int = 2, q: int = 2, activation=None,

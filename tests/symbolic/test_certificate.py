@@ -8,15 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symbptt.errors import TooExpensive
-from symbptt.spec import Dims
+from symbptt.model.spec import Dims
 from symbptt.symbolic import direct
 from symbptt.symbolic.backend import SYMENGINE, SYMPY
 from symbptt.symbolic.certificate import Certificate, Failure, Group, prove
 from symbptt.symbolic.inductive import prove_inductive
 from symbptt.symbolic.mutations import mutated_cell, mutations
 from symbptt.symbolic.zero import Counterexample
-from symbptt.registry import get_model
-from symbptt.zoo import models
+from symbptt.model.registry import get_model
+from symbptt.model.zoo import models
 
 from .helpers import unrolled
 

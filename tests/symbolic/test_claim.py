@@ -7,14 +7,14 @@ import pytest
 
 from symbptt.formula.parse import parse_equation
 from symbptt.formula.tree import Idx, Name
-from symbptt.spec import Dims
+from symbptt.model.spec import Dims
 from symbptt.symbolic.backend import SYMENGINE
 from symbptt.symbolic.cells import cell_for
-from symbptt.symbolic.claim import (ClaimError, ShapeError, activation_of, as_array, bind,
+from symbptt.check.claim import (ClaimError, ShapeError, activation_of, as_array, bind,
                                     evaluate, indices, namespace, numeric_algebra,
                                     NumericQuantities, symbolic_algebra)
-from symbptt.symbolic.quantities import Quantities
-from symbptt.registry import get_model
+from symbptt.check.quantities import Quantities
+from symbptt.model.registry import get_model
 
 
 def _setup(model="elman", T=3, activation=None):

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from symbptt.spec import Dims
+from symbptt.model.spec import Dims
 from symbptt.symbolic.cost import describe, estimate_seconds
-from symbptt.zoo import models
+from symbptt.model.zoo import models
 
 
 @pytest.mark.parametrize("spec", models(), ids=lambda s: s.name)
@@ -28,9 +28,9 @@ def test_the_seed_examples_are_cheap_and_T200_is_not():
 
 def test_check_seconds_grows_fastest_for_a_gate():
     from symbptt.api import load_model
-    from symbptt.audit import examples_dir
+    from symbptt.check.audit import examples_dir
     from symbptt.symbolic.cost import check_growth, check_seconds
-    from symbptt.registry import get_model
+    from symbptt.model.registry import get_model
     files = examples_dir() / "models"
     mgu, indrnn, elman2 = (load_model(str(files / f"{m}.toml")) for m in ("mgu", "indrnn", "elman2"))
     # a gate multiplies two things that read the state: the growth itself grows

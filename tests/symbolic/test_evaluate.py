@@ -10,13 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symbptt
-from symbptt import values
-from symbptt.spec import Dims
+from symbptt.model import values
+from symbptt.model.spec import Dims
 from symbptt.api import load_model
 from symbptt.symbolic import recursive
 from symbptt.symbolic.activations import sigmoid
 from symbptt.symbolic.evaluate import DIFFERENT, EQUAL, UNDECIDED, compare, evaluate, fraction
-from symbptt.registry import get_model
+from symbptt.model.registry import get_model
 
 from ..cli_helpers import run
 

@@ -1,4 +1,4 @@
-"""symbptt/symbolic/interpret.py: a user cell's symbolic rule table (reverse-mode VJP rules
+"""symbptt/symbolic/cells/interpret.py: a user cell's symbolic rule table (reverse-mode VJP rules
 per operation of its program). Every example model file is proven, unrolled and
 inductively; a wrong rule (tanh' without its 1 - h^2) is caught by both certificates; the
 IndRNN proofs meet the issue's speed target."""
@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 import symbptt
-from symbptt.modelfile import load
-from symbptt.spec import Dims
-from symbptt.symbolic import interpret
+from symbptt.model.modelfile import load
+from symbptt.model.spec import Dims
+from symbptt.symbolic.cells import interpret
 from symbptt.symbolic.cells import cell_for
 from symbptt.symbolic.certificate import prove
 from symbptt.symbolic.inductive import prove_inductive

@@ -11,9 +11,9 @@ from symbptt.api import load_model
 
 from symbptt.numeric import data, engine
 from symbptt.numeric.cells import cell_for
-from symbptt.spec import Dims
+from symbptt.model.spec import Dims
 from symbptt.symbolic import lambdify
-from symbptt.registry import get_model
+from symbptt.model.registry import get_model
 
 
 def test_compiled_once_and_reused():

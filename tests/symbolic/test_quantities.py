@@ -11,16 +11,16 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from symbptt.audit import examples_dir
-from symbptt.modelfile import load
-from symbptt.spec import Dims
+from symbptt.check.audit import examples_dir
+from symbptt.model.modelfile import load
+from symbptt.model.spec import Dims
 from symbptt.symbolic import direct, recursive
 from symbptt.symbolic.backend import SYMENGINE, SYMPY
 from symbptt.symbolic.cells import cell_for
-from symbptt.symbolic.quantities import OPAQUE, Quantities, QuantityError
+from symbptt.check.quantities import OPAQUE, Quantities, QuantityError
 from symbptt.symbolic.unroll import unroll
 from symbptt.symbolic.zero import SlopeAtoms
-from symbptt.registry import get_model
+from symbptt.model.registry import get_model
 
 DIMS = Dims(3, 2, 4)
 

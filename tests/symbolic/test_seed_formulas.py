@@ -270,11 +270,11 @@ def test_seed004_softmax_slip_is_caught():
 # tied to alpha_{t,t-tau}" and no Jacobian product (001_1e08c73fd0114278.txt, attention)
 
 def _split_unrolled(T, n=2, d=3, q=2):
-    from symbptt.spec import Dims
+    from symbptt.model.spec import Dims
     from symbptt.symbolic.backend import SYMENGINE
     from symbptt.symbolic.cells import cell_for
     from symbptt.symbolic.unroll import unroll
-    from symbptt.registry import get_model
+    from symbptt.model.registry import get_model
     spec = get_model("attention")
     return unroll(spec, cell_for(spec), T, Dims(n, d, q), SYMENGINE, split=True)
 

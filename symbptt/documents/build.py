@@ -1,0 +1,162 @@
+"""build: every derivation document in output/, and a check that output/ is up to date.
+
+output/ holds, for every zoo model, MODEL.tex, MODEL.md and MODEL.pdf at DOC_T, the seed-004
+worked example (seed004.tex/.md/.pdf) computed by `grad`, the seed audit (seed-audit.md:
+every gradient formula of the seeds, checked), the gallery of classic mistakes
+(mistakes.md), the gradient-dynamics document (dynamics.md/.tex/.pdf, its figures in
+figures/ as SVG and PDF, from symbptt analyze), and README.md indexing them. The
+.tex and .md are byte-identical from build to build; the PDFs too (SOURCE_DATE_EPOCH, no
+trailer ID) on one TeX Live.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import sympy as sp
+
+from ..check import audit
+from . import dynamics as dynamics_document
+from .document import build as build_document
+from .render import compile_pdf, environment, render_text, write_atomic
+from ..model.spec import Dims
+from ..symbolic.evaluate import evaluate, value
+from ..symbolic.unroll import unroll
+from ..symbolic.backend import SYMPY
+from ..symbolic.cells import cell_for
+from ..model.values import load
+from ..model.registry import get_model
+from ..model.zoo import models
+
+# T of each model's document: 3 where the unrolled proof is instant, 2 otherwise
+DOC_T = {"gru": 2, "gru_torch": 2, "lstm": 2, "attention": 2, "elman_softmax": 2,
+         "d2l_linear": 2}
+DOC_DIMS = Dims(2, 2, 2)
+
+
+@dataclass(frozen=True)
+class Built:
+    files: dict = field(hash=False)        # name -> bytes
+    seconds_text: float = 0.0              # proofs, cross-checks and rendering
+    seconds_pdf: float = 0.0               # latexmk
+    logs: dict = field(default_factory=dict, hash=False)   # name -> LaTeX log
+    pdf: bool = True
+
+
+def seed004_path() -> Path:
+    return Path(str(resources.files("symbptt") / "examples" / "seed004.json"))
+
+
+def worked_example() -> dict:
+    """The seed-004 forward and backward tables, exactly, from `grad`'s own objects."""
+    spec = get_model("scalar_linear")
+    vals, dims = load(str(seed004_path()), spec, 2)
+    report = evaluate(spec, 2, vals, dims)
+    u = unroll(spec, cell_for(spec), 2, dims, SYMPY)
+    sub = {}
+    for name, v in vals["params"].items():
+        sub[u.params[name]] = sp.Rational(v.numerator, v.denominator)
+    for x, v in zip(u.xs, vals["inputs"]):
+        sub[x[0]] = sp.Rational(v.numerator, v.denominator)
+    for y, v in zip(u.ys, vals["targets"]):
+        sub[y[0]] = sp.Rational(v.numerator, v.denominator)
+    forward, backward = [], []
+    deltas = list(report.deltas["recursive"].values())
+    for st, y, loss, d in zip(u.steps, u.ys, u.losses, deltas):
+        yhat = st.vals["yhat"][0].xreplace(sub)
+        forward.append({"t": st.t, "x": value(st.x[0].xreplace(sub)).exact,
+                        "h": value(st.s[0].xreplace(sub)).exact, "yhat": value(yhat).exact,
+                        "y": value(y[0].xreplace(sub)).exact,
+                        "loss": value(loss.xreplace(sub)).exact})
+        g_yhat = 2 * (yhat - y[0].xreplace(sub))
+        backward.append({"t": st.t, "g_yhat": value(g_yhat).exact, "delta": d[0].exact})
+    grads = {name: report.grads["direct"][name].exact for name in ("W_hy", "W_hh", "W_xh")}
+    return {"forward": forward, "backward": backward, "loss": report.loss.exact,
+            "grads": grads, "agree": report.agree,
+            "params": {k: str(v) for k, v in vals["params"].items()}}
+
+
+def _index(entries: list[dict], audit_context: dict, gallery_context: dict) -> bytes:
+    return environment().get_template("index.md.j2").render(
+        models=entries, audit=audit_context, gallery=gallery_context).encode("utf-8")
+
+
+def build_all(pdf: bool = True, progress=None) -> Built:
+    """Every file of output/, in memory."""
+    say = progress or (lambda line: None)
+    env = environment()
+    files: dict = {}
+    logs: dict = {}
+    start = time.perf_counter()
+    texs = {}
+    entries = []
+    for spec in models():
+        T = DOC_T.get(spec.name, 3)
+        dims = DOC_DIMS if spec.dims_used else Dims()
+        doc = build_document(spec, T, dims)
+        texs[spec.name] = render_text(doc, "tex")
+        files[f"{spec.name}.tex"] = texs[spec.name].encode("utf-8")
+        files[f"{spec.name}.md"] = render_text(doc, "md").encode("utf-8")
+        u, i = doc.context["unrolled"], doc.context["inductive"]
+        entries.append({
+            "name": spec.name, "T": T,
+            "unrolled_text": f"{'proven' if u.proven else 'NOT proven'} ({u.entries} entries)",
+            "inductive_text": f"{'proven, all T' if i.proven else 'NOT proven'} "
+                              f"({i.entries} identities)",
+            "links": " · ".join(f"[{x}]({spec.name}.{x})" for x in ("md", "tex", "pdf"))})
+        say(f"  {spec.name}: T = {T}, {'proven' if u.proven and i.proven else 'NOT proven'}")
+    example = worked_example()
+    for fmt in ("tex", "md"):
+        text = env.get_template(f"seed004.{fmt}.j2").render(**example)
+        files[f"seed004.{fmt}"] = text.encode("utf-8")
+    texs["seed004"] = files["seed004.tex"].decode("utf-8")
+    audit_context, _ = audit.audit(say)
+    files["seed-audit.md"] = env.get_template("seed-audit.md.j2").render(
+        **audit_context).encode("utf-8")
+    gallery_context, _ = audit.gallery(say)
+    files["mistakes.md"] = env.get_template("mistakes.md.j2").render(
+        **gallery_context).encode("utf-8")
+    results = dynamics_document.run_all()
+    figures = dynamics_document.figures(results)
+    files.update(figures)
+    dyn = dynamics_document.context(results)
+    for fmt in ("tex", "md"):
+        files[f"dynamics.{fmt}"] = env.get_template(f"dynamics.{fmt}.j2").render(
+            **dyn).encode("utf-8")
+    texs["dynamics"] = files["dynamics.tex"].decode("utf-8")
+    say(f"  dynamics: {len(results)} analyses, {len(figures)} figures")
+    files["README.md"] = _index(entries, audit_context, gallery_context)
+    seconds_text = time.perf_counter() - start
+    start = time.perf_counter()
+    if pdf:
+        pdf_figures = {k: v for k, v in figures.items() if k.endswith(".pdf")}
+        for name, tex in texs.items():
+            files[f"{name}.pdf"], logs[name] = compile_pdf(
+                tex, name, pdf_figures if name == "dynamics" else None)
+            say(f"  {name}.pdf")
+    return Built(files, seconds_text, time.perf_counter() - start, logs, pdf)
+
+
+def write(built: Built, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in sorted(built.files.items()):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(out / name, data)
+
+
+def stale(built: Built, out: Path) -> list[str]:
+    """The files of output/ that differ from what the code makes now (or are missing)."""
+    bad = []
+    for name, data in sorted(built.files.items()):
+        path = out / name
+        if not path.exists() or path.read_bytes() != data:
+            bad.append(name)
+    return bad
+
+
+def default_output() -> Path:
+    """output/ of the checkout this package runs from (the current folder otherwise)."""
+    here = Path(__file__).resolve().parents[2] / "output"
+    return here if here.is_dir() else Path("output")

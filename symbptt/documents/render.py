@@ -1,0 +1,145 @@
+"""render: a derivation document as LaTeX, Markdown or PDF, from jinja2 templates.
+
+The templates use LaTeX-safe delimiters: ((* block *)), ((( variable ))), ((= comment =)).
+They live in the top-level templates/ folder, installed as the package symbptt.templates.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from .document import Document, build
+from ..errors import SymbpttError
+from .graph import mermaid, tikz, unrolled_graph
+from .notation import symbol_latex
+from ..model.spec import Dims, ModelSpec
+
+FORMATS = ("tex", "md", "pdf")
+TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended texlive-pictures latexmk"
+EPOCH = "0"          # SOURCE_DATE_EPOCH for the PDFs: no timestamps, byte-identical builds
+
+_TEX_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+                "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+                "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}"}
+
+
+def tex_text(text: object) -> str:
+    """Plain text made safe for LaTeX."""
+    return "".join(_TEX_ESCAPES.get(c, c) for c in str(text))
+
+
+def rows(formulas) -> str:
+    """Formulas as the lines of an align* block."""
+    return " \\\\\n".join(f.tex for f in formulas)
+
+
+def param_tex(name: str) -> str:
+    return "x" if name == "x" else symbol_latex(name)
+
+
+def templates_dir() -> Path:
+    here = Path(__file__).resolve().parents[2] / "templates"
+    if here.is_dir():
+        return here
+    return Path(str(resources.files("symbptt") / "templates"))
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        block_start_string="((*", block_end_string="*))",
+        variable_start_string="(((", variable_end_string=")))",
+        comment_start_string="((=", comment_end_string="=))",
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined, autoescape=False)
+    env.filters.update(tex_text=tex_text, rows=rows, param_tex=param_tex)
+    return env
+
+
+def _certificates(doc: Document) -> list[dict]:
+    out = []
+    for c in (doc.context["unrolled"], doc.context["inductive"]):
+        out.append({"kind": c.kind, "where": f"T = {c.T}" if c.kind == "unrolled" else "all T",
+                    "proven": sum(g.proven for g in c.groups), "entries": c.entries,
+                    "claim": c.claim, "method": c.method, "ok": c.proven})
+    return out
+
+
+def render_text(doc: Document, fmt: str) -> str:
+    graph = unrolled_graph(doc.spec, doc.T)
+    context = {**doc.context, "tikz": tikz(graph), "mermaid": mermaid(graph),
+               "certificates": _certificates(doc)}
+    return environment().get_template(f"derivation.{fmt}.j2").render(**context)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: never a half-written file."""
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise SymbpttError(f"cannot write {path}: {e.strerror or e}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)          # a plain file, not mkstemp's 0600
+        os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise SymbpttError(f"cannot write {path}: {e.strerror or e}") from None
+
+
+def have_tex() -> bool:
+    return shutil.which("latexmk") is not None and shutil.which("pdflatex") is not None
+
+
+def require_tex(hint: str = "") -> None:
+    """A one-line error naming the Debian packages when TeX is missing."""
+    if not have_tex():
+        raise SymbpttError(f"PDF needs TeX Live and latexmk: apt-get install {TEX_PACKAGES}"
+                           + hint)
+
+
+def compile_pdf(tex: str, name: str = "doc", files: dict | None = None) -> tuple[bytes, str]:
+    """(the PDF, the LaTeX log) of a document, through latexmk in a scratch folder; `files`
+    (relative name -> bytes) are put beside it first: the figures it includes."""
+    require_tex()
+    with tempfile.TemporaryDirectory() as work:
+        for rel, data in (files or {}).items():
+            target = Path(work) / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        src = Path(work) / f"{name}.tex"
+        src.write_text(tex, encoding="utf-8")
+        env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "FORCE_SOURCE_DATE": "1"}
+        run = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error",
+                              "-quiet", src.name], cwd=work, env=env, capture_output=True,
+                             text=True)
+        log_path = Path(work) / f"{name}.log"
+        log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
+        pdf = Path(work) / f"{name}.pdf"
+        if run.returncode != 0 or not pdf.exists():
+            first = next((line for line in log.splitlines() if line.startswith("!")),
+                         "latexmk failed")
+            raise SymbpttError(f"LaTeX failed for {name}: {first}")
+        return pdf.read_bytes(), log
+
+
+def render(spec: ModelSpec, T: int, dims: Dims, fmt: str,
+           activation: str | None = None) -> bytes:
+    if fmt not in FORMATS:
+        raise SymbpttError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt == "pdf":
+        require_tex()                   # before the proofs, not after
+    doc = build(spec, T, dims, activation)
+    if fmt == "pdf":
+        return compile_pdf(render_text(doc, "tex"), spec.name)[0]
+    return render_text(doc, fmt).encode("utf-8")
