@@ -153,7 +153,8 @@ def check(model, claims=(), where=(), dims=None, activation=None, T_max: int | N
     """`symbptt check`: a claim (or a list) with its definitions, against a model; or a
     claim file (model = its path, no claims). Returns a list of CheckReport, one per model
     group (one for a single model)."""
-    from .check.verdict import CHECK_DIMS, ClaimInput, check as run
+    from .check.verdict import CHECK_DIMS, check as run
+    from .check.outcome import ClaimInput
     if T_max is not None:
         _whole("T_max", T_max, 1, 12)
     from .model.modelfile import is_model_file

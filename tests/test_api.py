@@ -8,7 +8,7 @@ import pytest
 
 import symbptt
 from symbptt.analyze import Analysis
-from symbptt.check.verdict import CheckReport
+from symbptt.check.outcome import CheckReport
 from symbptt.crosscheck import Report
 from symbptt.model.spec import Dims, ModelSpec
 from symbptt.symbolic.certificate import Certificate
@@ -100,7 +100,7 @@ def test_no_warning_for_a_clean_model():
 def test_the_verbs_survive_importing_their_modules():
     import importlib
 
-    from symbptt.check.verdict import CheckReport as Imported
+    from symbptt.check.outcome import CheckReport as Imported
     assert Imported is CheckReport
     importlib.import_module("symbptt.documents.render")
     importlib.import_module("symbptt.analyze")

@@ -12,7 +12,8 @@ import pytest
 
 from symbptt.check import claimfile
 from symbptt.check.audit import agrees, examples_dir, fix_found, gallery_file, run
-from symbptt.check.verdict import CHECK_DIMS, ClaimInput, check
+from symbptt.check.verdict import CHECK_DIMS, check
+from symbptt.check.outcome import ClaimInput
 from symbptt.errors import SymbpttError
 from symbptt.formula.parse import FormulaError
 from symbptt.model.spec import Dims

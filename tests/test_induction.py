@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from symbptt.check.verdict import EVERY_T, UP_TO_K, ClaimInput, check
+from symbptt.check.verdict import check
+from symbptt.check.outcome import EVERY_T, UP_TO_K, ClaimInput
 from symbptt.model.spec import Dims
 
 ELMAN_DELTA = ("delta[t] = dl[t]/dh[t] + W.T @ diag(phi_prime(a[t+1])) @ delta[t+1]",

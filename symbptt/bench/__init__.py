@@ -530,7 +530,8 @@ CLAIMS_AT_K = {
 
 def claims_at_K(progress=None) -> list[dict]:
     """CLAIMS_AT_K through check, one model at a time, as `symbptt check` runs them."""
-    from ..check.verdict import ClaimInput, check
+    from ..check.verdict import check
+    from ..check.outcome import ClaimInput
     say = progress or (lambda line: None)
     rows = []
     for model in _model_list():
@@ -558,7 +559,8 @@ def check_bench(progress=None, limit: float = 60.0, T_max: int = 6) -> dict:
     textbook claim of every model at the default K; one elman claim right and wrong
     (with its diagnosis); the whole seed audit and the gallery of mistakes."""
     from ..check import audit
-    from ..check.verdict import ClaimInput, check
+    from ..check.verdict import check
+    from ..check.outcome import ClaimInput
     say = progress or (lambda line: None)
     say(f"check cost model: every model at T = 1..{T_max}, n = 3, d = 2, q = 4, "
         f"limit {limit:g} s a run")

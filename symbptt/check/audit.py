@@ -16,7 +16,8 @@ from importlib import resources
 from pathlib import Path
 
 from . import claimfile
-from .verdict import CheckReport, ClaimReport, check
+from .verdict import check
+from .outcome import CheckReport, ClaimReport
 from .report import Ts_text, point_text
 
 

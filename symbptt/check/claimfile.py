@@ -29,7 +29,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .verdict import CONVENTIONS, ClaimInput
+from .verdict import CONVENTIONS
+from .outcome import ClaimInput
 from ..errors import SymbpttError
 from ..model.spec import DIM_RANGE, Dims
 

@@ -31,8 +31,9 @@ from typing import Any
 import numpy as np
 
 from ..formula.tree import BinOp, Deriv, Idx, Name, Neg, Reduce, children, show
-from .claim import (Bound, ClaimError, ShapeError, add, as_array, evaluate,
-                             value_in)
+from .claim import evaluate, value_in
+from .algebra import add, as_array
+from .bind import Bound, ClaimError, ShapeError
 from .frames import (Extend, Frame, FrameQuantities, Lin, NotWindowable, TAU,
                               THETA)
 from .quantities import LOSS, QuantityError

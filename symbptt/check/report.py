@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .verdict import CheckReport, ClaimReport
+from .outcome import CheckReport, ClaimReport
 from ..model.spec import ModelSpec
 from ..symbolic.certificate import Certificate
 from ..symbolic.evaluate import GradReport, Value

@@ -412,7 +412,8 @@ def _budget(args: argparse.Namespace) -> dict:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from ..check.verdict import ClaimInput, check
+    from ..check.verdict import check
+    from ..check.outcome import ClaimInput
     from ..check.report import check_json, check_text
     from ..model.modelfile import is_model_file, toml_error
     target = args.target

@@ -10,9 +10,9 @@ from symbptt.formula.tree import Idx, Name
 from symbptt.model.spec import Dims
 from symbptt.symbolic.backend import SYMENGINE
 from symbptt.symbolic.cells import cell_for
-from symbptt.check.claim import (ClaimError, ShapeError, activation_of, as_array, bind,
-                                    evaluate, indices, namespace, numeric_algebra,
-                                    NumericQuantities, symbolic_algebra)
+from symbptt.check.claim import evaluate, indices
+from symbptt.check.algebra import as_array, numeric_algebra, NumericQuantities, symbolic_algebra
+from symbptt.check.bind import ClaimError, ShapeError, activation_of, bind, namespace
 from symbptt.check.quantities import Quantities
 from symbptt.model.registry import get_model
 
