@@ -46,7 +46,8 @@ def _other_layout(model: ClaimModel, bound: Bound, Ts, ns):
                   show(bound.equation), True)
 
 
-def diagnose(model: ClaimModel, bound: Bound, Ts: tuple[int, ...], ns) -> tuple[tuple[Fix, ...], int]:
+def diagnose(model: ClaimModel, bound: Bound, Ts: tuple[int, ...],
+             ns) -> tuple[tuple[Fix, ...], int]:
     """The single edits after which the claim holds: screened at one float point, then
     at the second, then proven exactly (the first few)."""
     equations = (bound.equation,) + bound.where
