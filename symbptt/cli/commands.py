@@ -1,0 +1,307 @@
+"""One function a verb: run it, print its text (or --json), return the exit code.
+
+0: done, and everything checked holds; 1: something checked does not hold (a proof, a
+crosscheck, a claim, a recheck); errors raise SymbpttError, which main() turns into one
+line on stderr and exit 2."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+
+from ..errors import SymbpttError
+from ..model.spec import Dims, ModelSpec, resolve_activation
+from ..model.zoo import models
+from .options import resolve_dims
+
+EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _model(name: str) -> ModelSpec:
+    """A zoo model, or a model file (its warnings, such as an unused parameter, on stderr:
+    one line each)."""
+    import warnings
+
+    from ..api import load_model
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        spec = load_model(name)
+    for w in caught:
+        print(f"symbptt: warning: {w.message}", file=sys.stderr)
+    return spec
+
+
+def _symbolic_model(name: str) -> ModelSpec:
+    spec = _model(name)
+    if not spec.symbolic:
+        built = ", ".join(s.name for s in models() if s.symbolic)
+        raise SymbpttError(f"the symbolic side of {spec.name} is not built yet; "
+                           f"models with it: {built}")
+    return spec
+
+
+def _emit(args: argparse.Namespace, data: dict, text: str) -> None:
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        print(text)
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from .views import model_json, models_text
+    specs = models()
+    _emit(args, {"models": [model_json(s) for s in specs]}, models_text(specs))
+    return EXIT_OK
+
+
+def cmd_prove(args: argparse.Namespace) -> int:
+    from .views import certificate_json, certificate_text
+    from ..symbolic.certificate import prove
+    from ..symbolic.mutations import mutated_cell
+    spec = _symbolic_model(args.model)
+    dims = resolve_dims(spec, args)
+    activation = resolve_activation(spec, args.activation)
+    cell = mutated_cell(spec.name, args.mutate, activation) if args.mutate else None
+    if args.budget is not None and not (math.isfinite(args.budget) and args.budget > 0):
+        raise SymbpttError(f"--budget must be a positive number of seconds, got {args.budget}")
+    if args.kind != "inductive" and args.T is None:
+        raise SymbpttError(f"--T is needed for the {args.kind} certificate "
+                           f"(or ask for --kind inductive, which holds for every T)")
+    certs = []
+    if args.kind in ("unrolled", "both"):
+        certs.append(prove(spec, args.T, dims, activation, cell=cell, budget=args.budget,
+                           force=args.force))
+    if args.kind in ("inductive", "both"):
+        from ..symbolic.inductive import prove_inductive
+        certs.append(prove_inductive(spec, dims, activation, cell=cell))
+    proven = all(c.proven for c in certs)
+    data = certificate_json(certs[0]) if len(certs) == 1 else \
+        {"kind": "both", "model": spec.name, "proven": proven,
+         "certificates": [certificate_json(c) for c in certs]}
+    _emit(args, data, "\n\n".join(certificate_text(c) for c in certs))
+    return EXIT_OK if proven else EXIT_MISMATCH
+
+
+def cmd_grad(args: argparse.Namespace) -> int:
+    from ..model import values
+    from .views import grad_json, grad_text
+    from ..symbolic.certificate import check_budget
+    from ..symbolic.evaluate import evaluate
+    spec = _symbolic_model(args.model)
+    activation = resolve_activation(spec, args.activation)
+    if not spec.numeric:
+        raise SymbpttError(f"{spec.name} has undefined functions (f, g, l): there are no "
+                           f"values to put in; try: symbptt prove {spec.name} --T {args.T}")
+    vals, dims = values.load(args.values, spec, args.T)
+    check_budget(spec, args.T, dims, None, False, activation)
+    report = evaluate(spec, args.T, vals, dims, activation)
+    _emit(args, grad_json(report), grad_text(report))
+    return EXIT_OK if report.agree else EXIT_MISMATCH
+
+
+def cmd_crosscheck(args: argparse.Namespace) -> int:
+    from ..crosscheck import crosscheck, report_json, report_text
+    spec = _model(args.model)
+    if not spec.numeric:
+        raise SymbpttError(f"{spec.name} has undefined functions (f, g, l): there are no "
+                           f"numbers to check; try: symbptt prove {spec.name} --T {args.T}")
+    dims = resolve_dims(spec, args)
+    activation = resolve_activation(spec, args.activation)
+    report = crosscheck(spec, args.T, dims, args.seed, args.batch, args.dtype, activation,
+                        args.tau, args.pi)
+    _emit(args, report_json(report, spec), report_text(report))
+    return EXIT_OK if report.agree else EXIT_MISMATCH
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from ..bench import (bench_json, bench_text, check_bench, check_text, inductive_bench,
+                        inductive_text, numeric_bench, numeric_text, run_bench)
+    if not (math.isfinite(args.limit) and args.limit > 0):
+        raise SymbpttError(f"--limit must be a positive number of seconds, got {args.limit}")
+    progress = None if args.json else lambda line: print(line, flush=True)
+    data, texts = {}, []
+    if args.part in ("all", "proofs"):
+        result = run_bench(T_max=args.T_max, limit=args.limit, progress=progress)
+        data["proofs"] = bench_json(result)
+        texts.append(bench_text(result))
+    if args.part in ("all", "numeric"):
+        numbers = numeric_bench(progress)
+        data["numeric"] = numbers
+        texts.append(numeric_text(numbers))
+    if args.part in ("all", "inductive"):
+        found = inductive_bench(args.limit, progress)
+        data["inductive"] = found
+        texts.append(inductive_text(found))
+    if args.part in ("all", "check"):
+        found = check_bench(progress)
+        data["check"] = found
+        texts.append(check_text(found))
+    if args.part in ("all", "custom"):
+        from ..bench import custom_bench, custom_text
+        found = custom_bench(progress)
+        data["custom"] = found
+        texts.append(custom_text(found))
+    _emit(args, data, "\n\n".join(texts))
+    return EXIT_OK
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..documents.render import FORMATS, render, write_atomic
+    if args.format not in FORMATS:
+        raise SymbpttError(f"unknown format {args.format!r}; choose one of {', '.join(FORMATS)}")
+    spec = _symbolic_model(args.model)
+    dims = resolve_dims(spec, args)
+    activation = resolve_activation(spec, args.activation)
+    out = Path(args.out) if args.out else None
+    if out is None and args.format == "pdf":
+        out = Path(f"{spec.name}.pdf")
+    if out is not None and (out.is_dir() or not out.parent.resolve().is_dir()):
+        raise SymbpttError(f"cannot write {out}: not a file in an existing folder")
+    from ..symbolic.certificate import check_budget
+    check_budget(spec, args.T, dims, None, False, activation)
+    if args.json and args.format == "pdf" and args.out is None:
+        raise SymbpttError("--json prints the document as text: use --format md or tex "
+                           "(or --out FILE.pdf)")
+    data = render(spec, args.T, dims, args.format, activation)
+    meta = {"model": spec.name, "T": args.T, "dims": dims.as_dict(spec.dims_used),
+            "format": args.format}
+    if out is None:
+        if args.json:
+            print(json.dumps({**meta, "document": data.decode("utf-8")}, ensure_ascii=False))
+        else:
+            sys.stdout.write(data.decode("utf-8"))
+    else:
+        write_atomic(out, data)
+        _emit(args, {**meta, "file": str(out), "bytes": len(data)},
+              f"wrote {out} ({len(data)} bytes)")
+    return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..documents.build import build_all, default_output, stale, write
+    from ..documents.render import require_tex
+    out = Path(args.out) if args.out else default_output()
+    pdf = not args.no_pdf
+    if pdf:
+        require_tex(" (or --no-pdf)")
+    progress = None if args.quiet else (lambda line: print(line, flush=True))
+    built = build_all(pdf=pdf, progress=progress)
+    timing = (f"documents in {built.seconds_text:.1f} s"
+              + (f", PDFs in {built.seconds_pdf:.1f} s" if pdf else ", PDFs skipped (--no-pdf)"))
+    if args.check:
+        bad = stale(built, out)
+        if bad:
+            print(f"STALE: {len(bad)} file(s) in {out} differ from what the code makes now: "
+                  f"{', '.join(bad)} (run symbptt build); {timing}")
+            return EXIT_MISMATCH
+        print(f"up to date: {len(built.files)} files in {out}; {timing}")
+        return EXIT_OK
+    write(built, out)
+    print(f"wrote {len(built.files)} files to {out}; {timing}")
+    return EXIT_OK
+
+
+def _budget(args: argparse.Namespace) -> dict:
+    return {} if args.budget is None else {"budget": args.budget}
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from ..check.verdict import check
+    from ..check.outcome import ClaimInput
+    from ..check.report import check_json, check_text
+    from ..model.modelfile import is_model_file, toml_error
+    target = args.target
+    if args.claim and toml_error(target):
+        raise SymbpttError(f"{target}: not valid TOML: {toml_error(target)}")
+    if (target.endswith(".toml") or os.path.isfile(target)) and not is_model_file(target):
+        from ..check import claimfile
+        if args.claim or args.where:
+            raise SymbpttError("a claim file holds its claims and definitions: drop --claim "
+                               "and --where, or give a model name instead of the file")
+        cf = claimfile.load(target)
+        if any(v is not None for v in (args.hidden, args.input, args.output)):
+            raise SymbpttError("a claim file sets its sizes with dims = {...}; drop the "
+                               "size flags")
+        T_max = args.T_max or cf.T_max
+        reports = [check(g.model, list(g.claims), g.activation, cf.dims, T_max, args.force,
+                         **_budget(args)) for g in cf.groups]
+        path = target
+    else:
+        spec = _symbolic_model(target)
+        if not args.claim:
+            raise SymbpttError("nothing to check: give --claim \"dL/d... = ...\" (or a "
+                               "claim file)")
+        from ..check.verdict import CHECK_DIMS
+        given = {"n": args.hidden, "d": args.input, "q": args.output}
+        resolve_dims(spec, args)            # a size the model lacks is an error
+        dims = Dims(**{k: v if v is not None else getattr(CHECK_DIMS, k)
+                       for k, v in given.items()})
+        claims = [ClaimInput(c, tuple(args.where), f"claim {k}" if len(args.claim) > 1
+                             else "", convention=args.convention)
+                  for k, c in enumerate(args.claim, start=1)]
+        model = target if spec.program is not None else spec.name    # a file: its path
+        reports = [check(model, claims, resolve_activation(spec, args.activation)
+                         if args.activation else None, dims, args.T_max, args.force,
+                         **_budget(args))]
+        path = None
+    _emit(args, check_json(reports, path), check_text(reports))
+    return EXIT_OK if all(r.correct for r in reports) else EXIT_MISMATCH
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..analyze import Settings, analysis_json, analysis_text, analyze
+    from ..numeric.dynamics import BoundViolated
+    spec = _model(args.model)
+    resolve_dims(spec, args)
+    d = Settings("").dims
+    dims = Dims(*(v if v is not None else getattr(d, k) for k, v in
+                  (("n", args.hidden), ("d", args.input), ("q", args.output))))
+    weights, scale = ("norm", args.norm) if args.norm is not None else \
+        ("radius", args.radius) if args.radius is not None else \
+        ("orthogonal", None) if args.orthogonal else ("random", None)
+    settings = Settings(spec.name, args.T, dims, args.seed,
+                        resolve_activation(spec, args.activation), weights, scale, args.values,
+                        args.lag, args.window, args.clip, args.pi, args.draws,
+                        tuple(dict.fromkeys(args.part)))
+    out = Path(args.plot) if args.plot else None
+    if out is not None and out.exists() and not out.is_dir():
+        raise SymbpttError(f"--plot {out}: not a folder")
+    if out is not None:
+        from ..documents.figures import require_matplotlib
+        require_matplotlib()
+    try:
+        result = analyze(spec, settings)
+    except BoundViolated as bug:
+        print(f"symbptt: BUG: {bug}", file=sys.stderr)
+        return 3
+    if out is not None:
+        from ..documents.figures import figure
+        from ..documents.render import write_atomic
+        out.mkdir(parents=True, exist_ok=True)
+        for name, part in result.parts.items():
+            path = out / f"{spec.name}-{name}.{args.plot_format}"
+            write_atomic(path, figure(name, part, args.plot_format, spec.name))
+    _emit(args, analysis_json(result), analysis_text(result) + (
+        f"\nfigures in {out}/" if out is not None else ""))
+    return EXIT_OK
+
+
+def cmd_recheck(args: argparse.Namespace) -> int:
+    from ..recheck import recheck, recheck_json, recheck_text
+    r = recheck(args.fixture, args.model)
+    _emit(args, recheck_json(r), recheck_text(r))
+    return EXIT_OK if r.holds else EXIT_MISMATCH
+
+
+COMMANDS = {"models": cmd_models, "prove": cmd_prove, "grad": cmd_grad,
+            "crosscheck": cmd_crosscheck, "bench": cmd_bench, "render": cmd_render,
+            "build": cmd_build, "check": cmd_check, "analyze": cmd_analyze,
+            "recheck": cmd_recheck}
