@@ -183,7 +183,8 @@ def analyze(model, **settings):
     dims, seed, weights, scale, lag, window, clip, pi, draws, parts). Returns an Analysis."""
     from dataclasses import fields
 
-    from .analyze import Settings, analyze as run
+    from .analyze.parts import analyze as run
+    from .analyze.settings import Settings
     spec = load_model(model)
     known = {f.name for f in fields(Settings)} - {"model"}
     unknown = sorted(set(settings) - known)

@@ -9,8 +9,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from symbptt.analyze import (NUMERIC, PARTS, Settings, analysis_json, analysis_text, analyze,
-                             parts_for)
+from symbptt.analyze.parts import analyze
+from symbptt.analyze.settings import NUMERIC, PARTS, Settings, parts_for
+from symbptt.analyze.views import analysis_json, analysis_text
 from symbptt.errors import SymbpttError
 from symbptt.numeric import dynamics as nd
 from symbptt.model.spec import Dims

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import symbptt
-from symbptt.analyze import Analysis
+from symbptt.analyze.settings import Analysis
 from symbptt.check.outcome import CheckReport
 from symbptt.crosscheck import Report
 from symbptt.model.spec import Dims, ModelSpec

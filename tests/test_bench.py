@@ -1,7 +1,7 @@
 """The bench's plumbing (not its figures: those are measured by `symbptt bench`)."""
 from __future__ import annotations
 
-from symbptt.bench import BenchResult, Run, bench_json, bench_text, targets, timed
+from symbptt.bench.proofs import BenchResult, Run, bench_json, bench_text, targets, timed
 
 
 def test_a_run_reports_its_time_and_its_verdict():
@@ -34,13 +34,13 @@ def test_the_report_names_the_targets_and_marks_the_stops():
 
 def test_forward_mode_keeps_less_memory_than_full_bptt_at_T1000():
     # the O(T n) vs O(n P) trade-off, measured with tracemalloc (a size, not a time)
-    from symbptt.bench import memory
+    from symbptt.bench.numeric import memory
     m = memory()
     assert m["T"] == 1000 and m["forward_mode_bytes"] < m["full_bytes"]
 
 
 def test_the_fitted_exponent_of_a_power_law():
-    from symbptt.bench import _fit_exponent
+    from symbptt.bench.numeric import _fit_exponent
     assert abs(_fit_exponent([10, 100, 1000], [3e-4, 3e-2, 3.0]) - 2.0) < 1e-9
 
 
@@ -48,8 +48,8 @@ def test_check_bench_times_one_claim_and_the_audit(monkeypatch):
     """The check part: both elman claims at K = 4 with their verdicts; the seed audit and
     the gallery are timed file by file (here with one small file standing for each)."""
     from symbptt.check import audit
-    from symbptt import bench
-    from symbptt.bench import check_bench, check_text
+    from symbptt.bench import check as bench
+    from symbptt.bench.check import check_bench, check_text
     small = audit.examples_dir() / "elman_check.toml"
     monkeypatch.setattr(audit, "seed_files", lambda: [small])
     monkeypatch.setattr(audit, "gallery_file", lambda: small)
@@ -75,7 +75,7 @@ def test_check_bench_times_one_claim_and_the_audit(monkeypatch):
 def test_custom_bench_measures_the_indrnn_model_file():
     """Issue 8's speed target: the IndRNN model file, n = 3, d = 2: the unrolled proof at
     T = 4 and the inductive proof (each under 10 s, measured here, asserted loosely)."""
-    from symbptt.bench import custom_bench, custom_text
+    from symbptt.bench.custom import custom_bench, custom_text
     r = custom_bench()
     assert r["unrolled"][4]["proven"] and r["inductive"]["proven"] and r["crosscheck_agree"]
     assert set(r["examples"]) >= {"indrnn", "mgu", "elman2", "readout_mean", "softmax_rnn"}
@@ -88,7 +88,7 @@ def test_custom_bench_measures_the_indrnn_model_file():
 def test_every_models_textbook_claim_is_correct_at_the_default_K():
     """bench --part check times one textbook claim of every model at K = 4: each must be
     right (a wrong one, or one the checker refuses, would time the wrong thing)."""
-    from symbptt.bench import CLAIMS_AT_K, _model_list, claims_at_K
+    from symbptt.bench.check import CLAIMS_AT_K, _model_list, claims_at_K
     rows = claims_at_K()
     assert {r["model"] for r in rows} == set(CLAIMS_AT_K) and len(rows) == len(_model_list())
     for r in rows:

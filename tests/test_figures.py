@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from symbptt.analyze import Settings, analyze
+from symbptt.analyze.parts import analyze
+from symbptt.analyze.settings import Settings
 from symbptt.errors import SymbpttError
 from symbptt.documents.figures import DRAW, FORMATS, figure
 from symbptt.model.registry import get_model

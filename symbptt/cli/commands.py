@@ -116,8 +116,9 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from ..bench import (bench_json, bench_text, check_bench, check_text, inductive_bench,
-                        inductive_text, numeric_bench, numeric_text, run_bench)
+    from ..bench.proofs import bench_json, bench_text, inductive_bench, inductive_text, run_bench
+    from ..bench.check import check_bench, check_text
+    from ..bench.numeric import numeric_bench, numeric_text
     if not (math.isfinite(args.limit) and args.limit > 0):
         raise SymbpttError(f"--limit must be a positive number of seconds, got {args.limit}")
     progress = None if args.json else lambda line: print(line, flush=True)
@@ -139,7 +140,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         data["check"] = found
         texts.append(check_text(found))
     if args.part in ("all", "custom"):
-        from ..bench import custom_bench, custom_text
+        from ..bench.custom import custom_bench, custom_text
         found = custom_bench(progress)
         data["custom"] = found
         texts.append(custom_text(found))
@@ -257,7 +258,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_analyze(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..analyze import Settings, analysis_json, analysis_text, analyze
+    from ..analyze.parts import analyze
+    from ..analyze.settings import Settings
+    from ..analyze.views import analysis_json, analysis_text
     from ..numeric.dynamics import BoundViolated
     spec = _model(args.model)
     resolve_dims(spec, args)

@@ -137,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_analyze(sub) -> None:
-    from ..analyze import PARTS, Settings
+    from ..analyze.settings import PARTS, Settings
     d = Settings("")
     p = sub.add_parser("analyze", help="gradient dynamics: vanishing and exploding, "
                                        "truncation, clipping, cost, attention's shortcut")

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..analyze import Analysis, Settings, analyze
+from ..analyze.parts import analyze
+from ..analyze.settings import Analysis, Settings
 from .noise import ANGLE_NOISE, bound_text
 from .figures import figure
 from ..model.spec import Dims
