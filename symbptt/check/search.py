@@ -21,8 +21,6 @@ from .quantities import Quantities, QuantityError
 
 
 SEARCH_BUDGET = 20.0                 # seconds check searches past T_max for a counterexample
-
-
 SEARCH_T_MAX = 40                    # the largest T it searches
 
 
