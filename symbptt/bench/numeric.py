@@ -41,7 +41,7 @@ def _best_pair(f, g, repeat: int) -> tuple[float, float]:
 
 def _elman_problem(B: int, n: int, d: int, T: int):
     from ..numeric import data
-    from ..numeric.cells import elman_cell
+    from ..numeric.cells.elman import elman_cell
     return elman_cell("tanh"), data.draw(get_model("elman"), T, Dims(n, d), 0, B)
 
 

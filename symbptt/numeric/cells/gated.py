@@ -19,6 +19,7 @@ def _sigmoid_slope(s):
 # z = sigma(W_z h + U_z x + b_z), r = sigma(W_r h + U_r x + b_r),
 # htilde = tanh(W_h (r * h) + U_h x + b_h), h_t = (1 - z) * h_{t-1} + z * htilde
 
+
 def _gru_step(P, s_prev, x, xs):
     h = s_prev[0]
     z = _sigmoid(h @ P["W_z"].T + x @ P["U_z"].T + P["b_z"])
@@ -48,6 +49,7 @@ GRU = Cell("gru", _gru_step, _half_square, _half_square_vjp, _gru_vjp, stackable
 # ---- gru_torch (PyTorch nn.GRU) -------------------------------------------------------
 # r = sigma(W_ir x + b_ir + W_hr h + b_hr), z = sigma(W_iz x + b_iz + W_hz h + b_hz),
 # n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h_t = (1 - z) * n + z * h_{t-1}
+
 
 def _gru_torch_step(P, s_prev, x, xs):
     h = s_prev[0]
@@ -80,6 +82,7 @@ GRU_TORCH = Cell("gru_torch", _gru_torch_step, _half_square, _half_square_vjp, _
 # ---- lstm (seed 001, as nn.LSTM) ------------------------------------------------------
 # f, i, o = sigma(W_g h + U_g x + b_g), ctilde = tanh(W_c h + U_c x + b_c),
 # c_t = f * c_{t-1} + i * ctilde, h_t = o * tanh(c_t); the state is (h, c)
+
 
 def _lstm_step(P, s_prev, x, xs):
     h, c_prev = s_prev
@@ -126,6 +129,7 @@ LSTM = Cell("lstm", _lstm_step, _half_square, _lstm_loss_vjp, _lstm_vjp, states=
 # h_t = tanh(W h_{t-1} + U x_t + b), e_{t,k} = h_t^T W_a x_k (k <= t),
 # alpha_t = softmax_k(e_{t,.}), c_t = sum_k alpha_{t,k} x_k, o_t = W_o h_t + V_o c_t,
 # l_t = 1/2 ||o_t - y_t||^2
+
 
 def _att_step(P, s_prev, x, xs):
     h = np.tanh(s_prev[0] @ P["W"].T + x @ P["U"].T + P["b"])
