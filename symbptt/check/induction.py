@@ -50,7 +50,6 @@ class Induction:
 
 # ---- the model's quantities a definition may be --------------------------------------
 
-
 def _candidates(model, bound: Bound) -> list:
     """Quantities at an index "_k" a recursive definition may stand for."""
     spec = model.spec
@@ -105,7 +104,6 @@ def _match(model, bound: Bound, name: str, T: int):
 
 
 # ---- which definitions recurse, and which way ----------------------------------------
-
 
 def _refs(node, names: set) -> list[Name]:
     out, todo = [], [node]
@@ -162,7 +160,6 @@ def _recursions(bound: Bound) -> dict[str, int]:
 
 
 # ---- the proof ---------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class Lemmas:

@@ -36,7 +36,6 @@ CONVENTIONS = ("column", "row")
 
 # ---- one claim ------------------------------------------------------------------------------
 
-
 def _parse(ci: ClaimInput) -> tuple[Equation, tuple[Equation, ...]]:
     label = f"claim {ci.name!r}" if ci.name else "the claim"
     eq = parse_equation(ci.claim, label)
@@ -165,7 +164,6 @@ def _wrong(model: ClaimModel, bound: Bound, Ts, ns, report: dict, outcome: tuple
 
 
 # ---- past the exact range: a numeric search --------------------------------------------
-
 
 def reference_check(spec: ModelSpec, T: int, dims: Dims, activation: str | None = None) -> bool:
     """What the check cost model estimates (symbolic/cost.check_seconds) and `symbptt
