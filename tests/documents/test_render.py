@@ -3,10 +3,10 @@ and the command's bad-input contract (exit 2, one line, no file left behind).
 
 TeX Live and latexmk are required (CI installs them): the PDF tests do not skip.
 
-Snapshots live in tests/snapshots/. After an intended change to the documents, regenerate
+Snapshots live in tests/documents/snapshots/. After an intended change to the documents, regenerate
 them with
 
-    SYMBPTT_UPDATE_SNAPSHOTS=1 python -m pytest -q tests/test_render.py
+    SYMBPTT_UPDATE_SNAPSHOTS=1 python -m pytest -q tests/documents/test_render.py
 
 and review the diff before committing.
 """
@@ -23,7 +23,7 @@ from symbptt.documents.render import FORMATS, compile_pdf, have_tex, render, ren
 from symbptt.model.spec import Dims
 from symbptt.model.registry import get_model
 
-from .cli_helpers import assert_bad_input, run
+from ..cli_helpers import assert_bad_input, run
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 UPDATE = os.environ.get("SYMBPTT_UPDATE_SNAPSHOTS") == "1"
@@ -71,7 +71,7 @@ def test_markdown_snapshot(docs, name, T, dims):
         path.parent.mkdir(exist_ok=True)
         path.write_bytes(got)
     assert path.exists(), (f"no snapshot {path}; create it with "
-                           f"SYMBPTT_UPDATE_SNAPSHOTS=1 python -m pytest -q tests/test_render.py")
+                           f"SYMBPTT_UPDATE_SNAPSHOTS=1 python -m pytest -q tests/documents/test_render.py")
     want = path.read_bytes()
     if got != want:
         g, w = got.decode().splitlines(), want.decode().splitlines()
@@ -81,7 +81,7 @@ def test_markdown_snapshot(docs, name, T, dims):
             f"{first + 1}:\n  snapshot: {w[first] if first < len(w) else '<end>'!r}\n"
             f"  now:      {g[first] if first < len(g) else '<end>'!r}\n"
             f"If the change is intended, regenerate the snapshots with\n"
-            f"  SYMBPTT_UPDATE_SNAPSHOTS=1 python -m pytest -q tests/test_render.py\n"
+            f"  SYMBPTT_UPDATE_SNAPSHOTS=1 python -m pytest -q tests/documents/test_render.py\n"
             f"and review the diff.")
 
 

@@ -17,7 +17,7 @@ from symbptt.numeric.cells import cell_for
 from symbptt.numeric.data import draw
 from symbptt.model.spec import Dims
 
-from .cases import central_differences
+from ..cases import central_differences
 
 MODELS = Path(symbptt.__file__).resolve().parent / "examples" / "models"
 EXAMPLES = sorted(p.stem for p in MODELS.glob("*.toml"))

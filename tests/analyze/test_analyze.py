@@ -17,7 +17,7 @@ from symbptt.numeric import dynamics as nd
 from symbptt.model.spec import Dims
 from symbptt.model.registry import get_model
 
-from .cli_helpers import assert_bad_input, run
+from ..cli_helpers import assert_bad_input, run
 
 
 def _run(model, **kw):

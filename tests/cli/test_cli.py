@@ -17,7 +17,7 @@ import pytest
 
 import symbptt
 
-from .cli_helpers import assert_bad_input, run
+from ..cli_helpers import assert_bad_input, run
 
 EXAMPLES = Path(symbptt.__file__).resolve().parent / "examples"
 SEED004 = EXAMPLES / "seed004.json"

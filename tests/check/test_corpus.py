@@ -1,4 +1,4 @@
-"""The independent corpus (tests/check_corpus/, its README): hand-derived claims written
+"""The independent corpus (tests/check/corpus/, its README): hand-derived claims written
 without reading symbptt's source, each verdict verified by a separate numeric oracle.
 Every claim must get its recorded verdict: a correct one "correct", a wrong one "wrong"
 (a claim right only at small T included: found by the every-T proof failing and the
@@ -12,7 +12,7 @@ import pytest
 from symbptt.check import claimfile
 from symbptt.check.verdict import check
 
-CORPUS = Path(__file__).parent / "check_corpus"
+CORPUS = Path(__file__).parent / "corpus"
 BUDGET = 2.0                   # seconds of search past K a claim: the traps fail by T = 8
 
 

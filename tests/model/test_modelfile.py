@@ -15,7 +15,7 @@ from symbptt.model.program import ModelError, Program
 from symbptt.model.spec import Param
 from symbptt.model.registry import get_model
 
-from .cli_helpers import assert_bad_input, run
+from ..cli_helpers import assert_bad_input, run
 
 MODELS = Path(symbptt.__file__).resolve().parent / "examples" / "models"
 FILE = "cell.toml"

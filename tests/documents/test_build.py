@@ -21,7 +21,7 @@ import symbptt.documents.build as build_module
 from symbptt.documents.build import DOC_T, build_all, stale, worked_example, write
 from symbptt.model.zoo import models
 
-from .cli_helpers import run
+from ..cli_helpers import run
 
 REPO = Path(symbptt.__file__).resolve().parent.parent
 OUTPUT = REPO / "output"

@@ -48,7 +48,7 @@ from symbptt.numeric.cells.gated import GATED
 from symbptt.model.spec import Dims
 from symbptt.model.registry import get_model
 
-from .cases import central_differences
+from ..cases import central_differences
 
 MODELS = ("gru", "gru_torch", "lstm", "attention")
 # (T, n, d, q, batch, seed), n, d, q all different

@@ -12,7 +12,7 @@ import pytest
 import symbptt
 from symbptt.model.modelfile import load
 
-from .cli_helpers import assert_bad_input, run
+from ..cli_helpers import assert_bad_input, run
 
 MODELS = Path(symbptt.__file__).resolve().parent / "examples" / "models"
 FILES = sorted(MODELS.glob("*.toml"))
