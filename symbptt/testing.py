@@ -111,13 +111,14 @@ def assert_gradients_match(model, my_grad_fn, T: int = 5, dims=None, dtype="floa
                            rtol: float | None = None) -> Reference:
     """Draw inputs, call my_grad_fn(params, X, Y), compare every entry with the reference.
     Raises AssertionError naming the parameter, the entry, both values and the seed."""
-    ref = reference_gradients(model, T, dims, seed, batch, activation)
+    spec = load_model(model)
+    ref = reference_gradients(spec, T, dims, seed, batch, activation)
     name, torch = _dtype_name(dtype)
     tol = TOLERANCES[name] if rtol is None else rtol
     params = {k: _to_user(v, name, torch) for k, v in ref.params.items()}
     got = my_grad_fn(params, _to_user(ref.X, name, torch), _to_user(ref.Y, name, torch))
     where = (f"(model {ref.model}, T = {T}, "
-             + ", ".join(f"{k} = {getattr(ref.dims, k)}" for k in load_model(model).dims_used)
+             + ", ".join(f"{k} = {getattr(ref.dims, k)}" for k in spec.dims_used)
              + f", batch {batch}, seed {seed}, {name}, rtol {tol:g})")
     if not isinstance(got, dict):
         raise AssertionError(f"your gradient function returned {type(got).__name__}, not a "

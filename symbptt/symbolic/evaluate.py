@@ -17,6 +17,7 @@ from .cells import cell_for
 from .interval import NoInterval, enclose, excludes_zero
 from .linalg import tree_entries
 from .unroll import Unrolled, seq_label, unroll
+from .zero import node_count
 
 FORMS = ("direct", "recursive", "closed_form")
 
@@ -110,7 +111,7 @@ def compare(a: Any, b: Any) -> str:
         return EQUAL
     if not _has_denominator(diff):
         return EQUAL if se.expand(to_symengine(diff)) == 0 else UNDECIDED
-    if _nodes(diff) <= CANCEL_NODES:
+    if node_count(diff) <= CANCEL_NODES:
         # over one denominator (together: no expansion), the difference is 0 iff its
         # numerator expands to 0: the same as cancel's verdict, in SymEngine's time
         numerator, _ = sp.fraction(sp.together(diff))
@@ -133,17 +134,6 @@ def _generic(diff: Any) -> Any:
 def _has_denominator(expr: Any) -> bool:
     """A power with a negative exponent of something that is not a number."""
     return any(e.exp.is_negative and not e.base.is_Number for e in expr.atoms(sp.Pow))
-
-
-def _nodes(expr: Any) -> int:
-    """The number of distinct subexpressions (a form is a DAG: a tree count can be huge)."""
-    seen, todo = set(), [expr]
-    while todo:
-        e = todo.pop()
-        if e not in seen:
-            seen.add(e)
-            todo.extend(e.args)
-    return len(seen)
 
 
 def _apart(a: Any, b: Any) -> bool:

@@ -9,12 +9,12 @@ import numpy as np
 import symengine as se
 import sympy as sp
 
-from ..model.spec import Dims
-from ..model.registry import get_model
+from ..model.spec import Dims, ModelSpec
 from . import closed_form, direct, recursive
 from .backend import SYMENGINE
 from .cells import cell_for
 from .unroll import unroll
+from .zero import index_logit, peel_logits
 
 FORMS = ("direct", "recursive", "closed_form")
 ROWMAX = "rowmax"          # the largest logit of a softmax row, elementwise over a batch
@@ -37,7 +37,7 @@ class Compiled:
 
 
 @lru_cache(maxsize=32)
-def compile_model(model, activation: str | None, T: int, dims: Dims) -> Compiled:
+def compile_model(spec: ModelSpec, activation: str | None, T: int, dims: Dims) -> Compiled:
     """sympy.lambdify of the loss and of every form's gradient.
 
     The forms are built and differentiated in SymEngine, whose C++ cse finds the shared
@@ -45,7 +45,6 @@ def compile_model(model, activation: str | None, T: int, dims: Dims) -> Compiled
     prints that straight-line program, given as its `cse`. Lambdifying the substituted
     expressions with SymPy's own cse takes seconds to minutes, growing with T.
     """
-    spec = get_model(model) if isinstance(model, str) else model    # a name or a spec
     # symbols named as plain identifiers ("W[0,1]" is none), so lambdify need not rename
     # them: renaming rebuilds every shared subexpression of the DAG once per use
     be = replace(SYMENGINE, symbol=lambda name: se.Symbol(identifier(name)))
@@ -183,9 +182,7 @@ class _Stable:
         self.owners: dict = {}     # monomial -> the logits it occurs in (a bias: every row)
         for r, row in enumerate(rows):
             for k, e in enumerate(row):
-                self.logits[(r, k)] = _monomials(e)
-                for m in self.logits[(r, k)]:
-                    self.owners.setdefault(m, []).append((r, k))
+                index_logit(self.logits, self.owners, (r, k), e)
         self.memo: dict = {}
         self.maxima: dict = {}
 
@@ -273,35 +270,10 @@ class _Stable:
     def _degree(self, arg: Any) -> tuple:
         """The coefficient sum per row when arg is a sum of the rows' logits (peeled off one
         at a time, each found by a monomial only it has), else () (the exp left as it is)."""
-        rest = dict(_monomials(arg))
-        deg: dict = {}
-        for _ in range(4 * len(self.logits) + 4):
-            if not rest:
-                return tuple(sorted((r, c) for r, c in deg.items() if c != 0))
-            found = None
-            for key in self.owners.get(next(iter(rest)), ()):
-                logit = self.logits[key]
-                probe = next((m for m in logit if len(self.owners[m]) == 1), None)
-                probe = probe if probe is not None else next(iter(logit))
-                if probe in rest:
-                    found = key, rest[probe] / logit[probe]
-                    break
-            if found is None:
-                return ()
-            (r, _), c = found
-            for m, c0 in self.logits[found[0]].items():
-                v = rest.get(m, 0) - c * c0
-                if v == 0:
-                    rest.pop(m, None)
-                else:
-                    rest[m] = v
-            deg[r] = deg.get(r, 0) + c
-        return ()
-
-
-def _monomials(e: Any) -> dict:
-    return {m: se.Integer(c) if isinstance(c, int) else c
-            for m, c in se.expand(e).as_coefficients_dict().items() if c != 0 and m != 0}
+        peeled = peel_logits(arg, self.logits, self.owners)
+        if peeled is None:
+            return ()
+        return _add_degrees(((r, c),) for (r, _), c in peeled)
 
 
 def _add_degrees(degrees) -> tuple:

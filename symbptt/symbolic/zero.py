@@ -139,9 +139,7 @@ class SoftmaxAtoms:
                     continue
                 seen.add((r, tuple(row)))
                 for k, e in enumerate(row):
-                    self.logits[(r, k, f)] = _monomials(e)
-                    for m in self.logits[(r, k, f)]:
-                        self.owners.setdefault(m, []).append((r, k, f))
+                    index_logit(self.logits, self.owners, (r, k, f), e)
         self.powers = {se.expand(se.Add(*[a * z for a in row]) ** j): (r, j)
                        for r, (row, z) in enumerate(zip(self.alpha, self.z)) for j in range(1, 5)}
         self.memo: dict = {}
@@ -170,30 +168,13 @@ class SoftmaxAtoms:
     def _exp(self, arg: Any) -> Any:
         """exp(arg) as prod (alpha_{r,k} Z_r)^c when arg = sum c_{r,k} e_{r,k} exactly (the
         logits peeled off one at a time, each found by a monomial only it has), else None."""
-        rest = dict(_monomials(arg))
+        peeled = peel_logits(arg, self.logits, self.owners)
+        if peeled is None:
+            return None
         out = se.Integer(1)
-        for _ in range(4 * len(self.logits) + 4):
-            if not rest:
-                return out
-            found = None
-            for key in self.owners.get(next(iter(rest)), ()):
-                logit = self.logits[key]
-                probe = next((m for m in logit if len(self.owners[m]) == 1), None)
-                probe = probe if probe is not None else next(iter(logit))
-                if probe in rest:
-                    found = key, rest[probe] / logit[probe]
-                    break
-            if found is None:
-                return None
-            (r, k, f), c = found
-            for m, c0 in self.logits[(r, k, f)].items():
-                v = rest.get(m, 0) - c * c0
-                if v == 0:
-                    rest.pop(m, None)
-                else:
-                    rest[m] = v
+        for (r, k, _), c in peeled:
             out = out * (self.alpha[r][k] * self.z[r]) ** c
-        return None
+        return out
 
     def sum_to_one(self, e: Any) -> Any:
         """e with alpha_{r,last} = 1 - sum of the others in each row, after multiplying
@@ -230,9 +211,48 @@ def _exp_of_log(e: Any) -> tuple | None:
     return None
 
 
-def _monomials(e: Any) -> dict:
+def monomials(e: Any) -> dict:
+    """{monomial: coefficient} of e expanded (its constant term left out)."""
     return {m: se.Integer(c) if isinstance(c, int) else c
             for m, c in se.expand(e).as_coefficients_dict().items() if c != 0 and m != 0}
+
+
+def index_logit(logits: dict, owners: dict, key: Any, e: Any) -> None:
+    """Add the logit e under `key`: logits[key] its monomials, owners[m] the keys of the
+    logits each monomial m occurs in (a bias: in every row)."""
+    logits[key] = monomials(e)
+    for m in logits[key]:
+        owners.setdefault(m, []).append(key)
+
+
+def peel_logits(arg: Any, logits: dict, owners: dict) -> list | None:
+    """[(key, c), ...] with arg = sum c logits[key] exactly (the logits peeled off one at a
+    time, each found by a monomial only it has), else None. `logits` and `owners` as
+    index_logit fills them."""
+    rest = dict(monomials(arg))
+    peeled = []
+    for _ in range(4 * len(logits) + 4):
+        if not rest:
+            return peeled
+        found = None
+        for key in owners.get(next(iter(rest)), ()):
+            logit = logits[key]
+            probe = next((m for m in logit if len(owners[m]) == 1), None)
+            probe = probe if probe is not None else next(iter(logit))
+            if probe in rest:
+                found = key, rest[probe] / logit[probe]
+                break
+        if found is None:
+            return None
+        key, c = found
+        for m, c0 in logits[key].items():
+            v = rest.get(m, 0) - c * c0
+            if v == 0:
+                rest.pop(m, None)
+            else:
+                rest[m] = v
+        peeled.append(found)
+    return None
 
 
 def _even_split(k: Any) -> bool:
@@ -365,14 +385,15 @@ def _cancels(diff: Any) -> bool:
     tried (a wrong rule makes many big ones, and a polynomial one cannot cancel)."""
     if not _has_denominator(diff):
         return False
-    if _size(diff) > CANCEL_NODES:
+    if node_count(diff) > CANCEL_NODES:
         return False
     import sympy as sp
     return sp.cancel(sp.together(diff._sympy_())) == 0
 
 
-def _size(e: Any) -> int:
-    """The number of distinct subexpressions of e."""
+def node_count(e: Any) -> int:
+    """The number of distinct subexpressions of e, a SymEngine or a SymPy expression (a
+    form is a DAG: a tree count can be huge)."""
     todo, seen = [e], set()
     while todo:
         n = todo.pop()

@@ -17,15 +17,15 @@ from symbptt.model.registry import get_model
 
 
 def test_compiled_once_and_reused():
-    a = lambdify.compile_model("elman", "tanh", 3, Dims(3, 2))
-    b = lambdify.compile_model("elman", "tanh", 3, Dims(3, 2))
+    a = lambdify.compile_model(get_model("elman"), "tanh", 3, Dims(3, 2))
+    b = lambdify.compile_model(get_model("elman"), "tanh", 3, Dims(3, 2))
     assert a is b
 
 
 def test_every_form_matches_the_engine_at_T8():
     # T = 8 compiles in seconds: the forms go through SymEngine's cse, not SymPy's
     dims = Dims(3, 2)
-    c = lambdify.compile_model("elman", "tanh", 8, dims)
+    c = lambdify.compile_model(get_model("elman"), "tanh", 8, dims)
     pr = data.draw(get_model("elman"), 8, dims, seed=4, batch=3)
     ref = engine.full(cell_for("elman", "tanh"), pr.params, pr.X, pr.Y)
     assert abs(lambdify.loss(c, pr.params, pr.X, pr.Y) - ref.loss) < 1e-10 * abs(ref.loss)
