@@ -6,11 +6,11 @@ claim of each model at the default K; two elman claims (one wrong, with its diag
 the seed audit and the gallery of mistakes, file by file."""
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import time
 
 from ..errors import SymbpttError
+from .child import in_child
 
 
 CHECK_CLAIMS = {
@@ -44,18 +44,8 @@ def _reference_child(model: str, T: int, conn) -> None:
 
 def timed_reference(model: str, T: int, limit: float) -> tuple[float | None, bool | None]:
     """check.reference_check in a child process; past `limit` seconds it is stopped."""
-    ctx = mp.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_reference_child, args=(model, T, child))
-    proc.start()
-    child.close()
-    if parent.poll(limit):
-        seconds, ok = parent.recv()
-        proc.join()
-        return seconds, ok
-    proc.terminate()
-    proc.join()
-    return None, None
+    sent = in_child(_reference_child, (model, T), limit)
+    return (None, None) if sent is None else sent
 
 
 def check_cost_bench(T_max: int = 6, limit: float = 60.0, progress=None) -> list[dict]:

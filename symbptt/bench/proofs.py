@@ -7,7 +7,6 @@ unrolled loss, run the recursion on the same expressions, and ask
 unrolled, and every model's inductive certificate in one run."""
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import platform
 import time
@@ -24,6 +23,7 @@ from ..symbolic.backend import SYMENGINE, SYMPY
 from ..symbolic.cells import elman_cell
 from ..symbolic.certificate import prove
 from ..symbolic.unroll import unroll
+from .child import in_child
 from ..model.registry import get_model
 
 
@@ -93,18 +93,11 @@ def _child(kind: str, T: int, conn) -> None:
 
 def timed(kind: str, T: int, limit: float) -> Run:
     """One run in a child process; past `limit` seconds it is stopped."""
-    ctx = mp.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(kind, T, child))
-    proc.start()
-    child.close()
-    if parent.poll(limit):
-        seconds, proven, entries = parent.recv()
-        proc.join()
-        return Run(T, seconds, entries, proven)
-    proc.terminate()
-    proc.join()
-    return Run(T, None)
+    sent = in_child(_child, (kind, T), limit)
+    if sent is None:
+        return Run(T, None)
+    seconds, proven, entries = sent
+    return Run(T, seconds, entries, proven)
 
 
 def curve(kind: str, T_max: int, limit: float, progress=None) -> tuple[Run, ...]:

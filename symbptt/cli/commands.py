@@ -116,34 +116,26 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from ..bench.proofs import bench_json, bench_text, inductive_bench, inductive_text, run_bench
-    from ..bench.check import check_bench, check_text
-    from ..bench.numeric import numeric_bench, numeric_text
+    from ..bench import check as checks, custom, numeric, proofs
     if not (math.isfinite(args.limit) and args.limit > 0):
         raise SymbpttError(f"--limit must be a positive number of seconds, got {args.limit}")
     progress = None if args.json else lambda line: print(line, flush=True)
+    parts = {     # a part: (run it, its --json, its text), in the order they print
+        "proofs": (lambda: proofs.run_bench(T_max=args.T_max, limit=args.limit,
+                                            progress=progress),
+                   proofs.bench_json, proofs.bench_text),
+        "numeric": (lambda: numeric.numeric_bench(progress), None, numeric.numeric_text),
+        "inductive": (lambda: proofs.inductive_bench(args.limit, progress), None,
+                      proofs.inductive_text),
+        "check": (lambda: checks.check_bench(progress), None, checks.check_text),
+        "custom": (lambda: custom.custom_bench(progress), None, custom.custom_text),
+    }
     data, texts = {}, []
-    if args.part in ("all", "proofs"):
-        result = run_bench(T_max=args.T_max, limit=args.limit, progress=progress)
-        data["proofs"] = bench_json(result)
-        texts.append(bench_text(result))
-    if args.part in ("all", "numeric"):
-        numbers = numeric_bench(progress)
-        data["numeric"] = numbers
-        texts.append(numeric_text(numbers))
-    if args.part in ("all", "inductive"):
-        found = inductive_bench(args.limit, progress)
-        data["inductive"] = found
-        texts.append(inductive_text(found))
-    if args.part in ("all", "check"):
-        found = check_bench(progress)
-        data["check"] = found
-        texts.append(check_text(found))
-    if args.part in ("all", "custom"):
-        from ..bench.custom import custom_bench, custom_text
-        found = custom_bench(progress)
-        data["custom"] = found
-        texts.append(custom_text(found))
+    for name, (run, as_json, as_text) in parts.items():
+        if args.part in ("all", name):
+            found = run()
+            data[name] = as_json(found) if as_json else found
+            texts.append(as_text(found))
     _emit(args, data, "\n\n".join(texts))
     return EXIT_OK
 
