@@ -242,19 +242,17 @@ def attention_paths(P: dict, X: np.ndarray, Y: np.ndarray, t: int | None = None)
 
 # ---- cost: the naive path sum against BPTT (seed 000) --------------------------------------
 
-def path_cost(model="elman", activation: str | None = None, Ts=(10, 30, 100),
+def path_cost(spec, activation: str | None = None, Ts=(10, 30, 100),
               n: int = 8, d: int = 4, seed: int = 0, repeat: int = 3) -> dict:
     """Seed 000: the naive sum over paths visits T (T + 1) / 2 (loss, step) pairs (55 at
-    T = 10), BPTT one step each. Both run on the engine for `model`; the best of `repeat`
+    T = 10), BPTT one step each. Both run on the engine for `spec`; the best of `repeat`
     times is kept, and each algorithm's own counts of paths and VJP calls are reported."""
     import time as _time
 
     from ..model.spec import Dims
-    from ..model.registry import get_model
     from . import engine
     from .cells import cell_for
     from .data import draw
-    spec = get_model(model) if isinstance(model, str) else model     # a name or a spec
     cell = cell_for(spec, activation)
     rows = []
     for T in Ts:

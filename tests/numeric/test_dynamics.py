@@ -142,8 +142,9 @@ def test_attention_shortcut_does_not_decay():
 def test_path_cost_counts_the_seeds_55_paths():
     # 000_34d5c3a04c2f29d4.txt: T = 10 has T (T + 1) / 2 = 55 paths; the path sum gives
     # BPTT's gradient (times are measured, not asserted: symbptt bench reports them)
+    from symbptt.model.zoo import zoo_model
     from symbptt.numeric.dynamics import path_cost
-    r = path_cost(Ts=(1, 10, 20), repeat=1)
+    r = path_cost(zoo_model("elman"), Ts=(1, 10, 20), repeat=1)
     assert [(x["T"], x["paths"], x["formula"]) for x in r["rows"]] == \
         [(1, 1, 1), (10, 55, 55), (20, 210, 210)]
     assert all(x["same_gradient"] for x in r["rows"])

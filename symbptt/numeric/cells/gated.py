@@ -1,6 +1,6 @@
 """The gated cells (gru, gru_torch, lstm) and the attention RNN as NumPy rule tables.
 
-Same conventions as cells.py: x_t is (B, d), every state component (B, n), matrices act as
+Same conventions as elman.py: x_t is (B, d), every state component (B, n), matrices act as
 `x @ W.T`, losses and parameter gradients are summed over the batch, and every VJP reads
 the gates the forward pass stored in `cache` (sigma' = s (1 - s), tanh' = 1 - t^2).
 """

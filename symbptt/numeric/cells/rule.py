@@ -1,6 +1,6 @@
 """The rule-table type of a numeric cell, and the rules cells share (activations, the
 half-square loss, the input's part of a step, a stable softmax). Every family of cells
-(cells.py: the Elman family and the registry; gated.py; interpret.py) builds on this.
+(elman.py, gated.py, interpret.py; the registry is cells/__init__.py) builds on this.
 
 Shapes: x_t is (B, d), every state component is (B, n), parameters have their zoo shapes
 (a scalar parameter is a 0-d array, and a scalar model's x_t and h_t are (B, 1)). Losses

@@ -1,7 +1,7 @@
 """The rule-table type of a symbolic cell (Cell, Step), the hook through which a cell
 names its values (keep), and the half-square loss most cells share. Every family of cells
 builds on this: elman.py (the Elman family), gated.py, attention.py, interpret.py; the
-registry above them is cells.py.
+registry above them is the package (cells/__init__.py).
 """
 from __future__ import annotations
 
