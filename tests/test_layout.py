@@ -124,3 +124,13 @@ def test_the_circle_finder_finds_a_circle():
     graph = _graph()
     assert "symbptt.symbolic.cells.rule" in graph["symbptt.symbolic.cells.gated"]     # it reads imports
     assert "symbptt.model.registry" in graph["symbptt.check.verdict"]
+
+
+MAX_LINES = 450
+
+
+def test_every_module_fits_in_a_readers_head():
+    """One concept a module (issue 15): none over MAX_LINES lines."""
+    long = {_module(p): n for p in PACKAGE.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert long == {}
