@@ -9,16 +9,17 @@ import types as _types
 
 __version__ = "0.1.0"
 
-from .api import analyze, check, crosscheck, grad, load_model, prove, render  # noqa: E402
+from .api import (analyze, check, crosscheck, derive, grad, load_model, prove,  # noqa: E402
+                  render)
 from .errors import SymbpttError  # noqa: E402
 
-__all__ = ["analyze", "check", "crosscheck", "grad", "load_model", "prove", "render",
+__all__ = ["analyze", "check", "crosscheck", "derive", "grad", "load_model", "prove", "render",
            "SymbpttError", "__version__"]
 _VERBS = frozenset(__all__)
 
 
 class _Package(_types.ModuleType):
-    """Four verbs share their name with a module (symbptt/check/ is `symbptt check`'s
+    """Five verbs share their name with a module (symbptt/check/ is `symbptt check`'s
     machinery): importing that module must not replace the verb on the package. The
     module stays reachable as usual, from sys.modules (`from symbptt.check import ...`)."""
 

@@ -178,6 +178,20 @@ def check(model, claims=(), where=(), dims=None, activation=None, T_max: int | N
     return [run(target, inputs, act, as_dims(spec, dims, CHECK_DIMS), T_max, force)]
 
 
+def derive(model, activation=None, dims=None, T_max: int | None = None):
+    """`symbptt derive`: the BPTT equations of the model's cell at matrix level (each
+    state's recursion and base case, every adjoint and gradient, the Jacobian and the
+    closed form), each proven by check. Returns a Derivation: plain data, shown as LaTeX
+    in a notebook; `.correct` is False only for a bug of derive."""
+    from .check.verdict import CHECK_DIMS
+    from .derive.proof import derive as run
+    if T_max is not None:
+        _whole("T_max", T_max, 1, 12)
+    spec = load_model(model)
+    act = _activation(spec, activation) if activation else None
+    return run(spec, act, as_dims(spec, dims, CHECK_DIMS), T_max)
+
+
 def analyze(model, **settings):
     """`symbptt analyze`: the gradient-dynamics parts (keywords as analyze.Settings: T,
     dims, seed, weights, scale, lag, window, clip, pi, draws, parts). Returns an Analysis."""

@@ -16,7 +16,7 @@ from ..model.spec import Dims, ModelSpec, resolve_activation
 from ..model.zoo import models
 from .options import resolve_dims
 
-EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 3
 
 
 def _model(name: str) -> ModelSpec:
@@ -204,6 +204,26 @@ def _budget(args: argparse.Namespace) -> dict:
     return {} if args.budget is None else {"budget": args.budget}
 
 
+def cmd_derive(args: argparse.Namespace) -> int:
+    from ..check.verdict import CHECK_DIMS
+    from ..derive.proof import derive
+    from ..derive.proof import derivation_latex
+    from ..derive.views import derivation_json, derivation_text
+    spec = _symbolic_model(args.model)
+    given = {"n": args.hidden, "d": args.input, "q": args.output}
+    resolve_dims(spec, args)                # a size the model lacks is an error
+    dims = Dims(**{k: v if v is not None else getattr(CHECK_DIMS, k) for k, v in given.items()})
+    activation = resolve_activation(spec, args.activation) if args.activation else None
+    d = derive(spec, activation, dims, args.T_max)
+    text = derivation_latex(d) if args.format == "latex" else derivation_text(d)
+    _emit(args, derivation_json(d), text.rstrip("\n"))
+    if not d.correct:
+        print("symbptt: BUG: derive printed a formula check does not prove (marked above)",
+              file=sys.stderr)
+        return EXIT_BUG
+    return EXIT_OK
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from ..check.verdict import check
     from ..check.outcome import ClaimInput
@@ -276,7 +296,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         result = analyze(spec, settings)
     except BoundViolated as bug:
         print(f"symbptt: BUG: {bug}", file=sys.stderr)
-        return 3
+        return EXIT_BUG
     if out is not None:
         from ..documents.figures import figure
         from ..documents.render import write_atomic
@@ -298,5 +318,5 @@ def cmd_recheck(args: argparse.Namespace) -> int:
 
 COMMANDS = {"models": cmd_models, "prove": cmd_prove, "grad": cmd_grad,
             "crosscheck": cmd_crosscheck, "bench": cmd_bench, "render": cmd_render,
-            "build": cmd_build, "check": cmd_check, "analyze": cmd_analyze,
-            "recheck": cmd_recheck}
+            "build": cmd_build, "check": cmd_check, "derive": cmd_derive,
+            "analyze": cmd_analyze, "recheck": cmd_recheck}

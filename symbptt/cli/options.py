@@ -125,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "custom"), default="all")
     _add_render_build(sub)
     _add_check(sub)
+    _add_derive(sub)
     _add_analyze(sub)
     p = sub.add_parser("recheck", help="recompute a saved crosscheck --json fixture with the "
                                        "engine: do its gradients still hold?")
@@ -176,6 +177,22 @@ def _add_analyze(sub) -> None:
     p.add_argument("--plot-format", default="svg", choices=("svg", "pdf"))
     p.add_argument("--json", action="store_true", help="machine-readable output: the series "
                                                        "behind every figure")
+
+
+def _add_derive(sub) -> None:
+    p = sub.add_parser("derive", help="the BPTT equations of a cell at matrix level, "
+                                      "derived from its equations and proven by check")
+    p.add_argument("model", metavar="MODEL|FILE.toml", help="a zoo model or a model file")
+    p.add_argument("--format", default="text", choices=("text", "latex"),
+                   help="text: the formula language, one formula a line (check reads it); "
+                        "latex: a document (default text)")
+    p.add_argument("--activation", default=None, help="elman: tanh | sigmoid | identity")
+    p.add_argument("--T-max", dest="T_max", type=_whole("--T-max", 1, 12), default=None,
+                   help="check each formula exactly at T = 1..K (default 4); a recursion "
+                        "or a per-step sum is proven for every T")
+    from ..check.verdict import CHECK_DIMS
+    _add_dims(p, CHECK_DIMS)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def _add_check(sub) -> None:

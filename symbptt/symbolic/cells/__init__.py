@@ -14,13 +14,15 @@ from ..activations import ACTIVATIONS
 from .attention import ATTENTION
 from .elman import (D2L_LINEAR, ELMAN_SOFTMAX, GENERIC, LINEAR_HALF_SQUARE, RESIDUAL,
                     SCALAR_LINEAR, elman_cell)
+from .elman import EQUATIONS as ELMAN_EQUATIONS
+from .gated import EQUATIONS as GATED_EQUATIONS
 from .gated import GATED
 from .interpret import interpreted_cell
-from .rule import Cell, Step, keep
+from .rule import Cell, Equations, Step, keep
 
 __all__ = ["ATTENTION", "Cell", "D2L_LINEAR", "ELMAN_SOFTMAX", "GATED", "GENERIC",
            "LINEAR_HALF_SQUARE", "RESIDUAL", "SCALAR_LINEAR", "Step", "cell_for",
-           "elman_cell", "keep"]
+           "elman_cell", "equations_for", "keep"]
 
 
 def cell_for(spec: ModelSpec, activation: str | None = None) -> Cell:
@@ -38,3 +40,9 @@ def cell_for(spec: ModelSpec, activation: str | None = None) -> Cell:
         raise SymbpttError(f"the symbolic side of {spec.name} is not built yet "
                            f"(models with it: {', '.join(['elman'] + sorted(table))})")
     return table[spec.name]
+
+
+def equations_for(name: str) -> Equations | None:
+    """A zoo model's cell as equations of the formula language (None: the model has none:
+    attention reads every earlier input, generic's f, g and l are undefined)."""
+    return {**ELMAN_EQUATIONS, **GATED_EQUATIONS}.get(name)

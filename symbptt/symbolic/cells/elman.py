@@ -9,7 +9,8 @@ from fractions import Fraction
 from ..activations import Activation
 from ..linalg import (diag_matmul, hadamard, identity, matvec, outer, tmatvec, total,
                      vadd, vscale, vsub)
-from .rule import Cell, _half_square_loss, _half_square_vjp, keep
+from .rule import (HALF_SQUARE, Cell, Equations, _half_square_loss, _half_square_vjp,
+                   keep)
 
 
 # ---- scalar_linear (seed 004) ---------------------------------------------------------
@@ -223,3 +224,20 @@ GENERIC = Cell(
            "dh_t/dw_h = df_t/dw_h + sum_{i<t} (prod_{j=i+1}^t df_j/dh_{j-1}) df_i/dw_h"),
     readout=lambda be, P, s, xs, put=keep: {"o": put("o", (be.function("g")(s[0], P["w_o"]),))},
     backends=("sympy",))
+
+
+# The Elman family as equations (symbptt derive reads these, never the rules above)
+EQUATIONS = {
+    "scalar_linear": Equations(("h[t] = W_xh * x[t] + W_hh * h[t-1]", "yhat[t] = W_hy * h[t]"),
+                               "l[t] = (yhat[t] - y[t])^2"),
+    "linear_half_square": Equations(("h[t] = W_h @ h[t-1] + W_x @ x[t]",),
+                                    "l[t] = h[t].T @ h[t] / 2"),
+    "d2l_linear": Equations(("h[t] = W_hx @ x[t] + W_hh @ h[t-1]", "o[t] = W_qh @ h[t]"),
+                            "l[t] = (o[t] - y[t]).T @ (o[t] - y[t]) / 2", mean=True),
+    "elman": Equations(("a[t] = W @ h[t-1] + U @ x[t] + b", "h[t] = phi(a[t])"), HALF_SQUARE),
+    "elman_softmax": Equations(("a[t] = W_xh @ x[t] + W_hh @ h[t-1] + b_h", "h[t] = tanh(a[t])",
+                                "o[t] = W_hy @ h[t] + b_y", "yhat[t] = softmax(o[t])"),
+                               "l[t] = -y[t].T @ log(yhat[t])", simplex_targets=True),
+    "residual": Equations(("a[t] = W @ h[t-1] + U @ x[t] + b", "h[t] = h[t-1] + tanh(a[t])"),
+                          HALF_SQUARE),
+}

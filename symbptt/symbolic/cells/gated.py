@@ -7,7 +7,7 @@ dc_t/dc_{t-1} = diag(f_t) stands apart.
 """
 from __future__ import annotations
 
-from .rule import Cell, _half_square_loss, keep
+from .rule import HALF_SQUARE, Cell, Equations, _half_square_loss, keep
 from ..linalg import (diag_matmul, hadamard, matmul, matvec, outer, tmatvec, vadd, vsub)
 
 
@@ -197,3 +197,22 @@ LSTM = Cell("lstm", _lstm_step, _half_square_loss, _half_square_vjp_h, _lstm_vjp
                    "dL/dc_{t-1} = f_t * (dL/dc_t + dL/dh_t * o_t * (1 - tanh(c_t)^2))"))
 
 GATED = {"gru": GRU, "gru_torch": GRU_TORCH, "lstm": LSTM}
+
+
+# The gated cells as equations (symbptt derive reads these, never the rules above)
+EQUATIONS = {
+    "gru": Equations(("z[t] = sigmoid(W_z @ h[t-1] + U_z @ x[t] + b_z)",
+                      "r[t] = sigmoid(W_r @ h[t-1] + U_r @ x[t] + b_r)",
+                      "htilde[t] = tanh(W_h @ (r[t] * h[t-1]) + U_h @ x[t] + b_h)",
+                      "h[t] = (1 - z[t]) * h[t-1] + z[t] * htilde[t]"), HALF_SQUARE),
+    "gru_torch": Equations(("r[t] = sigmoid(W_ir @ x[t] + b_ir + W_hr @ h[t-1] + b_hr)",
+                            "z[t] = sigmoid(W_iz @ x[t] + b_iz + W_hz @ h[t-1] + b_hz)",
+                            "n[t] = tanh(W_in @ x[t] + b_in + r[t] * (W_hn @ h[t-1] + b_hn))",
+                            "h[t] = (1 - z[t]) * n[t] + z[t] * h[t-1]"), HALF_SQUARE),
+    "lstm": Equations(("f[t] = sigmoid(W_f @ h[t-1] + U_f @ x[t] + b_f)",
+                       "i[t] = sigmoid(W_i @ h[t-1] + U_i @ x[t] + b_i)",
+                       "o[t] = sigmoid(W_o @ h[t-1] + U_o @ x[t] + b_o)",
+                       "ctilde[t] = tanh(W_c @ h[t-1] + U_c @ x[t] + b_c)",
+                       "c[t] = f[t] * c[t-1] + i[t] * ctilde[t]",
+                       "h[t] = o[t] * tanh(c[t])"), HALF_SQUARE),
+}

@@ -64,6 +64,20 @@ class Cell:
     shortcut: str | None = None
 
 
+@dataclass(frozen=True)
+class Equations:
+    """A cell's step and loss as equations of the formula language (a model file's
+    [cell]): what symbptt derive reads, never the rules. Each zoo model's are proven to
+    define the same step as its rule table (tests/symbolic/cells/test_equations.py)."""
+    equations: tuple[str, ...]
+    loss: str
+    mean: bool = False              # L = (1/T) sum_t l[t]
+    simplex_targets: bool = False   # y[t] sums to 1 (a probability vector)
+
+
+HALF_SQUARE = "l[t] = (h[t] - y[t]).T @ (h[t] - y[t]) / 2"
+
+
 def _half_square_loss(be, P, st, y, T):
     return total([(h - yi) ** 2 for h, yi in zip(st.vals["h"], y)]) * be.number(Fraction(1, 2))
 

@@ -1,0 +1,64 @@
+"""A model's cell as equations: what derive starts from, for a zoo model or a model file.
+
+A zoo model's equations sit next to its rule table (symbolic/cells, `equations_for`); a
+model file's are its own [cell]. Either way derive reads the equations, never the rules,
+and check then proves what it derived against the rules (or the model file's program).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import SymbpttError
+from ..formula.parse import parse_equation
+from ..formula.tree import Equation, Idx, Name, names
+from ..model.spec import ModelSpec
+from ..symbolic.cells import equations_for
+from .rules import Shapes
+
+T = Idx.var("t")
+
+
+@dataclass(frozen=True)
+class CellEquations:
+    model: str
+    equations: tuple[Equation, ...]     # name[t] = ..., in the order they compute
+    loss: Equation                      # l[t] = ...
+    mean: bool                          # L = (1/T) sum_t l[t]
+    states: tuple[str, ...]             # the sequences read at t-1
+    shapes: Shapes
+    simplex_targets: bool = False       # y[t] sums to 1
+
+    @property
+    def defined(self) -> tuple[str, ...]:
+        return tuple(e.lhs.name for e in self.equations)
+
+
+def cell_equations(spec: ModelSpec) -> CellEquations:
+    """The cell of a zoo model or a model file as parsed equations with their shapes."""
+    if spec.program is not None:
+        texts = spec.equations
+        loss = spec.loss.rsplit(", L = ", 1)[0]
+        mean, simplex = spec.program.mean, False
+    else:
+        found = equations_for(spec.name)
+        if found is None:
+            raise SymbpttError(f"derive does not cover {spec.name} yet: its cell is not "
+                               f"written as equations of the formula language")
+        texts, loss, mean, simplex = found.equations, found.loss, found.mean, \
+            found.simplex_targets
+    equations = tuple(parse_equation(t, f"{spec.name}'s equation") for t in texts)
+    loss_eq = parse_equation(loss, f"{spec.name}'s loss")
+    states = tuple(dict.fromkeys(n.name for e in equations for n in names(e.rhs)
+                                 if n.index == T.shift(-1)))
+    params = {p.name: tuple(p.shape) for p in spec.params}
+    state_shape = ("n",) if "n" in spec.dims_used else ()
+    seqs = {"x": tuple(spec.input_shape)}
+    if spec.target_shape is not None:
+        seqs["y"] = tuple(spec.target_shape)
+    seqs.update({s: state_shape for s in states})
+    shapes = Shapes(params, seqs)
+    for e in equations:
+        if not isinstance(e.lhs, Name) or e.lhs.index != T:
+            raise SymbpttError(f"{spec.name}: an equation defines name[t]: {e.text}")
+        shapes.sequences[e.lhs.name] = shapes.of(e.rhs)
+    return CellEquations(spec.name, equations, loss_eq, mean, states, shapes, simplex)

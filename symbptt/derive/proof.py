@@ -1,0 +1,113 @@
+"""Every derived formula fed back to check, the tool's own prover.
+
+A formula derive prints is a claim like any other: check must find it correct for every
+T (by induction over windows of steps) where its shape allows, and exactly at T = 1..K
+otherwise. A derived formula check does not find correct is a bug of derive: the
+derivation says so (`correct` False) and the command exits 3; it is never printed as
+correct.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from ..check.outcome import ClaimInput
+from ..check.verdict import CHECK_DIMS, check
+from ..formula.latex import latex
+from ..model.spec import Dims, ModelSpec
+from .derivation import ROLES, derive_cell
+from .equations import cell_equations
+
+SEARCH_BUDGET = 2.0          # seconds check may search past K for each formula
+
+
+@dataclass(frozen=True)
+class DerivedFormula:
+    role: str                # recursion | base case | local loss | adjoint | gradient | ...
+    text: str                # the formula language: what check reads back
+    latex: str
+    verdict: str             # correct | wrong | undecided
+    scope: str               # "every T" | "T <= K" (with K in the derivation)
+    T: tuple[int, ...]       # the T checked exactly
+    seconds: float
+    problem: str = ""        # what check found, when not correct
+
+
+@dataclass(frozen=True)
+class Derivation:
+    model: str
+    options: dict
+    equations: tuple[str, ...]
+    loss: str
+    mean: bool
+    formulas: tuple[DerivedFormula, ...]
+    seconds: float
+
+    @property
+    def correct(self) -> bool:
+        return all(f.verdict == "correct" for f in self.formulas)
+
+    def _repr_latex_(self) -> str:
+        return derivation_latex(self, standalone=False)
+
+
+def _problem(c) -> str:
+    if c.shape_error:
+        return c.shape_error
+    ce = c.counterexample
+    if ce is not None:
+        return (f"at T = {ce.T}, {ce.at}{ce.entry}: expected {ce.expected}, the formula "
+                f"gives {ce.got}")
+    return c.search_note or ""
+
+
+def derive(spec: ModelSpec, activation: str | None = None, dims: Dims | None = None,
+           T_max: int | None = None) -> Derivation:
+    """The formulas of the model's cell, each with check's verdict."""
+    start = time.perf_counter()
+    ce = cell_equations(spec)
+    found = derive_cell(ce)
+    target = spec.name if spec.program is None else (spec.source or spec.name)
+    report = check(target, [ClaimInput(f.text, name=f.role) for f in found], activation,
+                   dims or CHECK_DIMS, T_max, budget=SEARCH_BUDGET)
+    formulas = tuple(DerivedFormula(f.role, f.text, latex(f.equation), c.verdict, c.scope,
+                                    c.Ts, c.seconds, "" if c.correct else _problem(c))
+                     for f, c in zip(found, report.claims))
+    return Derivation(spec.name, dict(report.options), tuple(e.text for e in ce.equations),
+                      ce.loss.text, ce.mean, formulas, time.perf_counter() - start)
+
+
+HEADINGS = {"recursion": "the recursion of each state (delta[t] = dL/dh[t])",
+            "base case": "its base case, at T",
+            "local loss": "the loss's own part",
+            "adjoint": "the adjoint of each named quantity",
+            "gradient": "the gradient of each parameter",
+            "input": "the gradient of the input",
+            "jacobian": "the Jacobian of one step",
+            "closed form": "the closed form: a sum over paths of products of Jacobians"}
+
+
+def grouped(d: Derivation) -> list[tuple[str, list[DerivedFormula]]]:
+    return [(role, [f for f in d.formulas if f.role == role]) for role in ROLES
+            if any(f.role == role for f in d.formulas)]
+
+
+def derivation_latex(d: Derivation, standalone: bool = True) -> str:
+    """An align* block a role a group, each formula with its verdict as a tag; with
+    `standalone`, a whole document that compiles on its own."""
+    rows = []
+    for role, fs in grouped(d):
+        heading = HEADINGS[role].split(" (")[0].replace("delta[t]", "$\\delta_t$")
+        rows.append("\\intertext{" + heading + "}")
+        for f in fs:
+            left, _, right = f.latex.partition(" = ")
+            tag = "every $T$" if f.verdict == "correct" and f.scope == "every T" else \
+                (f"$T \\le {f.T[-1]}$" if f.verdict == "correct" and f.T else "NOT PROVEN")
+            rows.append(rf"{left} &= {right} && \text{{{tag}}} \\")
+    body = "\\begin{align*}\n" + "\n".join(rows) + "\n\\end{align*}"
+    if not standalone:
+        return body
+    title = d.model.replace("_", r"\_")
+    return ("\\documentclass[10pt]{article}\n\\usepackage{amsmath,amssymb}\n"
+            "\\usepackage[margin=2cm,landscape]{geometry}\n\\begin{document}\n"
+            f"\\section*{{The BPTT equations of {title}}}\n{body}\n\\end{{document}}\n")
