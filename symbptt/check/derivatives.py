@@ -374,6 +374,8 @@ class Derivatives:
         held as independent (D2L's partial derivatives of f and g)."""
         (fname, t), (dname, dk) = num, den
         be, g = self.be, self.g
+        if t == self.n + 1 and self.n == self.q.T:      # past the sequence: an unknown,
+            return self._unknown(num, f"{dname}_{dk}", 1, (1, 1))  # usable where it cancels
         if not 1 <= t <= self.n:
             raise QuantityError(f"{fname}[{t}] is outside 1..T (T = {self.q.T})")
         where = {"f": {"h": t - 1, "x": t}, "g": {"h": t}}[fname]

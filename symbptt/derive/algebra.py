@@ -67,7 +67,14 @@ def _sorted_scalars(items) -> tuple:
         k = show(s)
         node, q = merged.get(k, (s, 0))
         merged[k] = (node, q + p)
-    return tuple(sorted(((n, p) for n, p in merged.values() if p), key=lambda x: show(x[0])))
+    return tuple(sorted(((n, p) for n, p in merged.values() if p), key=_scalar_order))
+
+
+def _scalar_order(item) -> tuple:
+    """Scalars in a fixed order, an adjoint dL/d... last (df[t]/dw_h * dL/dh[t])."""
+    from ..formula.tree import Deriv
+    node = item[0]
+    return (isinstance(node, Deriv) and node.num.name == "L", show(node))
 
 
 def add(*exprs: Expr) -> Expr:

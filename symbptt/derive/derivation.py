@@ -28,7 +28,7 @@ from .rules import back
 T_VAR, LOSS = "t", "L"
 t0 = Idx.var("t")
 ROLES = ("recursion", "base case", "local loss", "adjoint", "gradient", "input", "jacobian",
-         "closed form")
+         "closed form", "forward")
 
 
 @dataclass(frozen=True)
@@ -158,8 +158,10 @@ class _Derivation:
 
 
 def _names(node) -> list[Name]:
+    """The names a tree reads (an opaque function's: its arguments)."""
     from ..formula.tree import names
-    return names(node)
+    from .rules import Opaque
+    return list(node.args) if isinstance(node, Opaque) else names(node)
 
 
 def _substitute(e: al.Expr, target, value: al.Expr) -> al.Expr:
@@ -216,6 +218,7 @@ def derive_cell(ce: CellEquations) -> tuple[Formula, ...]:
                                                       al.tree(d.loss_part(q, plain=True)))))
         if single:
             out += _closed_form(d, q, al.add(local, own), later)
+            out += _forward(d, q)
     for q in ce.defined:
         if q in ce.states:
             continue
@@ -229,6 +232,26 @@ def derive_cell(ce: CellEquations) -> tuple[Formula, ...]:
     if x:
         out.append(Formula("input", Equation(_adj("x"), al.tree(x))))
     return tuple(out)
+
+
+def _forward(d: _Derivation, q: str) -> list[Formula]:
+    """A scalar state read by nothing else of its step: dh[t]/dp = (h's equation's own
+    partial by p) + J_t * dh[t-1]/dp for each scalar parameter (seed 003's recursion)."""
+    eq = next(e for e in d.ce.equations if e.lhs.name == q)
+    if d.sh.sequences[q] or any(n.index == t0 for n in _names(eq.rhs) if n.name != "x"):
+        return []
+    out: dict = {}
+    back(d.sh, eq.rhs, al.number(Fraction(1)), out, eq.lhs)
+    jac = out.get(show(Name(q, t0.shift(-1))), (None, ()))[1]
+    found = []
+    for p, shape in d.sh.params.items():
+        own = out.get(show(Name(p)), (None, ()))[1]
+        if shape or not own:
+            continue
+        before = al.of(Deriv(Name(q, t0.shift(-1)), Name(p)), ())
+        rhs = al.add(own, al.times_scalar(jac, before)) if jac else own
+        found.append(Formula("forward", Equation(Deriv(Name(q, t0), Name(p)), al.tree(rhs))))
+    return found
 
 
 def _sum_over_t(body):

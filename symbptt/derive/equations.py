@@ -13,9 +13,19 @@ from ..formula.parse import parse_equation
 from ..formula.tree import Equation, Idx, Name, names
 from ..model.spec import ModelSpec
 from ..symbolic.cells import equations_for
-from .rules import Shapes
+from .rules import Opaque, Shapes
 
 T = Idx.var("t")
+
+
+def _generic() -> tuple:
+    """generic (seeds 002, 003): h[t] = f(x[t], h[t-1], w_h), o[t] = g(h[t], w_o),
+    l[t] = l(y[t], o[t]) with f, g and l undefined: their partials are the atoms."""
+    x, h1, h, o, y = (Name("x", T), Name("h", T.shift(-1)), Name("h", T), Name("o", T),
+                      Name("y", T))
+    eqs = (Equation(h, Opaque("f", (x, h1, Name("w_h"))), "h[t] = f(x[t], h[t-1], w_h)"),
+           Equation(o, Opaque("g", (h, Name("w_o"))), "o[t] = g(h[t], w_o)"))
+    return eqs, Equation(Name("l", T), Opaque("l", (y, o)), "l[t] = l(y[t], o[t])"), True
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,10 @@ class CellEquations:
 
 def cell_equations(spec: ModelSpec) -> CellEquations:
     """The cell of a zoo model or a model file as parsed equations with their shapes."""
+    if spec.program is None and spec.name == "generic":
+        equations, loss_eq, mean = _generic()
+        shapes = Shapes({"w_h": (), "w_o": ()}, {"x": (), "y": (), "h": (), "o": ()})
+        return CellEquations(spec.name, equations, loss_eq, mean, ("h",), shapes)
     if spec.program is not None:
         texts = spec.equations
         loss = spec.loss.rsplit(", L = ", 1)[0]

@@ -84,7 +84,8 @@ HEADINGS = {"recursion": "the recursion of each state (delta[t] = dL/dh[t])",
             "gradient": "the gradient of each parameter",
             "input": "the gradient of the input",
             "jacobian": "the Jacobian of one step",
-            "closed form": "the closed form: a sum over paths of products of Jacobians"}
+            "closed form": "the closed form: a sum over paths of products of Jacobians",
+            "forward": "forward mode: the state's derivative by each parameter, step by step"}
 
 
 def grouped(d: Derivation) -> list[tuple[str, list[DerivedFormula]]]:

@@ -20,6 +20,7 @@ row (a transposed column), (r, c) a matrix, with k, r, c among the size symbols 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import SymbpttError
@@ -31,6 +32,18 @@ ROW = "1"
 
 class DeriveError(SymbpttError):
     """An equation derive has no rule for (bad input: exit 2)."""
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """A function the cell leaves undefined (generic's f, g and l) or does not write out
+    (attention's context c[t]): its value is name[t], and its partial by an argument is
+    the derivative d name[t]/d arg, with `held` kept fixed (attention's c[t] by x[k],
+    h[t] held). `shape`: the value's."""
+    name: str
+    args: tuple                 # Name nodes: x[t], h[t-1], w_h
+    shape: tuple = ()
+    held: tuple = ()
 
 
 def _2d(s: tuple) -> tuple:
@@ -64,6 +77,8 @@ class Shapes:
     def of(self, node) -> tuple:
         if isinstance(node, Num):
             return ()
+        if isinstance(node, Opaque):
+            return node.shape
         if isinstance(node, Name):
             if node.index is None:
                 if node.name in ("T", "I"):
@@ -154,6 +169,8 @@ def back(shapes: Shapes, node, G: al.Expr, out: dict, value=None) -> None:
         return back(shapes, node.arg, al.transpose(G), out)
     if isinstance(node, Call):
         return _back_call(shapes, node, G, out, value)
+    if isinstance(node, Opaque):
+        return _back_opaque(shapes, node, G, out)
     if isinstance(node, Power):
         k = node.exp.const
         if node.exp.terms or shapes.of(node.base):
@@ -239,6 +256,25 @@ def _back_call(shapes: Shapes, node: Call, G: al.Expr, out: dict, value) -> None
         back(shapes, node.arg, al.times_scalar(G, al.of(_slope(node, y), ())), out)
         return
     back(shapes, node.arg, al.matmul(al.diag(_slope(node, y)), G), out)
+
+
+def partial(node: Opaque, arg: Name):
+    """d name[t]/d arg, a partial when something is held."""
+    from ..formula.tree import Deriv
+    return Deriv(Name(node.name, Idx.var("t")), arg, held=node.held)
+
+
+def _back_opaque(shapes: Shapes, node: Opaque, G: al.Expr, out: dict) -> None:
+    for arg in node.args:
+        if arg.name == "y":                     # a target: nothing flows back
+            continue
+        sa = shapes.of(arg)
+        if not node.shape and not sa:
+            back(shapes, arg, al.times_scalar(G, al.of(partial(node, arg), ())), out)
+            continue
+        J = al.of(partial(node, arg), (node.shape[0] if node.shape else ROW,
+                                       sa[0] if sa else ROW))
+        back(shapes, arg, al.matmul(al.transpose(J), G), out)
 
 
 def adjoint(name: str, index: Idx, shape: tuple) -> al.Expr:
