@@ -344,7 +344,7 @@ def tree(e: Expr, matrix: bool = False):
 
 def _sum_tree(e: Expr, matrix: bool = False):
     node = None
-    for t in e:
+    for t in sorted(e, key=lambda t: t.coef < 0):       # a positive term first: a - b
         part, negative = term_tree(t, matrix)
         if node is None:
             node = Neg(part) if negative else part

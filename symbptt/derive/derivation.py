@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..formula.tree import (BinOp, Deriv, Equation, Idx, Name, Power, Reduce, Transpose,
+from ..formula.tree import (BinOp, Call, Deriv, Equation, Idx, Name, Power, Reduce, Transpose,
                             show)
 from . import algebra as al
 from .equations import CellEquations
@@ -95,8 +95,10 @@ class _Derivation:
 
     def adjoint_line(self, q: str) -> al.Expr:
         e = self.adjoint(q)
+        defs = {x.lhs.name: x.rhs for x in self.ce.equations}
         for r in self.loss_only():
-            if r != q and al.reads(e, _adj(r)):
+            own = defs[r]                  # r = softmax(q): q's line reads y and yhat
+            if isinstance(own, Call) and own.arg == Name(q, t0) and al.reads(e, _adj(r)):
                 e = _substitute(e, _adj(r), self.adjoint(r))
         if self.ce.simplex_targets:
             e = al.sums_to_one(e, Name("y", t0))
@@ -228,10 +230,27 @@ def derive_cell(ce: CellEquations) -> tuple[Formula, ...]:
         if g:
             out.append(Formula("gradient", Equation(Deriv(Name(LOSS), Name(p)),
                                                     _sum_over_t(al.tree(g)))))
-    x = d.written_out(d.input())
-    if x:
-        out.append(Formula("input", Equation(_adj("x"), al.tree(x))))
+    out += _input(d)
     return tuple(out)
+
+
+def _input(d: _Derivation) -> list[Formula]:
+    """dL/dx[t]; with a context that reads every input so far (attention), dL/dx[k] with
+    the shortcut sum(t=k..T, (dc[t]/dx[k] | h[t]).T @ dL/dc[t])."""
+    from .rules import Opaque
+    x = d.written_out(d.input())
+    wide = [e for e in d.ce.equations if isinstance(e.rhs, Opaque) and "x" in e.rhs.every_k]
+    if not wide:
+        return [Formula("input", Equation(_adj("x"), al.tree(x)))] if x else []
+    k = Idx.var("k")
+    node = al.tree(al.substituted(x, T_VAR, k)) if x else None
+    for e in wide:
+        c = e.lhs.name
+        held = tuple(Name(n.name, t0) for n in e.rhs.args if n.index == t0)
+        jac = Transpose(Deriv(Name(c, t0), Name("x", k), held=held))
+        path = Reduce("sum", T_VAR, k, Idx.var("T"), BinOp("@", jac, _adj(c)))
+        node = path if node is None else BinOp("+", node, path)
+    return [Formula("input", Equation(_adj("x", k), node))]
 
 
 def _forward(d: _Derivation, q: str) -> list[Formula]:

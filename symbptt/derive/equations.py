@@ -43,8 +43,30 @@ class CellEquations:
         return tuple(e.lhs.name for e in self.equations)
 
 
+def _attention(spec: ModelSpec) -> CellEquations:
+    """attention (seed 001): the context c[t] = sum(k=1..t, alpha[t,k] x[k]), alpha[t] =
+    softmax(h[t].T @ W_a @ x[k], k <= t), reads every input so far: the language writes
+    it through its partials dc[t]/dh[t] and (dc[t]/dx[k] | h[t])."""
+    h, h1, x, o, c, y = (Name("h", T), Name("h", T.shift(-1)), Name("x", T), Name("o", T),
+                         Name("c", T), Name("y", T))
+    p = lambda s: parse_equation(s, "attention's equation")  # noqa: E731
+    eqs = (p("h[t] = tanh(W @ h[t-1] + U @ x[t] + b)"),
+           Equation(c, Opaque("c", (h, Name("W_a")), ("d",), every_k=("x",), loss_only=True),
+                    "c[t] = sum(k=1..t, alpha[t,k] * x[k]), alpha[t] = "
+                    "softmax(h[t].T @ W_a @ x[k], k = 1..t)"),
+           p("o[t] = W_o @ h[t] + V_o @ c[t]"))
+    loss = p("l[t] = (o[t] - y[t]).T @ (o[t] - y[t]) / 2")
+    params = {q.name: tuple(q.shape) for q in spec.params}
+    shapes = Shapes(params, {"x": ("d",), "y": ("q",), "h": ("n",), "c": ("d",),
+                             "o": ("q",)})
+    del h1, x, o, y
+    return CellEquations(spec.name, eqs, loss, False, ("h",), shapes)
+
+
 def cell_equations(spec: ModelSpec) -> CellEquations:
     """The cell of a zoo model or a model file as parsed equations with their shapes."""
+    if spec.program is None and spec.name == "attention":
+        return _attention(spec)
     if spec.program is None and spec.name == "generic":
         equations, loss_eq, mean = _generic()
         shapes = Shapes({"w_h": (), "w_o": ()}, {"x": (), "y": (), "h": (), "o": ()})

@@ -18,7 +18,7 @@ from ..model.spec import Dims, ModelSpec
 from .derivation import ROLES, derive_cell
 from .equations import cell_equations
 
-SEARCH_BUDGET = 2.0          # seconds check may search past K for each formula
+SEARCH_BUDGET = 0.5          # seconds check may search past K for each formula
 
 
 @dataclass(frozen=True)

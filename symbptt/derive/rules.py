@@ -44,6 +44,11 @@ class Opaque:
     args: tuple                 # Name nodes: x[t], h[t-1], w_h
     shape: tuple = ()
     held: tuple = ()
+    # attention's context: it reads x[k] for every k <= t (its partials by x[k] hold h[t]),
+    # and only the step's loss reads it, so a matrix parameter it alone reads (W_a) has
+    # the gradient sum_t dl[t]/dW_a (the language has no 3-index partial dc[t]/dW_a)
+    every_k: tuple = ()
+    loss_only: bool = False
 
 
 def _2d(s: tuple) -> tuple:
@@ -265,10 +270,16 @@ def partial(node: Opaque, arg: Name):
 
 
 def _back_opaque(shapes: Shapes, node: Opaque, G: al.Expr, out: dict) -> None:
+    from ..formula.tree import Deriv
     for arg in node.args:
         if arg.name == "y":                     # a target: nothing flows back
             continue
         sa = shapes.of(arg)
+        if len(sa) == 2 and arg.index is None:
+            if not node.loss_only:
+                _no_rule(arg)
+            back(shapes, arg, al.of(Deriv(Name("l", Idx.var("t")), arg), sa), out)
+            continue
         if not node.shape and not sa:
             back(shapes, arg, al.times_scalar(G, al.of(partial(node, arg), ())), out)
             continue

@@ -213,7 +213,9 @@ def _show(node) -> tuple[str, int]:
 
 def _postfix_base(node) -> str:
     """(dL/dh[t]).T, not dL/dh[t].T: the same tree, but read as a person would."""
-    return f"({show(node)})" if isinstance(node, Deriv) else show(node, _POST)
+    if isinstance(node, Deriv):         # a partial prints its own brackets
+        return show(node) if node.held else f"({show(node)})"
+    return show(node, _POST)
 
 
 # ---- walking ------------------------------------------------------------------------------
