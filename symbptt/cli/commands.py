@@ -214,8 +214,14 @@ def cmd_derive(args: argparse.Namespace) -> int:
     resolve_dims(spec, args)                # a size the model lacks is an error
     dims = Dims(**{k: v if v is not None else getattr(CHECK_DIMS, k) for k, v in given.items()})
     activation = resolve_activation(spec, args.activation) if args.activation else None
+    if args.format == "numpy" and args.json:
+        raise SymbpttError("--format numpy prints Python source; drop --json")
     d = derive(spec, activation, dims, args.T_max)
-    text = derivation_latex(d) if args.format == "latex" else derivation_text(d)
+    if args.format == "numpy" and not d.numpy:
+        raise SymbpttError(f"derive --format numpy covers cells written as equations of "
+                           f"the formula language; not {spec.name} yet")
+    text = {"latex": derivation_latex, "numpy": lambda x: x.numpy}.get(
+        args.format, derivation_text)(d)
     _emit(args, derivation_json(d), text.rstrip("\n"))
     if not d.correct:
         print("symbptt: BUG: derive printed a formula check does not prove (marked above)",

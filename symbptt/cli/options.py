@@ -183,9 +183,10 @@ def _add_derive(sub) -> None:
     p = sub.add_parser("derive", help="the BPTT equations of a cell at matrix level, "
                                       "derived from its equations and proven by check")
     p.add_argument("model", metavar="MODEL|FILE.toml", help="a zoo model or a model file")
-    p.add_argument("--format", default="text", choices=("text", "latex"),
+    p.add_argument("--format", default="text", choices=("text", "latex", "numpy"),
                    help="text: the formula language, one formula a line (check reads it); "
-                        "latex: a document (default text)")
+                        "latex: a document; numpy: a standalone bptt(P, X, Y) generated "
+                        "from the formulas (default text)")
     p.add_argument("--activation", default=None, help="elman: tanh | sigmoid | identity")
     p.add_argument("--T-max", dest="T_max", type=_whole("--T-max", 1, 12), default=None,
                    help="check each formula exactly at T = 1..K (default 4); a recursion "

@@ -15,6 +15,7 @@ from ..check.outcome import ClaimInput
 from ..check.verdict import CHECK_DIMS, check
 from ..formula.latex import latex
 from ..model.spec import Dims, ModelSpec
+from .codegen import CodegenError, numpy_code
 from .derivation import ROLES, derive_cell
 from .equations import cell_equations
 
@@ -42,6 +43,7 @@ class Derivation:
     mean: bool
     formulas: tuple[DerivedFormula, ...]
     seconds: float
+    numpy: str = ""          # bptt(P, X, Y) generated from the formulas ("" if not covered)
 
     @property
     def correct(self) -> bool:
@@ -73,8 +75,12 @@ def derive(spec: ModelSpec, activation: str | None = None, dims: Dims | None = N
     formulas = tuple(DerivedFormula(f.role, f.text, latex(f.equation), c.verdict, c.scope,
                                     c.Ts, c.seconds, "" if c.correct else _problem(c))
                      for f, c in zip(found, report.claims))
+    try:
+        code = numpy_code(ce, found, activation or report.options.get("activation"))
+    except CodegenError:
+        code = ""
     return Derivation(spec.name, dict(report.options), tuple(e.text for e in ce.equations),
-                      ce.loss.text, ce.mean, formulas, time.perf_counter() - start)
+                      ce.loss.text, ce.mean, formulas, time.perf_counter() - start, code)
 
 
 HEADINGS = {"recursion": "the recursion of each state (delta[t] = dL/dh[t])",
