@@ -116,7 +116,7 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from ..bench import check as checks, custom, numeric, proofs
+    from ..bench import check as checks, custom, derive, numeric, proofs
     if not (math.isfinite(args.limit) and args.limit > 0):
         raise SymbpttError(f"--limit must be a positive number of seconds, got {args.limit}")
     progress = None if args.json else lambda line: print(line, flush=True)
@@ -129,6 +129,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
                       proofs.inductive_text),
         "check": (lambda: checks.check_bench(progress), None, checks.check_text),
         "custom": (lambda: custom.custom_bench(progress), None, custom.custom_text),
+        "derive": (lambda: derive.derive_bench(progress), None, derive.derive_text),
     }
     data, texts = {}, []
     for name, (run, as_json, as_text) in parts.items():

@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=float, default=60.0, metavar="SECONDS",
                    help="time limit per run; a curve stops at the first run past it")
     p.add_argument("--part", choices=("all", "proofs", "numeric", "inductive", "check",
-                                      "custom"), default="all")
+                                      "custom", "derive"), default="all")
     _add_render_build(sub)
     _add_check(sub)
     _add_derive(sub)

@@ -94,3 +94,14 @@ def test_every_models_textbook_claim_is_correct_at_the_default_K():
     for r in rows:
         assert (r["verdict"], r["K"]) == ("correct", 4), r
     assert {r["model"] for r in rows if r["scope"] == "every T"} >= set(CLAIMS_AT_K) - {"attention"}
+
+
+def test_derive_bench_times_the_generated_code_beside_the_engine():
+    """bench --part derive (issue 16): each model derived, proven, its generated bptt
+    timed against the engine (here at a small size) and agreeing with it."""
+    from symbptt.bench.derive import DERIVE_MODELS, derive_bench, derive_text
+    r = derive_bench(size=(2, 3, 2, 5), repeat=1)
+    assert [row["model"] for row in r["rows"]] == list(DERIVE_MODELS)
+    assert all(row["proven"] and row["rel_err"] <= 1e-12 for row in r["rows"])
+    text = derive_text(r)
+    assert text.startswith("derive: the generated NumPy BPTT") and "target" in text
