@@ -104,7 +104,7 @@ def derivation_latex(d: Derivation, standalone: bool = True) -> str:
     `standalone`, a whole document that compiles on its own."""
     rows = []
     for role, fs in grouped(d):
-        heading = HEADINGS[role].split(" (")[0].replace("delta[t]", "$\\delta_t$")
+        heading = HEADINGS[role].split(" (")[0].replace("at T", "at $T$").replace("delta[t]", "$\\delta_t$")
         rows.append("\\intertext{" + heading + "}")
         for f in fs:
             left, _, right = f.latex.partition(" = ")
