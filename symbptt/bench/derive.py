@@ -1,6 +1,6 @@
 """symbptt bench --part derive: the NumPy code derive generates, beside the engine.
 
-For each model derive generates code for (elman, lstm, gru, gru_torch), the time to
+For the models the issue names (elman, lstm, gru, gru_torch, attention), the time to
 derive and prove its formulas, then bptt(P, X, Y) from `derive --format numpy` against
 the engine's full BPTT on the same numbers at (B, n, d, T) = (32, 64, 32, 100): both
 timed in blocks of runs, in turn (the best of each), their gradients compared. Target:
@@ -16,7 +16,7 @@ from ..model.registry import get_model
 from ..model.spec import Dims
 from .numeric import _best_pair
 
-DERIVE_MODELS = ("elman", "lstm", "gru", "gru_torch")
+DERIVE_MODELS = ("elman", "lstm", "gru", "gru_torch", "attention")
 DERIVE_SIZE = (32, 64, 32, 100)          # (B, n, d, T)
 TARGET_RATIO = 2.0
 

@@ -73,6 +73,10 @@ class _Code:
             return next((s for s in shapes if s), ())
         return self.sh.of(node)
 
+    def context(self):
+        from .rules import Opaque
+        return next(e.rhs for e in self.ce.equations if isinstance(e.rhs, Opaque))
+
     def _chain(self, node) -> list:
         if isinstance(node, BinOp) and node.op == "@":
             return self._chain(node.left) + self._chain(node.right)
@@ -95,6 +99,10 @@ class _Code:
         if isinstance(node, Deriv):
             if node.num.name == "L":
                 return f"d_{node.den.name}[{_index(node.den.index)}]"
+            if node.num.name == "l" and node.den.index is None:   # attention's dl[t]/dW_a
+                c = self.context()
+                return (f"_attend_back({c.args[0].name}[t], X[:, :t], alpha[t], "
+                        f"P[\"{node.den.name}\"], d_c[t])[1]")
             if node.num.name == "l":
                 return f"dl_d{node.den.name}"
             raise CodegenError(f"derive --format numpy: no code for {show(node)}")
@@ -137,7 +145,11 @@ class _Code:
             return f"({left}).T @ {self.code(last.arg)}"
         acc = self.code(last)
         for f in reversed(parts[:-1]):
-            if isinstance(f, Num):
+            if isinstance(f, Transpose) and isinstance(f.arg, Deriv):   # (dc[t]/dh[t]).T g
+                c = self.context()
+                acc = (f"_attend_back({c.args[0].name}[t], X[:, :t], alpha[t], "
+                       f"P[\"{c.args[1].name}\"], {acc})[0]")
+            elif isinstance(f, Num):
                 acc = f"({self.code(f)} * {acc})"
             elif isinstance(f, Call) and f.func == "diag":
                 acc = f"({self.code(f.arg)} * {acc})"
@@ -172,7 +184,8 @@ def _reads_now(node, names: set) -> set:
 def numpy_code(ce: CellEquations, formulas: tuple[Formula, ...], activation: str | None) -> str:
     """The source of a module with bptt(P, X, Y) -> (loss, grads)."""
     from .rules import Opaque
-    if any(isinstance(e.rhs, Opaque) for e in ce.equations):
+    context = [e for e in ce.equations if isinstance(e.rhs, Opaque) and e.rhs.every_k]
+    if any(isinstance(e.rhs, Opaque) and not e.rhs.every_k for e in ce.equations):
         raise CodegenError(f"derive --format numpy covers cells written as equations of "
                            f"the formula language; not {ce.model} yet (its "
                            f"{'undefined functions' if ce.model == 'generic' else 'context'})")
@@ -225,8 +238,16 @@ def numpy_code(ce: CellEquations, formulas: tuple[Formula, ...], activation: str
     for q in ce.defined:
         start = "[np.zeros((B, size))]" if q in ce.states else "[None]"
         lines.append(f"    {_var(q)} = {start} + [None] * (T + 1)")
+    if context:
+        lines[lines.index("def bptt(P, X, Y):"):lines.index("def bptt(P, X, Y):")] = ATTEND
+        lines.append("    alpha = [None] * (T + 2)")
     lines += ["    loss = 0.0", "    for t in range(1, T + 1):"]
     for e in ce.equations:
+        if isinstance(e.rhs, Opaque):
+            lines += [f"        # {e.text}",
+                      f"        {_var(e.lhs.name)}[t], alpha[t] = _attend({c.code(e.rhs.args[0])}, "
+                      f"X[:, :t], P[\"{e.rhs.args[1].name}\"])"]
+            continue
         lines += [f"        # {show(e)}", f"        {_var(e.lhs.name)}[t] = {c.code(e.rhs)}"]
     loss = c.code(ce.loss.rhs)
     lines += [f"        # {show(ce.loss)}", f"        loss += np.sum({loss})"]
@@ -265,6 +286,24 @@ def numpy_code(ce: CellEquations, formulas: tuple[Formula, ...], activation: str
         lines += [f"        # {f.text}", f'        grads["{p}"] += {term}']
     lines += ["    return loss, grads", ""]
     return "\n".join(lines)
+
+
+ATTEND = [
+    "def _attend(h, xs, W_a):",
+    "    \"\"\"attention's context: e_k = h.T W_a x_k, alpha = softmax(e), c = sum_k alpha_k x_k.\"\"\"",
+    "    alpha = _softmax(np.einsum(\"bkd,bd->bk\", xs, h @ W_a))",
+    "    return np.einsum(\"bk,bkd->bd\", alpha, xs), alpha",
+    "",
+    "",
+    "def _attend_back(h, xs, alpha, W_a, g):",
+    "    \"\"\"(dc/dh).T g and the context's part of dL/dW_a, for c's adjoint g.\"\"\"",
+    "    s = np.einsum(\"bkd,bd->bk\", xs, g)",
+    "    de = alpha * (s - np.sum(alpha * s, axis=1, keepdims=True))",
+    "    z = np.einsum(\"bk,bkd->bd\", de, xs)         # sum_k dL/de_k x_k",
+    "    return z @ W_a.T, h.T @ z",
+    "",
+    "",
+]
 
 
 def _at_t(node):
