@@ -21,6 +21,18 @@ DERIVE_SIZE = (32, 64, 32, 100)          # (B, n, d, T)
 TARGET_RATIO = 2.0
 
 
+def _load(source: str, model: str):
+    """The generated module, run from a file as a user would run it (a zoo model's code:
+    the names in it are the zoo's own)."""
+    import runpy
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"bptt_{model}.py"
+        path.write_text(source, encoding="utf-8")
+        return runpy.run_path(str(path))["bptt"]
+
+
 def derive_bench(progress=None, size: tuple = DERIVE_SIZE, repeat: int = 3) -> dict:
     from ..derive.proof import derive
     from ..numeric import engine
@@ -33,9 +45,7 @@ def derive_bench(progress=None, size: tuple = DERIVE_SIZE, repeat: int = 3) -> d
         start = time.perf_counter()
         derived = derive(spec)
         seconds = time.perf_counter() - start
-        space: dict = {}
-        exec(compile(derived.numpy, f"<bptt of {model}>", "exec"), space)
-        bptt = space["bptt"]
+        bptt = _load(derived.numpy, model)
         pb = draw(spec, T, Dims(n, d, 2), 0, batch=B)
         cell = cell_for(spec)
         g = engine.full(cell, pb.params, pb.X, pb.Y)
