@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 
 from ..check.outcome import ClaimInput
-from ..check.verdict import CHECK_DIMS, check
+from ..check.verdict import CHECK_DIMS, T_MAX
 from ..formula.latex import latex
 from ..model.spec import Dims, ModelSpec
 from .codegen import CodegenError, numpy_code
@@ -49,6 +49,12 @@ class Derivation:
     def correct(self) -> bool:
         return all(f.verdict == "correct" for f in self.formulas)
 
+    @property
+    def wrong(self) -> bool:
+        """A formula check finds wrong (or malformed): a bug of derive."""
+        return any(f.verdict == "wrong" or (f.verdict != "correct" and "shape" in f.problem)
+                   for f in self.formulas)
+
     def _repr_latex_(self) -> str:
         return derivation_latex(self, standalone=False)
 
@@ -63,23 +69,97 @@ def _problem(c) -> str:
     return c.search_note or ""
 
 
+FORMULA_LIMIT = 30.0         # seconds one formula's check may take at a K before K - 1
+
+
+def _worker(target: str, inputs: list, activation, dims: Dims, K: int, conn) -> None:
+    """In a child: check each formula in turn (the model's quantities built once), send
+    (index, verdict, scope, T, seconds, problem) as each is done."""
+    from ..check.compare import ClaimModel
+    from ..check.verdict import check_claim
+    from ..model.registry import get_model
+    try:
+        spec = get_model(target)
+        model = ClaimModel(spec, activation if spec.option("activation") else None, dims)
+        for i, ci in inputs:
+            c = check_claim(model, ci, K, SEARCH_BUDGET)
+            conn.send((i, c.verdict, c.scope, c.Ts, c.seconds, "" if c.correct else
+                       _problem(c)))
+    except Exception as e:                  # reported as the next formula's problem
+        conn.send(("error", f"{type(e).__name__}: {e}"))
+    conn.close()
+
+
+def _checked(target: str, inputs: list, activation, dims: Dims, K: int) -> dict:
+    """Each formula's (verdict, scope, T, seconds, problem) at K, one child process for
+    the lot; a formula past FORMULA_LIMIT is left out (the child stopped, a new one goes
+    on with the rest)."""
+    import multiprocessing as mp
+    out: dict = {}
+    todo = list(inputs)
+    while todo:
+        ctx = mp.get_context("fork")
+        parent, child = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_worker, args=(target, todo, activation, dims, K, child))
+        proc.start()
+        child.close()
+        done = 0
+        while done < len(todo) and parent.poll(FORMULA_LIMIT):
+            try:
+                got = parent.recv()
+            except EOFError:
+                break
+            if got[0] == "error":
+                i = todo[done][0]
+                out[i] = ("undecided", "", (), 0.0, f"check stopped: {got[1]}")
+                done += 1
+                break
+            out[got[0]] = got[1:]
+            done += 1
+        proc.terminate()
+        proc.join()
+        if done < len(todo):                    # the next one ran out of time
+            out.setdefault(todo[done][0], None)
+            done += 1
+        todo = todo[done:]
+    return out
+
+
 def derive(spec: ModelSpec, activation: str | None = None, dims: Dims | None = None,
            T_max: int | None = None) -> Derivation:
-    """The formulas of the model's cell, each with check's verdict."""
+    """The formulas of the model's cell, each with check's verdict. Each formula is
+    checked exactly at T = 1..K (K = 4, or T_max); one whose check takes more than
+    FORMULA_LIMIT seconds is checked again at K - 1, down to 2, and says so."""
     start = time.perf_counter()
     ce = cell_equations(spec)
     found = derive_cell(ce)
     target = spec.name if spec.program is None else (spec.source or spec.name)
-    report = check(target, [ClaimInput(f.text, name=f.role) for f in found], activation,
-                   dims or CHECK_DIMS, T_max, budget=SEARCH_BUDGET)
-    formulas = tuple(DerivedFormula(f.role, f.text, latex(f.equation), c.verdict, c.scope,
-                                    c.Ts, c.seconds, "" if c.correct else _problem(c))
-                     for f, c in zip(found, report.claims))
+    dims = dims or CHECK_DIMS
+    opt = spec.option("activation")
+    options = {"activation": activation or opt[1]} if opt else {}
+    K = T_max or T_MAX
+    inputs = [(i, ClaimInput(f.text, name=f.role)) for i, f in enumerate(found)]
+    results: dict = {}
+    while inputs:
+        got = _checked(target, inputs, activation, dims, K)
+        results.update({i: r for i, r in got.items() if r is not None})
+        late = [(i, ci) for i, ci in inputs if got.get(i) is None]
+        if not late:
+            break
+        if K <= 2:
+            for i, _ in late:
+                results[i] = ("undecided", "", (), FORMULA_LIMIT,
+                              f"check took more than {FORMULA_LIMIT:g} s even at T = 1..2")
+            break
+        K -= 1
+        inputs = late
+    formulas = tuple(DerivedFormula(f.role, f.text, latex(f.equation), *results[i])
+                     for i, f in enumerate(found))
     try:
-        code = numpy_code(ce, found, activation or report.options.get("activation"))
+        code = numpy_code(ce, found, activation or options.get("activation"))
     except CodegenError:
         code = ""
-    return Derivation(spec.name, dict(report.options), tuple(e.text for e in ce.equations),
+    return Derivation(spec.name, options, tuple(e.text for e in ce.equations),
                       ce.loss.text, ce.mean, formulas, time.perf_counter() - start, code)
 
 

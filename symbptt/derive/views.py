@@ -7,8 +7,10 @@ from .proof import HEADINGS, Derivation, DerivedFormula, grouped
 
 
 def scope_text(f: DerivedFormula) -> str:
+    if f.verdict == "wrong":
+        return f"WRONG (a bug of derive): {f.problem}"
     if f.verdict != "correct":
-        return f"{f.verdict.upper()} (a bug of derive): {f.problem}"
+        return f"NOT PROVEN: {f.problem}"
     if f.scope == "every T":
         return "proven for every T"
     return f"proven at T = {f.T[0]}..{f.T[-1]}" if f.T else "proven"
@@ -27,7 +29,7 @@ def derivation_text(d: Derivation) -> str:
             lines += [f"  {f.text}", f"      [{scope_text(f)}]"]
     bad = sum(f.verdict != "correct" for f in d.formulas)
     lines += ["", f"{len(d.formulas)} formulas, " + (
-        "all proven by check" if not bad else f"{bad} NOT proven: a bug of derive") +
+        "all proven by check" if not bad else f"{bad} NOT proven") +
         f" ({d.seconds:.1f} s)"]
     return "\n".join(lines)
 

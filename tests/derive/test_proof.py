@@ -77,3 +77,15 @@ def test_the_api_returns_plain_data_a_notebook_shows():
     assert "\\begin{align*}" in d._repr_latex_()
     with pytest.raises(symbptt.SymbpttError):
         symbptt.derive("elman", T_max=0)
+
+
+def test_a_check_that_runs_out_of_time_is_not_proven_and_says_so(monkeypatch, capsys):
+    """Each formula's check runs in a child with a time limit: past it, K - 1 (down to 2),
+    then "not proven" with the reason, exit 1: never a hang, never a false proven."""
+    from symbptt.derive import proof
+    monkeypatch.setattr(proof, "FORMULA_LIMIT", 1e-4)
+    d = derive(get_model("linear_half_square"))
+    assert not d.correct and not d.wrong
+    assert all(f.verdict == "undecided" and "more than" in f.problem for f in d.formulas)
+    code, out, err = run(capsys, ["derive", "linear_half_square"])
+    assert code == 1 and "NOT PROVEN" in out and "BUG" not in err
