@@ -134,3 +134,13 @@ def test_every_module_fits_in_a_readers_head():
     long = {_module(p): n for p in PACKAGE.rglob("*.py")
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert long == {}
+
+
+def test_every_package_of_the_source_is_installed():
+    """pyproject.toml names every package of symbptt/ (a folder left out installs
+    without its modules: the installed command then fails where the checkout works)."""
+    import tomllib
+    data = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(data["tool"]["setuptools"]["packages"])
+    folders = {_module(p.parent / "__init__.py") for p in PACKAGE.rglob("__init__.py")}
+    assert folders - listed == set()
