@@ -186,7 +186,7 @@ def derive(model, activation=None, dims=None, T_max: int | None = None):
     from .check.verdict import CHECK_DIMS
     from .derive.proof import derive as run
     if T_max is not None:
-        _whole("T_max", T_max, 1, 12)
+        _whole("T_max", T_max, 2, 12)
     spec = load_model(model)
     act = _activation(spec, activation) if activation else None
     return run(spec, act, as_dims(spec, dims, CHECK_DIMS), T_max)

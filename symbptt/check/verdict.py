@@ -197,7 +197,7 @@ def check_estimate(spec: ModelSpec, T_max: int, dims: Dims, activation=None) -> 
     return sum(check_seconds(spec, T, dims, activation) for T in range(1, T_max + 1))
 
 
-def _within_budget(spec: ModelSpec, T_max: int, dims: Dims, activation, force: bool) -> None:
+def within_budget(spec: ModelSpec, T_max: int, dims: Dims, activation, force: bool) -> None:
     """An explicit --T-max past T_MAX is refused when its exact checks are estimated
     past CHECK_BUDGET (unless `force`); T_MAX itself is always allowed."""
     if T_max <= T_MAX or force:
@@ -235,7 +235,7 @@ def check(model: str, claims: list[ClaimInput], activation: str | None = None,
     m = ClaimModel(spec, activation if opt else None, dims)
     default = default_T_max(spec, dims, m.activation)
     if T_max is not None and any(not ci.Ts for ci in claims):
-        _within_budget(spec, T_max, dims, m.activation, force)
+        within_budget(spec, T_max, dims, m.activation, force)
     if not budget >= 0 or budget > 1e6:
         raise SymbpttError(f"--budget must be a number of seconds in 0..1e6, got {budget}")
     reports = tuple(check_claim(m, ci, T_max or default, budget) for ci in claims)

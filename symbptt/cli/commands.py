@@ -218,11 +218,13 @@ def cmd_derive(args: argparse.Namespace) -> int:
     if args.format == "numpy" and args.json:
         raise SymbpttError("--format numpy prints Python source; drop --json")
     d = derive(spec, activation, dims, args.T_max)
-    if args.format == "numpy" and not d.numpy:
-        raise SymbpttError(f"derive --format numpy covers cells written as equations of "
-                           f"the formula language; not {spec.name} yet")
-    text = {"latex": derivation_latex, "numpy": lambda x: x.numpy}.get(
-        args.format, derivation_text)(d)
+    if args.format == "numpy" and d.correct and not d.numpy:
+        raise SymbpttError(d.numpy_problem)
+    if args.format == "numpy" and not d.correct:        # no code from unproven formulas
+        text = derivation_text(d)
+    else:
+        text = {"latex": derivation_latex, "numpy": lambda x: x.numpy}.get(
+            args.format, derivation_text)(d)
     _emit(args, derivation_json(d), text.rstrip("\n"))
     if d.wrong:
         print("symbptt: BUG: derive printed a formula check finds wrong (marked above)",

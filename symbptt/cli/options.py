@@ -188,9 +188,9 @@ def _add_derive(sub) -> None:
                         "latex: a document; numpy: a standalone bptt(P, X, Y) generated "
                         "from the formulas (default text)")
     p.add_argument("--activation", default=None, help="elman: tanh | sigmoid | identity")
-    p.add_argument("--T-max", dest="T_max", type=_whole("--T-max", 1, 12), default=None,
-                   help="check each formula exactly at T = 1..K (default 4); a recursion "
-                        "or a per-step sum is proven for every T")
+    p.add_argument("--T-max", dest="T_max", type=_whole("--T-max", 2, 12), default=None,
+                   help="check each formula exactly at T = 1..K (2..12, default 4); a "
+                        "recursion or a per-step sum is proven for every T")
     from ..check.verdict import CHECK_DIMS
     _add_dims(p, CHECK_DIMS)
     p.add_argument("--json", action="store_true", help="machine-readable output")

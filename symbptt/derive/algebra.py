@@ -286,8 +286,8 @@ def _chain(factors: tuple):
 def term_tree(t: Term, matrix: bool = False):
     """One term as a tree, its sign kept apart: (tree, negative). `matrix`: the sum is a
     square matrix, so a term without matrix factors is a multiple of I."""
-    num = [s for s, p in t.scalars if p > 0]
-    den = [s for s, p in t.scalars if p < 0]
+    num = [s for s, p in t.scalars if p > 0 for _ in range(p)]
+    den = [s for s, p in t.scalars if p < 0 for _ in range(-p)]
     c = abs(t.coef)
     chain = _chain(t.factors)
     if chain is None and matrix:
@@ -323,8 +323,9 @@ def _common(e: Expr) -> tuple[Expr, Fraction, tuple]:
     if c == 1 and not den:
         return e, Fraction(1), ()
     inner = tuple(replace(t, coef=t.coef / c,
-                          scalars=tuple((s, p) for s, p in t.scalars
-                                        if not (p < 0 and show(s) in dens))) for t in e)
+                          scalars=tuple((s, p + 1 if p < 0 and show(s) in dens else p)
+                                        for s, p in t.scalars
+                                        if not (p == -1 and show(s) in dens))) for t in e)
     return inner, c, tuple(n for _, n in den)
 
 

@@ -38,11 +38,19 @@ def _index(idx: Idx) -> str:
     raise CodegenError(f"derive --format numpy: no code for the index {idx.text()}")
 
 
-RESERVED = {"np", "P", "X", "Y", "B", "T", "t", "x", "y", "size", "loss", "grads", "lambda"}
+RESERVED = {"np", "P", "X", "Y", "B", "T", "t", "size", "loss", "grads", "alpha"}
 
 
 def _var(name: str) -> str:
-    return name + "_" if name in RESERVED - {"x", "y"} else name
+    """A sequence's list in the generated code: its own name, unless Python or the code
+    uses that name (a keyword, a builtin, np, loss, the adjoints' d_..., ...)."""
+    import builtins
+    import keyword
+    if name in ("x", "y"):
+        return name
+    taken = (keyword.iskeyword(name) or keyword.issoftkeyword(name) or hasattr(builtins, name)
+             or name in RESERVED or name.startswith(("d_", "dl_d", "_")))
+    return f"seq_{name}" if taken else name
 
 
 class _Code:
@@ -50,32 +58,54 @@ class _Code:
         self.ce, self.sh = ce, ce.shapes
 
     def shape(self, node) -> tuple:
+        """Shapes as rules.Shapes reads them, derivatives and slopes included."""
+        from .rules import _2d, _back2d, transposed
         if isinstance(node, Deriv):
-            if node.num.name in ("L", "l") and node.num.index is not None or \
-                    node.num.name == "L":
+            if node.num.name in ("L", "l"):
                 return self.sh.of(node.den)
             raise CodegenError(f"derive --format numpy: no code for {show(node)}")
-        if isinstance(node, Call) and node.func in ("phi_prime", "tanh_prime",
-                                                    "sigmoid_prime"):
-            return self.sh.of(node.arg)
-        if isinstance(node, Call) and node.func == "phi":
-            return self.sh.of(node.arg)
-        if isinstance(node, BinOp) and node.op == "@":
-            parts = self._chain(node)
-            last = self.shape(parts[-1])
-            first = self.shape(parts[0])
-            if isinstance(parts[-1], Transpose):
-                return (first[0], self.shape(parts[-1].arg)[0])
-            return first[:1] if len(first) == 2 or isinstance(parts[0], Call) else last
-        if isinstance(node, (BinOp, Neg)):
-            kids = [node.left, node.right] if isinstance(node, BinOp) else [node.arg]
-            shapes = [self.shape(k) for k in kids]
-            return next((s for s in shapes if s), ())
+        if isinstance(node, Call):
+            s = self.shape(node.arg)
+            return (s[0], s[0]) if node.func == "diag" else s
+        if isinstance(node, Transpose):
+            return transposed(self.shape(node.arg))
+        if isinstance(node, Neg):
+            return self.shape(node.arg)
+        if isinstance(node, BinOp):
+            a, b = self.shape(node.left), self.shape(node.right)
+            if node.op == "@" or (node.op == " " and a and b):
+                (a0, _), (_, b1) = _2d(a), _2d(b)
+                return _back2d(a0, b1)
+            return a or b
         return self.sh.of(node)
+
+    def gradient(self, node, scale: tuple = ()) -> str:
+        """A matrix gradient's term: a sum of outer products g h.T, each scaled by numbers
+        of its own sequence; the numbers go into g before the sum over the batch."""
+        if isinstance(node, BinOp) and node.op in "+-":
+            return f"({self.gradient(node.left, scale)} {node.op} " \
+                f"{self.gradient(node.right, scale)})"
+        if isinstance(node, Neg):
+            return f"-({self.gradient(node.arg, scale)})"
+        if isinstance(node, BinOp) and node.op == "/" and not self.shape(node.right):
+            return self.gradient(node.left, scale + (("/", node.right),))
+        if isinstance(node, BinOp) and node.op == "*" and not self.shape(node.left):
+            return self.gradient(node.right, scale + (("*", node.left),))
+        parts = self._chain(node)
+        if isinstance(parts[-1], Transpose) and len(self.shape(parts[-1].arg)) == 1 \
+                and len(parts) > 1:
+            left = self._product(parts[:-1])
+            for op, s in scale:
+                left = f"({left} {op} {self.code(s)})"
+            return f"({left}).T @ {self.code(parts[-1].arg)}"
+        out = self.code(node)
+        for op, s in scale:
+            out = f"({out} {op} {self.code(s)})"
+        return out
 
     def context(self):
         from .rules import Opaque
-        return next(e.rhs for e in self.ce.equations if isinstance(e.rhs, Opaque))
+        return next((e.rhs for e in self.ce.equations if isinstance(e.rhs, Opaque)), None)
 
     def _chain(self, node) -> list:
         if isinstance(node, BinOp) and node.op == "@":
@@ -99,9 +129,9 @@ class _Code:
         if isinstance(node, Deriv):
             if node.num.name == "L":
                 return f"d_{node.den.name}[{_index(node.den.index)}]"
-            if node.num.name == "l" and node.den.index is None:   # attention's dl[t]/dW_a
-                c = self.context()
-                return (f"_attend_back({c.args[0].name}[t], X[:, :t], alpha[t], "
+            if node.num.name == "l" and node.den.index is None and self.context() is not None:
+                c = self.context()                                 # attention's dl[t]/dW_a
+                return (f"_attend_back({_var(c.args[0].name)}[t], X[:, :t], alpha[t], "
                         f"P[\"{node.den.name}\"], d_c[t])[1]")
             if node.num.name == "l":
                 return f"dl_d{node.den.name}"
@@ -110,6 +140,8 @@ class _Code:
             return f"-({self.code(node.arg)})"
         if isinstance(node, Power) and not node.exp.terms:
             return f"({self.code(node.base)}) ** {node.exp.const}"
+        if isinstance(node, Transpose) and len(self.shape(node)) == 1:
+            return self.code(node.arg)            # a row read back as a column: same rows
         if isinstance(node, Call):
             arg = self.code(node.arg)
             fn = {"tanh": "np.tanh", "sigmoid": "_sigmoid", "phi": "_phi",
@@ -143,11 +175,23 @@ class _Code:
         if isinstance(last, Transpose) and len(self.shape(last.arg)) == 1:
             left = self._product(parts[:-1]) if len(parts) > 1 else None
             return f"({left}).T @ {self.code(last.arg)}"
+        if isinstance(parts[0], Transpose) and not isinstance(parts[0].arg, Deriv) and \
+                len(self.shape(parts[0].arg)) == 1 and \
+                all(len(self.shape(f)) == 2 for f in parts[1:]):
+            acc = self.code(parts[0].arg)                 # a row u.T M ...: a row a sequence
+            for f in parts[1:]:
+                if isinstance(f, Call) and f.func == "diag":
+                    acc = f"({acc} * {self.code(f.arg)})"
+                elif isinstance(f, Transpose):
+                    acc = f"({acc} @ {self.code(f.arg)}.T)"
+                else:
+                    acc = f"({acc} @ {self.code(f)})"
+            return acc
         acc = self.code(last)
         for f in reversed(parts[:-1]):
-            if isinstance(f, Transpose) and isinstance(f.arg, Deriv):   # (dc[t]/dh[t]).T g
-                c = self.context()
-                acc = (f"_attend_back({c.args[0].name}[t], X[:, :t], alpha[t], "
+            if isinstance(f, Transpose) and isinstance(f.arg, Deriv) and self.context():
+                c = self.context()                                  # (dc[t]/dh[t]).T g
+                acc = (f"_attend_back({_var(c.args[0].name)}[t], X[:, :t], alpha[t], "
                        f"P[\"{c.args[1].name}\"], {acc})[0]")
             elif isinstance(f, Num):
                 acc = f"({self.code(f)} * {acc})"
@@ -278,7 +322,7 @@ def numpy_code(ce: CellEquations, formulas: tuple[Formula, ...], activation: str
             continue
         p = f.equation.lhs.den.name
         body = f.equation.rhs.body if isinstance(f.equation.rhs, Reduce) else f.equation.rhs
-        term = c.code(body)
+        term = c.gradient(body) if len(ce.shapes.params[p]) == 2 else c.code(body)
         if len(ce.shapes.params[p]) == 1:
             term = f"np.sum({term}, axis=0)"
         elif not ce.shapes.params[p]:                   # a scalar: summed over the batch

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 
 from ..check.outcome import ClaimInput
-from ..check.verdict import CHECK_DIMS, T_MAX
+from ..check.verdict import CHECK_DIMS, T_MAX, within_budget
 from ..formula.latex import latex
 from ..model.spec import Dims, ModelSpec
 from .codegen import CodegenError, numpy_code
@@ -44,6 +44,7 @@ class Derivation:
     formulas: tuple[DerivedFormula, ...]
     seconds: float
     numpy: str = ""          # bptt(P, X, Y) generated from the formulas ("" if not covered)
+    numpy_problem: str = ""  # why there is no code
 
     @property
     def correct(self) -> bool:
@@ -70,6 +71,7 @@ def _problem(c) -> str:
 
 
 FORMULA_LIMIT = 30.0         # seconds one formula's check may take at a K before K - 1
+MEMORY_LIMIT = 4 * 2 ** 30   # bytes a checking child may hold (then: not proven, why)
 
 
 def _worker(target: str, inputs: list, activation, dims: Dims, K: int, conn) -> None:
@@ -79,12 +81,19 @@ def _worker(target: str, inputs: list, activation, dims: Dims, K: int, conn) -> 
     from ..check.verdict import check_claim
     from ..model.registry import get_model
     try:
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    except (ImportError, ValueError, OSError):
+        pass
+    try:
         spec = get_model(target)
         model = ClaimModel(spec, activation if spec.option("activation") else None, dims)
         for i, ci in inputs:
             c = check_claim(model, ci, K, SEARCH_BUDGET)
             conn.send((i, c.verdict, c.scope, c.Ts, c.seconds, "" if c.correct else
                        _problem(c)))
+    except MemoryError:
+        conn.send(("error", f"check needed more than {MEMORY_LIMIT // 2 ** 30} GB"))
     except Exception as e:                  # reported as the next formula's problem
         conn.send(("error", f"{type(e).__name__}: {e}"))
     conn.close()
@@ -107,7 +116,10 @@ def _checked(target: str, inputs: list, activation, dims: Dims, K: int) -> dict:
         while done < len(todo) and parent.poll(FORMULA_LIMIT):
             try:
                 got = parent.recv()
-            except EOFError:
+            except EOFError:                    # the child died: not a matter of time
+                out[todo[done][0]] = ("undecided", "", (), 0.0, "check stopped (its "
+                                      "process ended: out of memory?)")
+                done += 1
                 break
             if got[0] == "error":
                 i = todo[done][0]
@@ -135,6 +147,8 @@ def derive(spec: ModelSpec, activation: str | None = None, dims: Dims | None = N
     found = derive_cell(ce)
     target = spec.name if spec.program is None else (spec.source or spec.name)
     dims = dims or CHECK_DIMS
+    if T_max is not None:
+        within_budget(spec, T_max, dims, activation, False)
     opt = spec.option("activation")
     options = {"activation": activation or opt[1]} if opt else {}
     K = T_max or T_MAX
@@ -155,12 +169,16 @@ def derive(spec: ModelSpec, activation: str | None = None, dims: Dims | None = N
         inputs = late
     formulas = tuple(DerivedFormula(f.role, f.text, latex(f.equation), *results[i])
                      for i, f in enumerate(found))
-    try:
-        code = numpy_code(ce, found, activation or options.get("activation"))
-    except CodegenError:
-        code = ""
+    code, why = "", ""
+    if all(f.verdict == "correct" for f in formulas):     # code only from proven formulas
+        try:
+            code = numpy_code(ce, found, activation or options.get("activation"))
+        except CodegenError as e:
+            why = str(e)
+    else:
+        why = "not every formula is proven"
     return Derivation(spec.name, options, tuple(e.text for e in ce.equations),
-                      ce.loss.text, ce.mean, formulas, time.perf_counter() - start, code)
+                      ce.loss.text, ce.mean, formulas, time.perf_counter() - start, code, why)
 
 
 HEADINGS = {"recursion": "the recursion of each state (delta[t] = dL/dh[t])",

@@ -120,6 +120,8 @@ class Shapes:
         if isinstance(node, BinOp):
             a, b = self.of(node.left), self.of(node.right)
             if node.op in "+-":
+                if bool(a) != bool(b):          # 1 - y[t]: a number is a vector of ones
+                    return al.of(node, a or b)
                 right = self.expr(node.right)
                 return al.add(self.expr(node.left), right if node.op == "+" else al.neg(right))
             if self._matmul(node, a, b):
@@ -237,6 +239,11 @@ def _back_binop(shapes: Shapes, node: BinOp, G: al.Expr, out: dict) -> None:
             back(shapes, l, al.scale(G, 1 / r.value), out)
             return
         back(shapes, l, al.over(G, r), out)
+        if not (isinstance(r, Name) and r.index is None and r.name == "T"):
+            # d(l / r) / dr = -l / r^2: r receives -(l^T G) / r^2
+            la = shapes.expr(l)
+            Gr = al.matmul(al.transpose(la), G) if a else al.times_scalar(G, la)
+            back(shapes, r, al.neg(al.over(al.over(Gr, r), r)), out)
         return
     _no_rule(node)
 

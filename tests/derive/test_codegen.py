@@ -100,3 +100,40 @@ def test_a_cell_it_does_not_cover_is_bad_input(capsys):
     code, out, _ = run(capsys, ["derive", "elman", "--format", "numpy"])
     assert code == 0 and "def bptt(P, X, Y):" in out
     compile(out, "<printed>", "exec")
+
+
+# found attacking derive: Python words as names, a division by a number that reads the
+# state, binary cross-entropy (a number minus a vector), a row transposed back
+HOSTILE = sorted(str(p) for p in (Path(__file__).parent.parent / "models")
+                 .glob("derive_*.toml"))
+
+
+@pytest.mark.parametrize("model", HOSTILE)
+def test_what_the_red_team_wrote_is_derived_proven_and_generated(model):
+    from symbptt.derive.proof import derive
+    d = derive(get_model(model))
+    assert d.correct, [(f.text, f.problem) for f in d.formulas if f.verdict != "correct"]
+    space: dict = {}
+    exec(compile(d.numpy, model, "exec"), space)
+    spec = get_model(model)
+    pb = draw(spec, 5, Dims(3, 2, 4), 4, batch=3)
+    g = engine.full(cell_for(spec), pb.params, pb.X, pb.Y)
+    loss, grads = space["bptt"](pb.params, pb.X, pb.Y)
+    assert loss == pytest.approx(g.loss, rel=1e-12)
+    assert all(_rel(grads[p], g.params[p]) <= 1e-12 for p in g.params)
+
+
+def test_no_code_from_formulas_that_are_not_proven(monkeypatch, capsys):
+    from symbptt.derive import rules
+    from symbptt.formula.tree import BinOp, Name, Num
+    right = rules._slope
+    monkeypatch.setattr(rules, "_slope", lambda call, out: BinOp("-", Num(1), out)
+                        if call.func == "tanh" and isinstance(out, Name) else right(call, out))
+    code, out, err = run(capsys, ["derive", "elman_softmax", "--format", "numpy"])
+    assert code == 3 and "def bptt" not in out and "BUG" in err
+
+
+def test_a_K_derive_cannot_afford_is_refused(capsys):
+    assert_bad_input(*run(capsys, ["derive", "elman", "--T-max", "1"]))
+    _, _, err = run(capsys, ["derive", "gru", "--T-max", "12"])
+    assert "could take about" in err
