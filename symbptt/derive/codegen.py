@@ -17,6 +17,7 @@ from ..formula.tree import (BinOp, Call, Deriv, Equation, Idx, Name, Neg, Num, P
                             Reduce, Transpose, show)
 from .derivation import Formula
 from .equations import CellEquations
+from .rules import Shapes
 
 ACTIVATION = {"tanh": ("np.tanh(a)", "1.0 - np.tanh(a) ** 2"),
               "sigmoid": ("1.0 / (1.0 + np.exp(-a))",
@@ -53,31 +54,24 @@ def _var(name: str) -> str:
     return f"seq_{name}" if taken else name
 
 
+class _Shapes(Shapes):
+    """Shapes, with the derivatives and slopes the formulas add to the equations."""
+
+    def of(self, node) -> tuple:
+        if isinstance(node, Deriv):
+            if node.num.name in ("L", "l"):
+                return super().of(node.den)
+            raise CodegenError(f"derive --format numpy: no code for {show(node)}")
+        return super().of(node)
+
+
 class _Code:
     def __init__(self, ce: CellEquations):
         self.ce, self.sh = ce, ce.shapes
+        self.shapes = _Shapes(ce.shapes.params, ce.shapes.sequences)
 
     def shape(self, node) -> tuple:
-        """Shapes as rules.Shapes reads them, derivatives and slopes included."""
-        from .rules import _2d, _back2d, transposed
-        if isinstance(node, Deriv):
-            if node.num.name in ("L", "l"):
-                return self.sh.of(node.den)
-            raise CodegenError(f"derive --format numpy: no code for {show(node)}")
-        if isinstance(node, Call):
-            s = self.shape(node.arg)
-            return (s[0], s[0]) if node.func == "diag" else s
-        if isinstance(node, Transpose):
-            return transposed(self.shape(node.arg))
-        if isinstance(node, Neg):
-            return self.shape(node.arg)
-        if isinstance(node, BinOp):
-            a, b = self.shape(node.left), self.shape(node.right)
-            if node.op == "@" or (node.op == " " and a and b):
-                (a0, _), (_, b1) = _2d(a), _2d(b)
-                return _back2d(a0, b1)
-            return a or b
-        return self.sh.of(node)
+        return self.shapes.of(node)
 
     def gradient(self, node, scale: tuple = ()) -> str:
         """A matrix gradient's term: a sum of outer products g h.T, each scaled by numbers

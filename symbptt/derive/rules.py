@@ -25,9 +25,9 @@ from fractions import Fraction
 
 from ..errors import SymbpttError
 from ..formula.tree import BinOp, Call, Idx, Name, Neg, Num, Power, Transpose, show
+from ..model.program import ROW, as2d, from2d, transposed
 from . import algebra as al
 
-ROW = "1"
 
 
 class DeriveError(SymbpttError):
@@ -49,27 +49,6 @@ class Opaque:
     # the gradient sum_t dl[t]/dW_a (the language has no 3-index partial dc[t]/dW_a)
     every_k: tuple = ()
     loss_only: bool = False
-
-
-def _2d(s: tuple) -> tuple:
-    if not s:
-        return (ROW, ROW)
-    return (s[0], ROW) if len(s) == 1 else s
-
-
-def _back2d(r, c) -> tuple:
-    if r == ROW and c == ROW:
-        return ()
-    if c == ROW:
-        return (r,)
-    return (r, c)
-
-
-def transposed(s: tuple) -> tuple:
-    if not s:
-        return ()
-    r, c = _2d(s)
-    return _back2d(c, r)
 
 
 class Shapes:
@@ -100,8 +79,8 @@ class Shapes:
         if isinstance(node, BinOp):
             a, b = self.of(node.left), self.of(node.right)
             if self._matmul(node, a, b):
-                (a0, _), (_, b1) = _2d(a), _2d(b)
-                return _back2d(a0, b1)
+                (a0, _), (_, b1) = as2d(a), as2d(b)
+                return from2d(a0, b1)
             return a or b
         raise DeriveError(f"derive has no rule for {show(node)}")
 

@@ -144,7 +144,7 @@ class _Compiler:
             return self.add(Op("neg", (a,), shape=self.shape(a)))
         if isinstance(node, Transpose):
             a = self.node(node.arg)
-            return self.add(Op("transpose", (a,), shape=_transposed(self.shape(a))))
+            return self.add(Op("transpose", (a,), shape=transposed(self.shape(a))))
         if isinstance(node, BinOp):
             return self.binop(node)
         if isinstance(node, Power):
@@ -222,11 +222,11 @@ class _Compiler:
         needs a1 = b0 and gives (a0, b1), then read back (1 x 1 is a scalar)."""
         if not sa or not sb:
             self.fail(node, "@ of a scalar: scale with * instead")
-        (a0, a1), (b0, b1) = _as2d(sa), _as2d(sb)
+        (a0, a1), (b0, b1) = as2d(sa), as2d(sb)
         if a1 != b0:
             self.fail(node, f"@ of {shape_text(sa)} and {shape_text(sb)}: the inner sizes "
                             f"{a1} and {b0} differ")
-        return _from2d(a0, b1)
+        return from2d(a0, b1)
 
     def power(self, node: Power) -> int:
         a = self.node(node.base)
@@ -263,11 +263,15 @@ def _first_pos(node) -> int:
     return 0
 
 
-def _as2d(s: tuple) -> tuple:
+def as2d(s: tuple) -> tuple:
+    """A shape as (rows, columns): a column (k,) is (k, 1), a scalar (1, 1)."""
+    if not s:
+        return (ROW, ROW)
     return (s[0], ROW) if len(s) == 1 else s
 
 
-def _from2d(r, c) -> tuple:
+def from2d(r, c) -> tuple:
+    """(rows, columns) read back: 1 x 1 a scalar, k x 1 a column."""
     if r == ROW and c == ROW:
         return ()
     if c == ROW:
@@ -275,14 +279,11 @@ def _from2d(r, c) -> tuple:
     return (r, c)
 
 
-def _transposed(s: tuple) -> tuple:
+def transposed(s: tuple) -> tuple:
     if not s:
-        return s
-    if len(s) == 1:
-        return (ROW, s[0])
-    if s[0] == ROW:
-        return (s[1],)
-    return (s[1], s[0])
+        return ()
+    r, c = as2d(s)
+    return from2d(c, r)
 
 
 def _closure(ops: list[Op], roots, stop: set = frozenset()) -> set[int]:
