@@ -226,7 +226,9 @@ def build(spec: ModelSpec, T: int, dims: Dims, activation: str | None = None) ->
     unrolled = prove(spec, T, dims, activation)
     inductive = prove_inductive(spec, dims, activation)
     check = crosscheck(spec, T, dims, seed=0, activation=activation) if spec.numeric else None
+    from .matrix import matrix_context
     context = {
+        "matrix": matrix_context(spec, activation),
         "name": spec.name, "title": spec.title,
         "option": f", activation {activation or 'tanh'}" if spec.option("activation") else "",
         "seeds": spec.seeds, "notes": spec.notes,

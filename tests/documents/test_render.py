@@ -91,7 +91,7 @@ def test_snapshots_show_what_the_documents_are_for():
         text = (SNAPSHOTS / f"{name}_T{T}.md").read_text(encoding="utf-8")
         assert text.startswith(f"# BPTT for `{name}`")
         for heading in ("## The model", f"## The unrolled graph, $T = {T}$",
-                        "## The recursive derivation", "## The closed form",
+                        "## The derivation at matrix level", "## The closed form",
                         "## Explicit entries at $T = 2$", "## Certificate and cross-check"):
             assert heading in text, (name, heading)
         assert "```mermaid" in text
