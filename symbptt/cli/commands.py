@@ -178,8 +178,8 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..documents.build import build_all, default_output, stale, write
-    from ..documents.render import require_tex
+    from ..documents.build import build_all, default_output, overfull_boxes, stale, write
+    from ..documents.render import OVERFULL_LIMIT, require_tex
     out = Path(args.out) if args.out else default_output()
     pdf = not args.no_pdf
     if pdf:
@@ -188,8 +188,15 @@ def cmd_build(args: argparse.Namespace) -> int:
     built = build_all(pdf=pdf, progress=progress)
     timing = (f"documents in {built.seconds_text:.1f} s"
               + (f", PDFs in {built.seconds_pdf:.1f} s" if pdf else ", PDFs skipped (--no-pdf)"))
+    wide = overfull_boxes(built)
+    for line in wide:
+        print(f"OVERFULL: {line}")
     if args.check:
         bad = stale(built, out)
+        if wide:
+            print(f"{len(wide)} overfull box(es) over {OVERFULL_LIMIT:g} pt in the PDFs: a "
+                  f"document runs past its margin; {timing}")
+            return EXIT_MISMATCH
         if bad:
             print(f"STALE: {len(bad)} file(s) in {out} differ from what the code makes now: "
                   f"{', '.join(bad)} (run symbptt build); {timing}")

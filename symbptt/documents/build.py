@@ -12,22 +12,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
-
-import sympy as sp
 
 from ..check import audit
 from . import dynamics as dynamics_document
 from .document import build as build_document
-from .render import compile_pdf, environment, render_text, write_atomic
+from .worked import worked_example
+from .render import compile_pdf, overfull, environment, render_text, write_atomic
 from ..model.spec import Dims
-from ..symbolic.evaluate import evaluate, value
-from ..symbolic.unroll import unroll
-from ..symbolic.backend import SYMPY
-from ..symbolic.cells import cell_for
-from ..model.values import load
-from ..model.registry import get_model
 from ..model.zoo import models
 
 # T of each model's document: 3 where the unrolled proof is instant, 2 otherwise
@@ -43,39 +35,6 @@ class Built:
     seconds_pdf: float = 0.0               # latexmk
     logs: dict = field(default_factory=dict, hash=False)   # name -> LaTeX log
     pdf: bool = True
-
-
-def seed004_path() -> Path:
-    return Path(str(resources.files("symbptt") / "examples" / "seed004.json"))
-
-
-def worked_example() -> dict:
-    """The seed-004 forward and backward tables, exactly, from `grad`'s own objects."""
-    spec = get_model("scalar_linear")
-    vals, dims = load(str(seed004_path()), spec, 2)
-    report = evaluate(spec, 2, vals, dims)
-    u = unroll(spec, cell_for(spec), 2, dims, SYMPY)
-    sub = {}
-    for name, v in vals["params"].items():
-        sub[u.params[name]] = sp.Rational(v.numerator, v.denominator)
-    for x, v in zip(u.xs, vals["inputs"]):
-        sub[x[0]] = sp.Rational(v.numerator, v.denominator)
-    for y, v in zip(u.ys, vals["targets"]):
-        sub[y[0]] = sp.Rational(v.numerator, v.denominator)
-    forward, backward = [], []
-    deltas = list(report.deltas["recursive"].values())
-    for st, y, loss, d in zip(u.steps, u.ys, u.losses, deltas):
-        yhat = st.vals["yhat"][0].xreplace(sub)
-        forward.append({"t": st.t, "x": value(st.x[0].xreplace(sub)).exact,
-                        "h": value(st.s[0].xreplace(sub)).exact, "yhat": value(yhat).exact,
-                        "y": value(y[0].xreplace(sub)).exact,
-                        "loss": value(loss.xreplace(sub)).exact})
-        g_yhat = 2 * (yhat - y[0].xreplace(sub))
-        backward.append({"t": st.t, "g_yhat": value(g_yhat).exact, "delta": d[0].exact})
-    grads = {name: report.grads["direct"][name].exact for name in ("W_hy", "W_hh", "W_xh")}
-    return {"forward": forward, "backward": backward, "loss": report.loss.exact,
-            "grads": grads, "agree": report.agree,
-            "params": {k: str(v) for k, v in vals["params"].items()}}
 
 
 def _index(entries: list[dict], audit_context: dict, gallery_context: dict) -> bytes:
@@ -116,8 +75,10 @@ def build_all(pdf: bool = True, progress=None) -> Built:
     files["seed-audit.md"] = env.get_template("seed-audit.md.j2").render(
         **audit_context).encode("utf-8")
     gallery_context, _ = audit.gallery(say)
-    files["mistakes.md"] = env.get_template("mistakes.md.j2").render(
-        **gallery_context).encode("utf-8")
+    for fmt in ("tex", "md"):
+        files[f"mistakes.{fmt}"] = env.get_template(f"mistakes.{fmt}.j2").render(
+            **gallery_context).encode("utf-8")
+    texs["mistakes"] = files["mistakes.tex"].decode("utf-8")
     results = dynamics_document.run_all()
     figures = dynamics_document.figures(results)
     files.update(figures)
@@ -137,6 +98,13 @@ def build_all(pdf: bool = True, progress=None) -> Built:
                 tex, name, pdf_figures if name == "dynamics" else None)
             say(f"  {name}.pdf")
     return Built(files, seconds_text, time.perf_counter() - start, logs, pdf)
+
+
+def overfull_boxes(built: Built) -> list[str]:
+    """Every box of a built PDF that sticks out past OVERFULL_LIMIT, from latexmk's logs:
+    "elman.pdf: 12.3pt too wide in paragraph at lines 40--41"."""
+    return [f"{name}.pdf: {line}" for name, log in sorted(built.logs.items())
+            for line in overfull(log)]
 
 
 def write(built: Built, out: Path) -> None:

@@ -22,10 +22,14 @@ from ..symbolic.backend import SYMPY
 from ..symbolic.cells import Cell, Step, cell_for
 from ..symbolic.certificate import prove
 from ..symbolic.inductive import prove_inductive
-from ..symbolic.linalg import tree_entries
 from ..symbolic.unroll import Unrolled, unroll
 from .noise import bound_text
-from .notation import broken, equation_latex, symbol_latex
+from .structure import structure
+from ..model.zoo import source
+from .notation import base_latex, broken, equation_latex, symbol_latex
+
+
+_STEP_NAME = re.compile(r"^(?P<base>.+?)_(?P<step>\d+)(?P<rest>\[[0-9,]+\])?$")
 
 
 @dataclass(frozen=True)
@@ -38,15 +42,18 @@ class Compact:
 
 
 def _leaf_symbols(value: Any, name: str, t: int, out: dict, index: tuple = (),
-                  scalar: bool = False) -> Any:
+                  scalar: bool = False, state: bool = False) -> Any:
     """value with every non-symbol scalar replaced by a symbol name_t[index] (name_t for a
-    one-entry vector)."""
+    one-entry vector); a state's entry that is another symbol (the residual's h_1 = phi_1,
+    as h_0 = 0) gets its own name too."""
     if isinstance(value, tuple):
         one = scalar or len(value) == 1
-        return tuple(_leaf_symbols(v, name, t, out, index + (i,), one)
+        return tuple(_leaf_symbols(v, name, t, out, index + (i,), one, state)
                      for i, v in enumerate(value))
-    if isinstance(value, (sp.Symbol, int, sp.core.function.AppliedUndef)) \
-            or getattr(value, "is_Number", False):
+    keep = (isinstance(value, sp.Symbol) and not state) \
+        or isinstance(value, (int, sp.core.function.AppliedUndef)) \
+        or getattr(value, "is_Number", False)
+    if keep:
         return value            # an undefined f(...) stays: its rules read its partials
     label = f"{name}_{t}" + (f"[{','.join(map(str, index))}]" if index and not scalar else "")
     sym = sp.Symbol(label, real=True)
@@ -54,48 +61,115 @@ def _leaf_symbols(value: Any, name: str, t: int, out: dict, index: tuple = (),
     return sym
 
 
+def _state_symbol(e: Any, i: int, vals: dict, t: int, made: dict, states: tuple) -> Any:
+    """The symbol of entry i of the new state: the intermediate that holds it (h_t, c_t[i]),
+    a symbol even where the step leaves an undefined f(...) (generic's h_t = f(x_t, h_{t-1},
+    w_h)), so that the next step reads h_t and never f(...) written out."""
+    if e in made:                  # the step put it already
+        return e
+    for sym, value in made.items():
+        if value == e:
+            return sym
+    for k, v in vals.items():
+        if isinstance(v, tuple) and e in v and k not in ("xs", "a"):
+            j = v.index(e)
+            label = f"{k}_{t}" + (f"[{j}]" if len(v) > 1 else "")
+            break
+    else:
+        label = f"{states[0]}_{t}[{i}]"
+    sym = sp.Symbol(label, real=True)
+    made[sym] = e
+    return sym
+
+
 def compact_unroll(spec: ModelSpec, cell: Cell, T: int, dims: Dims) -> Compact:
+    """The unroll at T with every named intermediate a symbol as the step makes it (through
+    the step's `put`), so each is defined in the symbols made before it."""
     full = unroll(spec, cell, T, dims, SYMPY)
     definitions: dict = {}
     steps = []
     m = len(full.steps[0].s)
     s = tuple(sp.Integer(0) for _ in range(m))
     read = []
-    for t, x in enumerate(full.xs, start=1):
-        vals, s_new = cell.step(SYMPY, full.params, s, x)
-        read.append(x)
-        if cell.readout is not None:
-            vals = {**vals, **cell.readout(SYMPY, full.params, s_new, tuple(read))}
+    ys = []
+    for t, (x, y) in enumerate(zip(full.xs, full.ys), start=1):
         made: dict = {}
-        shown = {k: (v if k in ("xs", "a") else _leaf_symbols(v, k, t, made))
-                 for k, v in vals.items()}
-        by_value = {v: k for k, v in made.items()}
-        s_sym = tuple(by_value.get(e) or _leaf_symbols(e, "s", t, made, (i,), m == 1)
+        ys.append(_target_symbols(y, t, made))
+
+        def put(name, value, t=t, made=made):
+            if name in ("xs", "a"):
+                return value
+            return _leaf_symbols(value, name, t, made, state=name in spec.states)
+
+        vals, s_new = cell.step(SYMPY, full.params, s, x, put)
+        read.append(x)
+        s_sym = tuple(_state_symbol(e, i, vals, t, made, spec.states)
                       for i, e in enumerate(s_new))
-        # each definition in the intermediates of this step defined before it
-        earlier: dict = {}
-        for sym, value in made.items():
-            definitions[sym] = value.xreplace(earlier) if earlier else value
-            earlier[value] = sym
-        steps.append(Step(t, x, s, shown, s_sym))
+        if cell.readout is not None:       # the readout reads the state's symbols
+            vals = {**vals, **cell.readout(SYMPY, full.params, s_sym, tuple(read), put)}
+        definitions.update(made)
+        steps.append(Step(t, x, s, vals, s_sym))
         s = s_sym
-    u = replace(full, steps=tuple(steps))
+    u = replace(full, steps=tuple(steps), ys=tuple(ys))
     return Compact(u, definitions, tuple(definitions))
+
+
+def _target_symbols(y: tuple, t: int, made: dict) -> tuple:
+    """The target y_t with every entry a symbol: a probability target's last entry
+    (1 - the others, elman_softmax's) becomes y_t[q] defined as that, so the loss rule
+    prints yhat_t - y_t and the definition says why."""
+    out = []
+    for i, e in enumerate(y):
+        if isinstance(e, sp.Symbol) or not hasattr(e, "free_symbols"):
+            out.append(e)
+            continue
+        sym = sp.Symbol(f"y_{t}" + (f"[{i}]" if len(y) > 1 else ""), real=True)
+        made[sym] = e
+        out.append(sym)
+    return tuple(out)
+
+
+def delta_symbols(st: Step) -> tuple:
+    """delta_t = dL/ds_t as symbols, one per entry of the state, named after it: delta_2[0]
+    for a single state h, delta_h_2[0] and delta_c_2[0] for the LSTM's (h, c)."""
+    parts = [_STEP_NAME.match(sym.name) if isinstance(sym, sp.Symbol) else None
+             for sym in st.s]
+    bases = {p.group("base") for p in parts if p}
+    out = []
+    for i, p in enumerate(parts):
+        if p is None:
+            out.append(sp.Symbol(f"delta_{st.t}[{i}]", real=True))
+            continue
+        head = f"delta_{p.group('base')}" if len(bases) > 1 else "delta"
+        out.append(sp.Symbol(f"{head}_{st.t}{p.group('rest') or ''}", real=True))
+    return tuple(out)
 
 
 def explicit_deltas(c: Compact) -> tuple[list, list]:
     """delta_t of the compact unroll, each in delta_{t+1} as a symbol (what a reader checks
     line by line): (the expressions, the symbols delta_t[i])."""
     u = c.u
-    m = len(u.steps[0].s)
-    syms = [_opaque(f"delta_{t}", m) for t in range(1, u.T + 1)]
+    syms = [delta_symbols(st) for st in u.steps]
     local = [g for g, _, _ in recursive.local_gradients(u)]
     out = [None] * u.T
     out[-1] = local[-1]
     for t in range(u.T - 2, -1, -1):
         back, _, _ = u.cell.vjp(u.backend, u.params, u.steps[t + 1], syms[t + 1])
         out[t] = tuple(a + b for a, b in zip(local[t], back))
-    return out, syms
+    return [tuple(fold(c, e) for e in d) for d in out], syms
+
+
+def fold(c: Compact, expr: Any) -> Any:
+    """expr with every intermediate the rules wrote out again (a model file's VJP reruns its
+    step from h_{t-1}: tanh(...) where h_t is meant) put back as its symbol, in the order
+    they are defined: the same value, as a reader writes it (1 - h_t^2)."""
+    if not hasattr(expr, "xreplace"):
+        return expr
+    for sym in c.order:
+        value = c.definitions[sym]
+        if not isinstance(value, sp.Symbol):
+            expr = expr.xreplace({value: sym})
+    return expr
 
 
 def expand_definitions(c: Compact, expr: Any) -> Any:
@@ -105,49 +179,11 @@ def expand_definitions(c: Compact, expr: Any) -> Any:
     return expr
 
 
-def _opaque(name: str, size: int) -> tuple:
-    return tuple(sp.Symbol(f"{name}[{i}]", real=True) for i in range(size))
-
-
 @dataclass(frozen=True)
 class Formula:
     """One displayed formula: its LaTeX, and the expression it shows (for the tests)."""
     tex: str
     expr: Any = field(default=None, compare=False, hash=False)
-
-
-def step_rules(spec: ModelSpec, cell: Cell, dims: Dims) -> dict:
-    """The rules of step t, with the intermediates of step t and delta_{t+1} as symbols."""
-    full = unroll(spec, cell, 2, dims, SYMPY)
-    c = compact_unroll(spec, cell, 2, dims)
-    st = c.u.steps[1]              # step 2 plays step t: h_{t-1} = h_1 is a symbol there
-    m = len(st.s)
-    J = cell.jacobian(SYMPY, full.params, st)
-    # the VJP of a step applied to its own delta: through (the parameters) shown as step t
-    # with delta_t; back (J^T delta) shown as step t + 1 with delta_{t+1} (see as_step)
-    back, through, g_x = cell.vjp(SYMPY, full.params, st, _opaque("delta_2", m))
-    parts = cell.loss_vjp(SYMPY, full.params, st, full.ys[1], 2)
-    return {"step": st, "jacobian": J, "back": back, "through": through, "g_x": g_x,
-            "loss": parts, "m": m}
-
-
-_STEP_NAME = re.compile(r"^(?P<base>.+?)_(?P<step>\d+)(?P<rest>\[[0-9,]+\])?$")
-
-
-def as_step(expr: Any, ahead: bool = False) -> Any:
-    """Step 2 of the compact unroll written as step t: every step-numbered symbol renamed
-    (h_2 -> h_t, h_1 -> h_t-1, delta_2 -> delta_t, x_2 -> x_t); ahead: as step t + 1
-    (h_2 -> h_t+1, h_1 -> h_t, delta_2 -> delta_t+1). Parameters have no step number."""
-    names = {"2": "t+1", "1": "t"} if ahead else {"2": "t", "1": "t-1"}
-    if not hasattr(expr, "free_symbols"):
-        return expr
-    renamed = {}
-    for sym in expr.free_symbols:
-        m = _STEP_NAME.match(sym.name)
-        if m and m.group("step") in names:
-            name = f"{m.group('base')}_{names[m.group('step')]}{m.group('rest') or ''}"
-            renamed[sym] = sp.Symbol(name, real=True)
-    return expr.xreplace(renamed) if renamed else expr
 
 
 @dataclass(frozen=True)
@@ -194,57 +230,102 @@ def _check_table(check) -> list[dict]:
 
 
 def build(spec: ModelSpec, T: int, dims: Dims, activation: str | None = None) -> Document:
-    """Everything a derivation document shows, from the rules, the proofs and the engine."""
+    """Everything a derivation document shows: the matrix-level derivation (derive, each
+    formula proven by check), and the worked example at T, entry by entry, from the rule
+    table, with the certificates and the cross-check at the same T."""
+    from .matrix import matrix_context
     cell = cell_for(spec, activation)
-    rules = step_rules(spec, cell, dims)
-    st = rules["step"]
-    state_names = [symbol_latex(str(as_step(sym))) if isinstance(sym, sp.Symbol)
-                   else f"h_{{t{',' + str(i + 1) if len(st.s) > 1 else ''}}}"
-                   for i, sym in enumerate(st.s)]
-    jacobian = [Formula(broken(rf"(J_t)_{{{i + 1}{j + 1}}}", as_step(e)), e)
-                for i, row in enumerate(rules["jacobian"]) for j, e in enumerate(row)]
-    local = [Formula(broken(_d(n, r"\ell_t"), as_step(e)), e)
-             for n, e in zip(state_names, rules["loss"][0])]
-    recursion = [Formula(broken(rf"(J_{{t+1}}^\top \delta_{{t+1}})_{{{i + 1}}}",
-                                as_step(e, ahead=True)), e)
-                 for i, e in enumerate(rules["back"])]
-    accumulation = []
-    for p in spec.params:
-        for source, part in (("step", rules["through"]), ("loss", rules["loss"][1])):
-            for idx, e in (tree_entries(part[p.name]) if p.name in part else ()):
-                accumulation.append(Formula(broken(
-                    _d(_entry_label(p.name, idx)), as_step(e), rel=r"\mathrel{+}="), e))
-    c2 = compact_unroll(spec, cell, 2, dims)
-    deltas, delta_syms = explicit_deltas(c2)
-    grads2 = recursive.accumulate(c2.u, delta_syms)
-    definitions = [Formula(broken(symbol_latex(str(s)), c2.definitions[s]), c2.definitions[s])
-                   for s in c2.order]
-    shown_deltas = [Formula(broken(symbol_latex(str(sym)), e), e)
-                    for syms, d in zip(delta_syms, deltas) for sym, e in zip(syms, d)]
-    explicit_grads = [Formula(broken(_d(symbol_latex(e.label)), grads2[e.label]),
-                              grads2[e.label]) for e in c2.u.param_entries]
+    c = compact_unroll(spec, cell, T, dims)
+    deltas, delta_syms = explicit_deltas(c)
+    grads = {k: fold(c, e) for k, e in recursive.accumulate(c.u, delta_syms).items()}
+    definitions = [Formula(broken(symbol_latex(str(s)), c.definitions[s]), c.definitions[s])
+                   for s in c.order]
+    shown_deltas = [Formula(broken(symbol_latex(str(sym)), e), e)      # delta_T first
+                    for syms, d in reversed(list(zip(delta_syms, deltas)))
+                    for sym, e in zip(syms, d)]
+    explicit_grads = [Formula(broken(_d(symbol_latex(e.label)), grads[e.label]),
+                              grads[e.label]) for e in c.u.param_entries]
     unrolled = prove(spec, T, dims, activation)
     inductive = prove_inductive(spec, dims, activation)
     check = crosscheck(spec, T, dims, seed=0, activation=activation) if spec.numeric else None
-    from .matrix import matrix_context
     context = {
         "matrix": matrix_context(spec, activation),
         "name": spec.name, "title": spec.title,
         "option": f", activation {activation or 'tanh'}" if spec.option("activation") else "",
-        "seeds": spec.seeds, "notes": spec.notes,
+        "sources": [source(f) for f in spec.seeds], "notes": spec.notes,
         "equations": _equations(spec),
         "loss": _loss(spec),
-        "params": [(symbol_latex(p.name), _shape_tex(p.shape, dims)) for p in spec.params],
+        "params": _param_rows(spec, dims),
+        "initial": " = ".join(f"{base_latex(s)}_0" for s in spec.states) + " = 0",
         "dims": dims.as_dict(spec.dims_used), "T": T, "states": spec.states,
-        "state_names": state_names, "jacobian": jacobian, "local": local,
-        "recursion": recursion, "accumulation": accumulation,
+        "structure": structure(c if T >= 2 else compact_unroll(spec, cell, 2, dims)),
+        "graph_say": _graph_say(spec),
+        "appendix_say": _appendix_say(spec, T, dims,
+                                      _delta_names(delta_syms[0], spec.states[0]),
+                                      any(str(s).startswith("y_") for s in c.order)),
         "definitions": definitions, "explicit_deltas": shown_deltas,
-        "explicit_grads": explicit_grads, "compact": c2,
+        "explicit_grads": explicit_grads, "compact": c,
         "unrolled": unrolled, "inductive": inductive, "check": check,
         "check_columns": list(check.grads[check.reference]) if check else [],
         "check_table": _check_table(check) if check else [],
     }
     return Document(spec, T, dims, activation, context)
+
+
+def _graph_say(spec: ModelSpec) -> str:
+    states = " and ".join(rf"$\partial L/\partial {base_latex(s)}_t$" for s in spec.states)
+    verb = "flow" if len(spec.states) > 1 else "flows"
+    return (f"{states} {verb} back along every forward edge. The parameters (boxes) are "
+            "shared by every step: each one's gradient is the sum of what flows back to it "
+            "from every step.")
+
+
+def _appendix_say(spec: ModelSpec, T: int, dims: Dims, deltas: list,
+                  probability_target: bool) -> str:
+    sizes = ", ".join(f"${k} = {v}$" for k, v in dims.as_dict(spec.dims_used).items())
+    if len(deltas) == 1:
+        adj = rf"${deltas[0][0]}$ for $\partial L/\partial {base_latex(deltas[0][1])}_t$"
+    else:
+        names = [rf"${base_latex(s)}_t$" for _, s in deltas]
+        adj = (" and ".join(rf"${d}$" for d, _ in deltas) + " for the adjoints of "
+               + " and ".join(names) + " as step $t+1$ reads them: each the derivative of "
+               "$L$ by one state with the other " + ("state" if len(deltas) == 2 else "states")
+               + " of step $t$ held fixed, so it is 0 at $T$ for a state the loss does not "
+               "read (the total derivative adds the path through the other state)")
+    mean = (rf" The loss is a mean, so $1/T = 1/{T}$ here." if spec.loss.count("1/T")
+            else "")
+    if probability_target:
+        mean += (r" The target $y_t$ is a probability vector (one-hot, or any distribution): "
+                 r"its entries sum to 1, so its last entry is 1 minus the others, and with "
+                 r"the softmax the cross-entropy's gradient is $\partial \ell_t/\partial o_t "
+                 r"= \hat{y}_t - y_t$.")
+    return (f"The same model at $T = {T}$" + (f" ({sizes})" if sizes else "")
+            + ", every intermediate a symbol defined from those before it, so a reader can "
+            "check each line by hand; the tests substitute them back and get the proven "
+            f"gradient exactly. Entries count from 1 ($W_{{12}}$ is row 1, column 2); {adj}, "
+            rf"entry $i$ written ${deltas[0][0].replace('_{t}', '_{t,i}')}$." + mean)
+
+
+def _param_rows(spec: ModelSpec, dims: Dims) -> list[tuple[str, str]]:
+    """The parameter table: one row per shape (W_f, W_i, W_o, W_c: n x n), as the notes
+    list a gated cell's weights."""
+    rows: dict = {}
+    for p in spec.params:
+        rows.setdefault(_shape_tex(p.shape, dims), []).append(symbol_latex(p.name))
+    return [(", ".join(names), shape) for shape, names in rows.items()]
+
+
+def _delta_names(syms: tuple, first: str) -> list[tuple[str, str]]:
+    """(delta's LaTeX at step t, the state it is the adjoint of), one per state."""
+    out = []
+    for sym in syms:
+        m = _STEP_NAME.match(sym.name)
+        head = m.group("base") if m else "delta"
+        state = head[len("delta_"):] if head.startswith("delta_") else first
+        tex = symbol_latex(f"{head}_t")
+        if (tex, state) not in out:
+            out.append((tex, state))
+    return out
 
 
 def _equations(spec: ModelSpec) -> list[str]:

@@ -6,19 +6,27 @@ Three `analyze` runs, fixed here, give every number and figure of the document:
     linear_half_square  T = 20, n = 4, d = 3, W at spectral radius 1.2 (exploding)
     attention           T = 20, n = 4, d = 3, random weights
 
+Every formula the document displays is a Formula here. A gradient formula carries its
+claims in check's formula language (a test runs `symbptt.api.check` on each: the document
+cannot state a gradient formula that check rejects); the others (a bound, a definition,
+a statement about expectations) say how they are established instead.
+
 The measured times of the cost part change from run to run, so the document shows its
 deterministic counts (paths, step VJPs) and leaves the times to `symbptt analyze`.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..analyze.parts import analyze
 from ..analyze.settings import Analysis, Settings
-from .noise import ANGLE_NOISE, bound_text
+from .noise import ANGLE_NOISE, NOISE
 from .figures import figure
+from .render import tex_text
 from ..model.spec import Dims
 from ..model.registry import get_model
+from ..model.zoo import SEED, source
 
 RUNS = (
     Settings("elman", T=30, dims=Dims(8, 4, 2), seed=0, weights="norm", scale=0.9,
@@ -33,20 +41,164 @@ COMMANDS = {
     "linear_half_square": "symbptt analyze linear_half_square --T 20 --radius 1.2",
     "attention": "symbptt analyze attention --T 20",
 }
+WEIGHTS = {"norm": "$W$ rescaled to spectral norm $\\|W\\|_2 = {}$",
+           "radius": "$W_h$ rescaled to spectral radius ${}$",
+           "random": "random weights"}
+CITED = ("000", "001", "002")          # the seed notes this document cites
+EVERY_T, UP_TO_K = "every T", "T <= K"  # check's scopes (check/outcome.py)
+SCALAR = {"n": 1, "d": 1}              # the scalar linear model: linear_half_square at n = d = 1
 
 
 @dataclass(frozen=True)
-class Figure:
-    name: str            # figures/dynamics-MODEL-PART (no suffix)
-    caption: str
+class Formula:
+    """A displayed formula. `claims` (check's language, all on `model` at `dims`) make it
+    a checked gradient formula with the scope check gives it; else `how` says how the
+    document establishes it."""
+    name: str
+    latex: str
+    claims: tuple[str, ...] = ()
+    model: str = ""
+    dims: dict | None = None
+    scope: str = ""
+    how: str = ""
+    each: str = ""       # several claims: what varies between them ("k = 1, 2, 3, 4")
+    shown: int = 0       # the claim the document's command shows
+    shown_text: str = ""  # which one that is ("k = 2")
+
+
+JACOBIAN = "diag(phi_prime(a[{j}])) @ W"
+
+
+def bias_claim(k: int) -> str:
+    """dL/da = g_k + bias_k on the scalar linear model, at window k, in check's language
+    (g_k: each l_s differentiated with h_{s-k} held; no hold while s <= k)."""
+    term = "W_h^(s-t) @ h[s] @ h[t-1].T"
+    return (f"dL/dW_h = sum(s=1..{k}, dl[s]/dW_h) + sum(s={k + 1}..T, (dl[s]/dW_h | h[s-{k}]))"
+            f" + sum(s={k + 1}..T, sum(t=1..s-{k}, {term}))")
+
+
+def formulas(windows, window: int | None = None) -> tuple[Formula, ...]:
+    """Every formula the document displays, in the order it displays them; `windows` are
+    the truncation windows checked, `window` the one whose command is shown."""
+    window = windows[0] if window is None else window
+    dl = "\\frac{{\\partial l_{}}}{{\\partial {}}}".format
+    return (
+        Formula("jacobian", "J_j = \\frac{\\partial h_j}{\\partial h_{j-1}} = "
+                "\\operatorname{diag}(\\phi'(a_j))\\, W",
+                ("dh[j]/dh[j-1] = " + JACOBIAN.format(j="j"),), "elman", scope=EVERY_T),
+        Formula("one_loss", f"{dl('T', 'h_k')} = (J_T J_{{T-1}} \\cdots J_{{k+1}})^\\top "
+                f"{dl('T', 'h_T')}",
+                (f"dl[T]/dh[k] = prod(j=k+1..T, {JACOBIAN.format(j='j')}).T @ dl[T]/dh[T]",),
+                "elman", scope=UP_TO_K),
+        Formula("recursion", f"\\delta_k = \\frac{{\\partial L}}{{\\partial h_k}} = "
+                f"{dl('k', 'h_k')} + J_{{k+1}}^\\top \\delta_{{k+1}}, \\quad \\delta_{{T+1}} = 0",
+                (f"dL/dh[k] = dl[k]/dh[k] + ({JACOBIAN.format(j='k+1')}).T @ dL/dh[k+1]",),
+                "elman", scope=EVERY_T),
+        Formula("all_losses", f"\\delta_k = \\sum_{{i=k}}^{{T}} (J_i J_{{i-1}} \\cdots "
+                f"J_{{k+1}})^\\top {dl('i', 'h_i')}",
+                (f"dL/dh[k] = sum(i=k..T, prod(j=k+1..i, {JACOBIAN.format(j='j')}).T @ "
+                 f"dl[i]/dh[i])",), "elman", scope=UP_TO_K),
+        Formula("bound", "\\lVert J_T \\cdots J_{k+1} \\rVert_2 \\le \\prod_{j=k+1}^{T} "
+                "\\lVert \\operatorname{diag}(\\phi'(a_j)) \\rVert_2 \\, \\lVert W \\rVert_2 "
+                "\\le (c s)^{T-k}",
+                how="submultiplicativity of the norm; both inequalities are checked at "
+                    "every lag of every run"),
+        Formula("linear", f"{dl('T', 'h_{T-m}')} = (W_h^\\top)^m {dl('T', 'h_T')}",
+                ("dl[T]/dh[T-m] = (W_h.T)^m @ dl[T]/dh[T]",), "linear_half_square",
+                scope=UP_TO_K),
+        Formula("residual", "J_t = \\frac{\\partial h_t}{\\partial h_{t-1}} = I + "
+                "\\operatorname{diag}(\\tanh'(a_t))\\, W",
+                ("dh[t]/dh[t-1] = I + diag(tanh'(a[t])) @ W",), "residual", scope=EVERY_T),
+        Formula("truncated", "g_k = \\sum_{s=1}^{k} \\frac{\\partial l_s}{\\partial a} + "
+                "\\sum_{s=k+1}^{T} \\left.\\frac{\\partial l_s}{\\partial a}\\right|_{h_{s-k}}",
+                how="the definition of truncated BPTT with window k (seed note 001)"),
+        Formula("per_loss", "\\frac{\\partial l_s}{\\partial a} = h_s \\sum_{t=1}^{s} "
+                "a^{s-t} h_{t-1}",
+                ("dl[s]/dW_h = sum(t=1..s, W_h^(s-t) @ h[s] @ h[t-1].T)",),
+                "linear_half_square", SCALAR, UP_TO_K),
+        Formula("bias", "\\mathrm{bias}_k = \\frac{\\partial L}{\\partial a} - g_k = "
+                "\\sum_{s=k+1}^{T} h_s \\sum_{t=1}^{s-k} a^{s-t} h_{t-1}",
+                tuple(bias_claim(k) for k in windows), "linear_half_square", SCALAR, UP_TO_K,
+                each=f"k = {', '.join(map(str, windows))}", shown=list(windows).index(window),
+                shown_text=f"k = {window}"),
+        Formula("forward", "a_t = \\frac{\\partial h_t}{\\partial w_h} = b_t + c_t a_{t-1}, "
+                "\\quad b_t = \\frac{\\partial f_t}{\\partial w_h}, \\quad "
+                "c_t = \\frac{\\partial f_t}{\\partial h_{t-1}}, \\quad a_0 = 0",
+                ("dh[t]/dw_h = df[t]/dw_h + df[t]/dh[t-1] * dh[t-1]/dw_h",), "generic",
+                scope=EVERY_T),
+        Formula("randomized", "z_t = b_t + \\xi_t c_t z_{t-1}, \\quad z_0 = 0",
+                how="the estimator's definition (seed note 002)"),
+        Formula("variance", "E[z_t^2] = b_t^2 + 2 b_t c_t a_{t-1} + "
+                "\\frac{c_t^2}{\\pi_t} E[z_{t-1}^2]",
+                how="summed over every outcome of the xi's, exactly, at T = 5"),
+        Formula("clip", "\\tilde g = \\min\\Bigl(1, \\frac{c}{\\lVert g \\rVert}\\Bigr)\\, g",
+                how="the definition of norm clipping (seed note 001)"),
+        Formula("attention", "\\frac{\\partial l_T}{\\partial x_k} = U^\\top "
+                "\\operatorname{diag}(1 - h_k \\odot h_k)\\, \\frac{\\partial l_T}{\\partial h_k}"
+                " + \\left.\\frac{\\partial l_T}{\\partial x_k}\\right|_{h_k}",
+                ("dl[T]/dx[k] = U.T @ diag(1 - h[k] * h[k]) @ dl[T]/dh[k] + "
+                 "(dl[T]/dx[k] | h[k])",), "attention", scope=UP_TO_K),
+    )
+
+
+def check_command(f: Formula) -> str:
+    """The `symbptt check` command a reader runs to check a formula (its shown claim)."""
+    sizes = "".join(f" --{flag} {f.dims[k]}" for k, flag in (("n", "hidden"), ("d", "input"))
+                    if f.dims and k in f.dims)
+    return f'symbptt check {f.model} --claim "{f.claims[f.shown]}"{sizes}'
+
+
+def command_tex(command: str) -> str:
+    """A command as LaTeX text: escaped, its quote straight (not a closing quote)."""
+    return tex_text(command).replace("'", "\\textquotesingle{}")
+
+
+def scope_text(f: Formula) -> str:
+    """What check concludes, in words."""
+    each = f"At each ${f.each}$ (the command shows ${f.shown_text}$): " if f.each else ""
+    if f.scope == EVERY_T:
+        return each + "correct for every $T$, proven by induction"
+    return each + ("correct, exactly at $T = 1, \\dots, 4$; check has no induction for it, "
+                   "and a numerical search past 4 finds no counterexample")
+
+
+def formula_context(f: Formula) -> dict:
+    return {"name": f.name, "latex": f.latex, "claims": list(f.claims), "model": f.model,
+            "dims": f.dims, "scope": f.scope, "how": f.how,
+            "command": check_command(f) if f.claims else "",
+            "command_tex": command_tex(check_command(f)) if f.claims else "",
+            "verdict": scope_text(f) if f.claims else ""}
 
 
 def figure_name(model: str, part: str) -> str:
     return f"figures/dynamics-{model}-{part}"
 
 
+def num(x: float, digits: int = 4) -> str:
+    """A number for the document, as LaTeX math: `digits` significant digits (at most 6),
+    a power of ten written out; a value that only rounds to a short one keeps its zeros
+    ("1.000" for 0.99996, "0.9000" for 0.89996), float noise does not ("0.9")."""
+    x = float(x)
+    if x == int(x) and abs(x) < 1e6:
+        return str(int(x))
+    text = f"{x:.{digits}g}"
+    if abs(float(text) - x) > 1e-9 * abs(x):
+        text = f"{x:#.{digits}g}"
+    mantissa, _, exponent = text.partition("e")
+    mantissa = mantissa.rstrip(".")
+    return f"{mantissa} \\times 10^{{{int(exponent)}}}" if exponent else mantissa
+
+
+def bound(v: float, floor: float = NOISE) -> str:
+    """A float difference as LaTeX math, the same on every machine (the rule of
+    noise.py): "< 10^{-14}" below the floor, else the power of ten above it."""
+    if not v >= floor:
+        return f"< 10^{{{round(math.log10(floor))}}}"
+    return f"\\le 10^{{{math.ceil(math.log10(v))}}}"
+
+
 def g(x: float, digits: int = 4) -> str:
-    """A number for the document: fixed significant digits, no float noise."""
+    """A number for plain text (tables): fixed significant digits, no float noise."""
     return f"{x:.{digits}g}"
 
 
@@ -64,78 +216,136 @@ def figures(results: dict[str, Analysis], formats=("svg", "pdf")) -> dict[str, b
     return out
 
 
-def context(results: dict[str, Analysis]) -> dict:
-    """What the templates show: the numbers as text, the figures by name."""
-    el, lin, att = (results[m].parts for m in ("elman", "linear_half_square", "attention"))
-    j_el, j_lin = el["jacobians"], lin["jacobians"]
-    tr, rz, cl = lin["truncation"], lin["randomized"], lin["clip"]
-    i9 = tr["a"].index(0.9)
-    i5 = tr["a"].index(0.5)
+def run_text(s: Settings) -> str:
+    """A run's settings for the reader: T, sizes, weights."""
+    weights = WEIGHTS[s.weights].format(num(s.scale)) if s.scale else WEIGHTS[s.weights]
+    return f"$T = {s.T}$, $n = {s.dims.n}$, $d = {s.dims.d}$, {weights}"
+
+
+def regime(cs: float) -> str:
+    """What seed note 001's bound says for this c s, in words (math inline)."""
+    if cs < 1 - 1e-12:
+        return ("$c s < 1$: the bound $(c s)^{T-k}$ goes to 0 as the lag grows, and takes "
+                "the product with it: the gradient vanishes")
+    if cs <= 1 + 1e-12:
+        return "$c s = 1$: the bound stays at 1: the product cannot grow"
+    return ("$c s > 1$: the bound grows with the lag, so it allows exploding but does not "
+            "force it")
+
+
+def _jacobians(model: str, s: Settings, j: dict) -> dict:
+    lag = j["lags"][-1]
+    return {"model": model, "run": run_text(s), "figure": figure_name(model, "jacobians"),
+            "c": num(j["c"]), "s": num(j["s"]), "cs": num(j["cs"]), "regime": regime(j["cs"]),
+            "last_lag": lag, "from_step": s.T, "to_step": s.T - lag,
+            "last_norm": num(j["norms"][-1]), "last_tight": num(j["slope_bound"][-1]),
+            "last_loose": num(j["cs_bound"][-1]), "rate": num(j["rate"]),
+            "factor": num(math.exp(j["rate"])), "bound_rate": num(j["bound_rate"]),
+            "grows": j["rate"] > 0,
+            "radius": num(s.scale) if s.weights == "radius" else ""}
+
+
+def _residual(s: Settings, r: dict) -> dict:
+    return {"figure": figure_name("elman", "residual"), "last_lag": r["lags"][-1],
+            "from_step": s.T, "to_step": s.T - r["lags"][-1],
+            "elman": num(r["elman"][-1]), "residual": num(r["residual"][-1]),
+            "elman_rate": num(r["elman_rate"]), "residual_rate": num(r["residual_rate"]),
+            "residual_factor": num(math.exp(r["residual_rate"]))}
+
+
+def _eigen(e: dict) -> dict:
+    return {"figure": figure_name("linear_half_square", "eigen"),
+            "eigenvalue": g(e["eigenvalue"]), "factor": g(e["fitted_factor"], 6),
+            "holds": e["holds"], "steps": e["steps"][-1]}
+
+
+def _orthogonal(o: dict) -> dict:
+    return {"figure": figure_name("linear_half_square", "orthogonal"),
+            "deviation": bound(o["max_deviation"]), "steps": o["steps"][-1],
+            "scaled": num(o["scaled_1.1"][-1]), "proven_steps": o["rotation_proven_steps"],
+            "proven": o["rotation_proven"], "scaled_proven": o["scaled_rotation_proven"]}
+
+
+def _truncation(tr: dict) -> dict:
+    i5, i9 = tr["a"].index(0.5), tr["a"].index(0.9)
+    rows = [{"k": k, "bias_05": g(tr["bias"][str(k)][i5]), "bias_09": g(tr["bias"][str(k)][i9]),
+             "proven": tr["proofs"][str(k)]["closed_form_proven"],
+             "cut": tr["proofs"][str(k)]["cut_inputs"],
+             "cut_zero": tr["proofs"][str(k)]["cut_inputs_zero"]} for k in tr["windows"]]
+    return {"figure": figure_name("linear_half_square", "truncation"), "T": tr["T"],
+            "windows": tr["windows"], "windows_text": ", ".join(map(str, tr["windows"])),
+            "rows": rows, "engine": bound(tr["engine_max_rel_diff"]),
+            "points": len(tr["a"]), "a_min": g(min(tr["a"])), "a_max": g(max(tr["a"])),
+            "inputs": sorted(set(tr["inputs"]))}
+
+
+def _randomized(rz: dict) -> dict:
     chosen = rz["pi"].index(rz["chosen_pi"])
-    cost = el["cost"]
+    smallest = min(rz["pi"])
+    rare = smallest ** (rz["T"] - 1)
+    return {"figure": figure_name("linear_half_square", "randomized"),
+            "proof_T": rz["proof_T"], "outcomes": 2 ** (rz["proof_T"] - 1),
+            "unbiased": rz["unbiased_proven"], "variance_proven": rz["variance_closed_form_proven"],
+            "e_xi": rz["expectation_of_xi"], "a": rz["a"], "T": rz["T"],
+            "pi": g(rz["chosen_pi"]), "full": num(rz["full"], 6),
+            "exact_mean": num(rz["exact_mean"], 6),
+            "exact_variance": num(rz["exact_variance"][chosen]),
+            "mc_mean": num(rz["mc_mean"][chosen]), "mc_variance": num(rz["mc_variance"][chosen]),
+            "draws": rz["mc_draws"][chosen], "grid_draws": rz["draws_per_grid_pi"],
+            "smallest_pi": g(smallest), "rare": num(rare, 2),
+            "rare_expected": num(rare * rz["draws_per_grid_pi"], 2),
+            "smallest_exact": num(rz["exact_variance"][0]),
+            "smallest_mc": num(rz["mc_variance"][0])}
+
+
+def _clip(cl: dict) -> dict:
+    return {"figure": figure_name("linear_half_square", "clip"),
+            "norm": num(cl["norm_before"]), "c": num(cl["threshold"]),
+            "after": num(cl["norm_after"]), "factor": num(cl["factor"]),
+            "angle": bound(cl["angle_degrees"], ANGLE_NOISE), "entries": cl["entries"],
+            "thresholds": len(cl["thresholds"]),
+            "largest_angle": bound(max(cl["angles_degrees"]), ANGLE_NOISE),
+            "unchanged": cl["unchanged_thresholds"], "unchanged_all": cl["unchanged_all"]}
+
+
+def _cost(s: Settings, cost: dict) -> dict:
+    rows = [{"T": T, "paths": p, "formula": f, "bptt": b, "path_sum": ps}
+            for T, p, f, b, ps in zip(cost["T"], cost["paths"], cost["formula"],
+                                      cost["bptt_vjp_calls"], cost["path_sum_vjp_calls"])]
+    return {"figure": figure_name("elman", "cost"), "rows": rows, "same": cost["same_gradient"],
+            "n": s.dims.n, "d": s.dims.d}
+
+
+def _attention(s: Settings, a: dict) -> dict:
+    tau = a["taus"][-1]
+    return {"figure": figure_name("attention", "attention"), "run": run_text(s),
+            "t": a["t"], "tau": tau, "k": a["t"] - tau,
+            "recurrent": num(a["recurrent"][-1]), "shortcut": num(a["shortcut"][-1]),
+            "recurrent_rate": num(a["recurrent_rate"]),
+            "recurrent_factor": num(math.exp(a["recurrent_rate"])),
+            "shortcut_rate": num(a["shortcut_rate"]),
+            "shortcut_factor": num(math.exp(a["shortcut_rate"]))}
+
+
+def context(results: dict[str, Analysis]) -> dict:
+    """What the templates show: the numbers as text, the figures by name, the formulas."""
+    settings = {m: results[m].settings for m in results}
+    el, lin, att = (results[m].parts for m in ("elman", "linear_half_square", "attention"))
+    shown = formulas(lin["truncation"]["windows"], lin["truncation"]["window"])
     return {
         "commands": COMMANDS,
-        "settings": {m: results[m].settings for m in results},
-        "jacobians": [
-            {"model": m, "figure": figure_name(m, "jacobians"), "c": g(j["c"]), "s": g(j["s"]),
-             "cs": g(j["cs"]), "rate": g(j["rate"]), "bound_rate": g(j["bound_rate"]),
-             "last_lag": j["lags"][-1], "last_norm": g(j["norms"][-1]),
-             "last_tight": g(j["slope_bound"][-1]), "last_loose": g(j["cs_bound"][-1]),
-             "regime": j["regime"]}
-            for m, j in (("elman", j_el), ("linear_half_square", j_lin))],
-        "residual": {"figure": figure_name("elman", "residual"),
-                     "elman": g(el["residual"]["elman"][-1]),
-                     "residual": g(el["residual"]["residual"][-1]),
-                     "elman_rate": g(el["residual"]["elman_rate"]),
-                     "residual_rate": g(el["residual"]["residual_rate"]),
-                     "last_lag": el["residual"]["lags"][-1]},
-        "eigen": {"figure": figure_name("linear_half_square", "eigen"),
-                  "eigenvalue": g(lin["eigen"]["eigenvalue"]),
-                  "factor": g(lin["eigen"]["fitted_factor"], 6),
-                  "holds": lin["eigen"]["holds"]},
-        "orthogonal": {"figure": figure_name("linear_half_square", "orthogonal"),
-                       "deviation": bound_text(lin['orthogonal']['max_deviation']),
-                       "steps": lin["orthogonal"]["steps"][-1],
-                       "scaled": g(lin["orthogonal"]["scaled_1.1"][-1]),
-                       "proven_steps": lin["orthogonal"]["rotation_proven_steps"],
-                       "proven": lin["orthogonal"]["rotation_proven"],
-                       "scaled_proven": lin["orthogonal"]["scaled_rotation_proven"]},
-        "truncation": {"figure": figure_name("linear_half_square", "truncation"),
-                       "T": tr["T"], "windows": tr["windows"],
-                       "rows": [{"k": k, "bias_05": g(tr["bias"][str(k)][i5]),
-                                 "bias_09": g(tr["bias"][str(k)][i9]),
-                                 "proven": tr["proofs"][str(k)]["closed_form_proven"],
-                                 "cut": tr["proofs"][str(k)]["cut_inputs"],
-                                 "cut_zero": tr["proofs"][str(k)]["cut_inputs_zero"]}
-                                for k in tr["windows"]],
-                       "engine": bound_text(tr['engine_max_rel_diff']), "points": len(tr["a"])},
-        "randomized": {"figure": figure_name("linear_half_square", "randomized"),
-                       "proof_T": rz["proof_T"], "unbiased": rz["unbiased_proven"],
-                       "variance_proven": rz["variance_closed_form_proven"],
-                       "e_xi": rz["expectation_of_xi"], "a": rz["a"], "T": rz["T"],
-                       "pi": g(rz["chosen_pi"]), "full": g(rz["full"]),
-                       "exact_mean": g(rz["exact_mean"]),
-                       "exact_variance": g(rz["exact_variance"][chosen]),
-                       "mc_mean": g(rz["mc_mean"][chosen]),
-                       "mc_variance": g(rz["mc_variance"][chosen]),
-                       "draws": rz["mc_draws"][chosen],
-                       "grid_draws": rz["draws_per_grid_pi"]},
-        "clip": {"figure": figure_name("linear_half_square", "clip"),
-                 "norm": g(cl["norm_before"]), "c": g(cl["threshold"]),
-                 "after": g(cl["norm_after"]), "factor": g(cl["factor"]),
-                 "angle": bound_text(cl['angle_degrees'], ANGLE_NOISE), "entries": cl["entries"],
-                 "largest_angle": bound_text(max(cl['angles_degrees']), ANGLE_NOISE),
-                 "unchanged": cl["unchanged_thresholds"], "unchanged_all": cl["unchanged_all"]},
-        "cost": {"figure": figure_name("elman", "cost"),
-                 "rows": [{"T": T, "paths": p, "formula": f, "bptt": b, "path_sum": ps}
-                          for T, p, f, b, ps in zip(cost["T"], cost["paths"], cost["formula"],
-                                                    cost["bptt_vjp_calls"],
-                                                    cost["path_sum_vjp_calls"])],
-                 "same": cost["same_gradient"]},
-        "attention": {"figure": figure_name("attention", "attention"),
-                      "t": att["attention"]["t"], "tau": att["attention"]["taus"][-1],
-                      "recurrent": g(att["attention"]["recurrent"][-1]),
-                      "shortcut": g(att["attention"]["shortcut"][-1]),
-                      "recurrent_rate": g(att["attention"]["recurrent_rate"]),
-                      "shortcut_rate": g(att["attention"]["shortcut_rate"])},
+        "settings": settings,
+        "sources": {n: source(SEED[n]) for n in CITED},
+        "formulas": {f.name: formula_context(f) for f in shown},
+        "checked": [formula_context(f) for f in shown if f.claims],
+        "jacobians": [_jacobians(m, settings[m], results[m].parts["jacobians"])
+                      for m in ("elman", "linear_half_square")],
+        "residual": _residual(settings["elman"], el["residual"]),
+        "eigen": _eigen(lin["eigen"]),
+        "orthogonal": _orthogonal(lin["orthogonal"]),
+        "truncation": _truncation(lin["truncation"]),
+        "randomized": _randomized(lin["randomized"]),
+        "clip": _clip(lin["clip"]),
+        "cost": _cost(settings["elman"], el["cost"]),
+        "attention": _attention(settings["attention"], att["attention"]),
     }

@@ -4,6 +4,7 @@ entry that matters in the model pointed out where it appears."""
 from __future__ import annotations
 
 from ..derive.proof import Derivation, derive
+from ..formula.lines import lines
 from ..model.spec import ModelSpec
 
 SAY = {
@@ -65,45 +66,6 @@ def scope_tex(f) -> str:
     if f.scope == "every T":
         return "proven for every $T$"
     return f"checked at $T = 1..{f.T[-1]}$" if f.T else "proven"
-
-
-WIDTH = 55                   # characters of formula text a printed line may hold
-
-
-def _terms(node, sign: str = "+") -> list:
-    """A sum's terms with their signs, in order."""
-    from ..formula.tree import BinOp, Neg
-    if isinstance(node, BinOp) and node.op in "+-":
-        right = "-" if (node.op == "-") != (sign == "-") else "+"
-        return _terms(node.left, sign) + _terms(node.right, right)
-    if isinstance(node, Neg):
-        return _terms(node.arg, "-" if sign == "+" else "+")
-    return [(sign, node)]
-
-
-def lines(text: str) -> list[tuple[str, str]]:
-    """A formula as align* lines (left, right): a long sum broken after whole terms, a
-    Sigma's body kept on its line, so that no line runs past the page."""
-    from ..formula.latex import latex
-    from ..formula.parse import parse_equation
-    from ..formula.tree import show
-    eq = parse_equation(text)
-    terms = _terms(eq.rhs)
-    if len(text) <= WIDTH or len(terms) == 1:
-        return [(latex(eq.lhs), latex(eq.rhs))]
-    out, current, width = [], "", 0
-    for k, (sign, node) in enumerate(terms):
-        piece = latex(node)
-        joint = ("- " if sign == "-" else "") if k == 0 else f" {sign} "
-        size = len(show(node))
-        if current and width + size > WIDTH:
-            out.append(current)
-            current, width = "\\quad " + joint.strip() + " " + piece, size
-        else:
-            current += joint + piece
-            width += size
-    out.append(current)
-    return [(latex(eq.lhs), out[0])] + [("", part) for part in out[1:]]
 
 
 def matrix_context(spec: ModelSpec, activation: str | None) -> dict:

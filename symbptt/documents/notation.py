@@ -11,20 +11,25 @@ from typing import Any
 
 import sympy as sp
 
+from ..formula.latex import name_latex
+
 GREEK = {"alpha": r"\alpha", "sigma": r"\sigma", "phi": r"\varphi", "delta": r"\delta",
          "tau": r"\tau", "rho": r"\rho"}
 TILDE = {"htilde": r"\tilde{h}", "ctilde": r"\tilde{c}", "ntilde": r"\tilde{n}",
-         "yhat": r"\hat{y}", "tanh_c": r"(\tanh c)"}
-_ENTRY = re.compile(r"^(?P<base>[A-Za-z]+(?:_[A-Za-z0-9]+)*?)(?:_(?P<t>\d+|t(?:[-+]1)?))?"
+         "yhat": r"\hat{y}", "tanh_c": r"(\tanh c)", "query": "q"}
+_ENTRY = re.compile(r"^(?P<base>[A-Za-z]+\d*(?:_[A-Za-z0-9]+)*?)(?:_(?P<t>\d+|t(?:[-+]1)?))?"
                     r"(?:\[(?P<idx>[0-9,]+)\])?$")
 
 
 def base_latex(base: str) -> str:
-    """W_hh -> W_{hh}, alpha -> \\alpha, htilde -> \\tilde{h}, g_r -> g_{r}."""
+    """W_hh -> W_{hh}, alpha -> \\alpha, htilde -> \\tilde{h}, g_r -> g_{r}; a model file's
+    names as its equations print them (formula.latex): W1 -> W^{(1)}, gate -> \\mathrm{gate}."""
     if base in TILDE:
         return TILDE[base]
+    if base.startswith("delta_"):          # the adjoint of one state: delta^c
+        return rf"\delta^{{{base_latex(base[len('delta_'):])}}}"
     head, _, sub = base.partition("_")
-    head = GREEK.get(head, head)
+    head = GREEK.get(head) or name_latex(head)
     return f"{head}_{{{sub}}}" if sub else head
 
 
@@ -42,9 +47,7 @@ def symbol_latex(name: str) -> str:
         parts.append(("," if any(len(k) > 1 for k in nums) else "").join(nums))
     if not parts:
         return text
-    if "_" in text and not t:
-        text = f"({text})"
-    elif "_" in text:
+    if "_" in text:
         text = f"({text})"
     return f"{text}_{{{','.join(parts)}}}"
 
@@ -60,9 +63,22 @@ def names_for(expr: Any) -> dict:
     return {s: symbol_latex(s.name) for s in expr.free_symbols if isinstance(s, sp.Symbol)}
 
 
+class _Exp(sp.Function):
+    """exp printed \\exp(...), never e^{...}: e is attention's score."""
+
+    def _latex(self, printer):
+        return rf"\exp\left({printer._print(self.args[0])}\right)"
+
+
+_EXP = _Exp
+
+
 def latex(expr: Any) -> str:
-    """One expression as LaTeX, its symbols in the documents' notation."""
+    """One expression as LaTeX, its symbols in the documents' notation; exp as \\exp, so
+    Euler's e never meets a score e_{t,k}."""
     expr = _expr(expr)
+    if getattr(expr, "has", None) and expr.has(sp.exp):
+        expr = expr.replace(sp.exp, _EXP)
     return sp.latex(expr, symbol_names=names_for(expr), mul_symbol=None,
                     fold_short_frac=True)
 
@@ -82,37 +98,53 @@ def _signed(tex: str, first: bool) -> str:
 
 
 def _pieces(expr: Any, limit: int, first: bool = True) -> list[str]:
-    """expr as LaTeX pieces that may each start a new line: the terms of a sum; a term too
-    wide for a line is expanded into its own terms, and a function of a long sum opens its
-    bracket on one piece and closes it on the last."""
+    """expr as LaTeX pieces that may each start a new line: the terms of a sum, and a term
+    too wide for a line broken in its own structure (see _wide)."""
     terms = sp.Add.make_args(expr) if isinstance(expr, sp.Add) else (expr,)
     out: list[str] = []
     for k, term in enumerate(terms):
         tex = latex(term)
         lead = first and k == 0
-        if width(tex) <= limit:
-            out.append(_signed(tex, lead))
-            continue
-        if isinstance(term, sp.Function) and len(term.args) == 1 \
-                and isinstance(term.args[0], sp.Add):
-            name = sp.latex(term.func(sp.Symbol("u"))).split(r"{\left(")[0].split(r"\left(")[0]
-            inner = _pieces(term.args[0], limit)
-            out.append(_signed(rf"{name}\Big(", lead) + " " + inner[0])
-            out.extend(inner[1:-1])
-            out.append(inner[-1] + r" \Big)" if len(inner) > 1 else r"\Big)")
-            continue
-        expanded = sp.expand(term)
-        if isinstance(expanded, sp.Add):
-            out.extend(_pieces(expanded, limit, lead))
-        elif isinstance(term, sp.Mul):          # one product: a line break between factors
-            factors = term.as_ordered_factors()
-            shown = [latex(f) if not isinstance(f, sp.Add) else rf"\left({latex(f)}\right)"
-                     for f in factors]
-            out.append(_signed(shown[0], lead))
-            out.extend(rf"\cdot {f}" for f in shown[1:])
-        else:
-            out.append(_signed(tex, lead))
+        out.extend([_signed(tex, lead)] if width(tex) <= limit else _wide(term, limit, lead))
     return out
+
+
+def _bracketed(inner: list[str], opening: str) -> list[str]:
+    if len(inner) == 1:
+        return [rf"{opening}\Big( {inner[0]} \Big)"]
+    return [rf"{opening}\Big( {inner[0]}", *inner[1:-1], rf"{inner[-1]} \Big)"]
+
+
+def _wide(term: Any, limit: int, lead: bool) -> list[str]:
+    """A term too wide for a line as pieces, never expanded (a reader keeps its factors): a
+    function of a long sum opens its bracket on one piece and closes it on the last; a
+    product breaks between its factors (each new factor opens with a dot), a wide factor
+    in turn inside itself."""
+    if isinstance(term, sp.Function) and len(term.args) == 1 \
+            and isinstance(term.args[0], sp.Add):
+        name = latex(term.func(sp.Symbol("u"))).split(r"{\left(")[0].split(r"\left(")[0]
+        pieces = _bracketed(_pieces(term.args[0], limit), name)
+        return [_signed(pieces[0], lead)] + pieces[1:]
+    if not isinstance(term, sp.Mul):
+        return [_signed(latex(term), lead)]
+    coeff, factors = term.as_coeff_mul()
+    pieces: list[str] = []
+    for f in factors:
+        tex = latex(f) if not isinstance(f, sp.Add) else rf"\left({latex(f)}\right)"
+        if width(tex) <= limit:
+            part = [tex]
+        elif isinstance(f, sp.Add):
+            part = _bracketed(_pieces(f, limit), "")
+        else:
+            part = _wide(f, limit, True)
+        pieces.append(part[0] if not pieces else rf"\cdot {part[0]}")
+        pieces.extend(part[1:])
+    if coeff == -1:                    # -x y: the sign, never "- 1 \cdot x"
+        pieces[0] = f"-{pieces[0]}"
+    elif coeff != 1:
+        pieces.insert(0, latex(coeff))
+        pieces[1] = rf"\cdot {pieces[1]}"
+    return [_signed(pieces[0], lead)] + pieces[1:]
 
 
 def broken(lhs: str, expr: Any, limit: int = 75, rel: str = "=") -> str:

@@ -6,6 +6,7 @@ They live in the top-level templates/ folder, installed as the package symbptt.t
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -34,6 +35,25 @@ def tex_text(text: object) -> str:
     return "".join(_TEX_ESCAPES.get(c, c) for c in str(text))
 
 
+_MATH_TOKEN = re.compile(r"\b[A-Za-z]+_(?:\{[^{}]*\}|[A-Za-z0-9]+)|>=|<=")
+
+
+def tex_prose(text: object) -> str:
+    """Our own prose made safe for LaTeX, its math tokens set as math: "h_{t-1} opaque" ->
+    "$h_{t-1}$ opaque", "T >= 1" -> "T $\\ge$ 1"."""
+    out, last = [], 0
+    text = str(text)
+    for m in _MATH_TOKEN.finditer(text):
+        out.append(tex_text(text[last:m.start()]))
+        token = m.group(0)
+        head, _, sub = token.partition("_")
+        math = f"{head}_{sub}" if sub.startswith("{") else f"{head}_{{{sub}}}"
+        out.append({">=": r"$\ge$", "<=": r"$\le$"}.get(token, f"${math}$"))
+        last = m.end()
+    out.append(tex_text(text[last:]))
+    return "".join(out)
+
+
 def rows(formulas) -> str:
     """Formulas as the lines of an align* block."""
     return " \\\\\n".join(f.tex for f in formulas)
@@ -58,7 +78,7 @@ def environment() -> jinja2.Environment:
         comment_start_string="((=", comment_end_string="=))",
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined, autoescape=False)
-    env.filters.update(tex_text=tex_text, rows=rows, param_tex=param_tex)
+    env.filters.update(tex_text=tex_text, tex_prose=tex_prose, rows=rows, param_tex=param_tex)
     return env
 
 
@@ -72,7 +92,7 @@ def _certificates(doc: Document) -> list[dict]:
 
 
 def render_text(doc: Document, fmt: str) -> str:
-    graph = unrolled_graph(doc.spec, doc.T)
+    graph = unrolled_graph(doc.context["structure"], doc.T)
     context = {**doc.context, "tikz": tikz(graph), "mermaid": mermaid(graph),
                "certificates": _certificates(doc)}
     return environment().get_template(f"derivation.{fmt}.j2").render(**context)
@@ -131,6 +151,18 @@ def compile_pdf(tex: str, name: str = "doc", files: dict | None = None) -> tuple
                          "latexmk failed")
             raise SymbpttError(f"LaTeX failed for {name}: {first}")
         return pdf.read_bytes(), log
+
+
+_OVERFULL = re.compile(r"^Overfull \\[hv]box \((?P<pt>[0-9.]+)pt too (?:wide|high)\)(?P<rest>.*)$",
+                       re.M)
+OVERFULL_LIMIT = 1.0           # pt: a box further out than this is a defect of the document
+
+
+def overfull(log: str, limit: float = OVERFULL_LIMIT) -> list[str]:
+    """The overfull boxes of a LaTeX log that stick out more than `limit` pt, one line each
+    ("12.3pt too wide in paragraph at lines 40--41")."""
+    return [f"{m['pt']}pt too {'wide' if 'hbox' in m[0] else 'high'}{m['rest']}"
+            for m in _OVERFULL.finditer(log) if float(m["pt"]) > limit]
 
 
 def render(spec: ModelSpec, T: int, dims: Dims, fmt: str,

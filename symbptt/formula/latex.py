@@ -56,6 +56,13 @@ def _wrap(node, strength: int) -> str:
     return rf"\left({text}\right)" if own < strength else text
 
 
+def _base(node) -> str:
+    """node as the base of a superscript: braced when it has one already (a layer's
+    W^{(1)}), never a double superscript."""
+    text = _wrap(node, _ATOM)
+    return f"{{{text}}}" if "^" in text and not text.startswith(r"\left(") else text
+
+
 def _show(node) -> tuple[str, int]:
     if isinstance(node, Num):
         v = node.value
@@ -72,9 +79,9 @@ def _show(node) -> tuple[str, int]:
     if isinstance(node, Neg):
         return "-" + _wrap(node.arg, _NEG), _NEG
     if isinstance(node, Transpose):
-        return _wrap(node.arg, _ATOM) + r"^\top", _POST
+        return _base(node.arg) + r"^\top", _POST
     if isinstance(node, Power):
-        return _wrap(node.base, _ATOM) + f"^{{{node.exp.text()}}}", _POST
+        return _base(node.base) + f"^{{{node.exp.text()}}}", _POST
     if isinstance(node, Call):
         inner, _ = _show(node.arg)
         return rf"{_FUNCS.get(node.func, node.func)}\left({inner}\right)", _ATOM

@@ -199,5 +199,5 @@ def load(path: str) -> ModelFile:
             ", L = (1/T) sum_t l[t]" if mean else ", L = sum_t l[t]"),
         seeds=(), dims_used=tuple(used), input_shape=x_shape, target_shape=y_shape,
         intermediates=tuple(program.sequences), states=program.states,
-        notes=str(data.get("notes", f"user-defined model from {shown}")))
+        notes=str(data.get("notes", f"a user-defined model, from the model file {Path(shown).name}")))
     return ModelFile(replace(spec, program=program, source=path), program, path, warnings)

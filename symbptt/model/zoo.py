@@ -10,6 +10,23 @@ SEED = {
     "003": "003_6832bb59d1aaefdb.txt",
     "004": "004_62ba402ad1754453.txt",
 }
+# What a reader can find: each seed note by its title (seed notes are indexed 000-004 in the
+# seeds' README; 002 is D2L's own section, 8.7 in the Chinese edition, 9.7 in the English one)
+SOURCE = {
+    SEED["000"]: "the study note \u201cBackpropagation through time\u201d (seed note 000, its section 6)",
+    SEED["001"]: "seed note 001, an essay on training RNNs (BPTT, vanishing gradients, GRU, LSTM, "
+                 "attention)",
+    SEED["002"]: "D2L \u00a79.7 \u201cBackpropagation Through Time\u201d (seed note 002)",
+    SEED["003"]: "the reading note \u201cD2L-55: Backpropagation through time\u201d (seed note 003)",
+    SEED["004"]: "seed note 004, a lecture's worked example of BPTT by hand (scalar, T = 2)",
+}
+
+
+def source(seed_file: str) -> str:
+    """A seed note as a reader can find it (its title), not by our file name."""
+    return SOURCE.get(seed_file, seed_file)
+
+
 HALF_SQUARE = "L = sum_t 1/2 ||h_t - y_t||^2"
 ACTIVATION = (("activation", ("tanh", "sigmoid", "identity"), "tanh"),)
 

@@ -199,7 +199,8 @@ def path_sum(cell: Cell, P: dict, X: np.ndarray, Y: np.ndarray | None,
 
 def truncated(cell: Cell, P: dict, X: np.ndarray, Y: np.ndarray | None, tau: int) -> Gradients:
     """Truncated BPTT with window tau: the forward state flows, the gradient of each loss
-    stops tau steps back, as detach() makes it (seeds 000, 001)."""
+    stops tau steps back: a sliding window, h_{s-tau} held for l_s (seed 001); not D2L's
+    detach() at fixed split points, which is a different gradient."""
     return path_sum(cell, P, X, Y, window=tau)
 
 

@@ -2,8 +2,9 @@
 
 The scalar linear RNN h_t = a h_{t-1} + x_t, h_0 = 0, l_t = h_t^2 / 2 (the zoo's
 linear_half_square at n = d = 1 with W_x = 1, W_h = a). Truncated BPTT with window k lets
-the gradient of l_s reach back to step s - k + 1 only: h_{s-k} is a constant there, as
-detach() makes it. Everything here is derived from the unrolled expressions by SymPy, not
+the gradient of l_s reach back to step s - k + 1 only: h_{s-k} is a constant there (seed
+001's sliding window; D2L's training code detaches at fixed split points instead, a different
+gradient). Everything here is derived from the unrolled expressions by SymPy, not
 from the recursion:
 
     full      = dL/da                                     (diff of the unrolled L)

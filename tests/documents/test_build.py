@@ -11,14 +11,13 @@ from __future__ import annotations
 import re
 import shutil
 from dataclasses import replace
-from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
 import symbptt
 import symbptt.documents.build as build_module
-from symbptt.documents.build import DOC_T, build_all, stale, worked_example, write
+from symbptt.documents.build import DOC_T, build_all, overfull_boxes, stale, write
 from symbptt.model.zoo import models
 
 from ..cli_helpers import run
@@ -26,9 +25,9 @@ from ..cli_helpers import run
 REPO = Path(symbptt.__file__).resolve().parent.parent
 OUTPUT = REPO / "output"
 MODELS = [spec.name for spec in models()]
-EXPECTED = {f"{name}.{ext}" for name in MODELS + ["seed004", "dynamics"]
+EXPECTED = {f"{name}.{ext}" for name in MODELS + ["seed004", "dynamics", "mistakes"]
             for ext in ("tex", "md", "pdf")}
-EXPECTED |= {"README.md", "seed-audit.md", "mistakes.md"}
+EXPECTED |= {"README.md", "seed-audit.md"}
 FIGURES = {f"figures/dynamics-{model}-{part}.{ext}"
            for model, parts in (("elman", ("jacobians", "residual", "cost")),
                                 ("linear_half_square", ("jacobians", "eigen", "orthogonal",
@@ -68,50 +67,11 @@ def output_copy(tmp_path):
 
 # --------------------------------------------------------------------------- seed 004
 
-def test_worked_example_reproduces_seed_004():
-    # The seed file 004_62ba402ad1754453.txt works this example by hand: W_xh = 1/2,
-    # W_hh = 3/2, W_hy = 1, x = (1, 2), y = (2, 5), h_0 = 0, L = sum_t (yhat_t - y_t)^2.
-    ex = worked_example()
-    assert ex["agree"] is True
-    assert ex["params"] == {"W_xh": "1/2", "W_hh": "3/2", "W_hy": "1"}
-    assert ex["loss"] == "205/16"
-    assert ex["grads"]["W_hy"] == "-103/8"
-    assert ex["grads"]["W_hh"] == "-13/4"
-    assert ex["grads"]["W_xh"] == "-103/4"          # not in the seed: delta_1 x_1 + delta_2 x_2
-    h = {row["t"]: row["h"] for row in ex["forward"]}
-    assert h == {1: "1/2", 2: "7/4"}
-    delta = {row["t"]: row["delta"] for row in ex["backward"]}
-    assert delta == {1: "-51/4", 2: "-13/2"}           # dL/dh_1, dL/dh_2
-    assert [r["loss"] for r in ex["forward"]] == ["9/4", "169/16"]
-    assert [r["g_yhat"] for r in ex["backward"]] == ["-3", "-13/2"]
-
-
-def test_worked_example_matches_a_hand_computation():
-    """The same numbers from eight lines of Fraction arithmetic (no symbptt involved)."""
-    W_xh, W_hh, W_hy = Fraction(1, 2), Fraction(3, 2), Fraction(1)
-    xs, ys = [Fraction(1), Fraction(2)], [Fraction(2), Fraction(5)]
-    hs, h = [Fraction(0)], Fraction(0)
-    for x in xs:
-        h = W_xh * x + W_hh * h
-        hs.append(h)
-    g = [2 * (W_hy * hs[t] - ys[t - 1]) for t in (1, 2)]      # dL/dyhat_t
-    d2 = W_hy * g[1]
-    d1 = W_hy * g[0] + W_hh * d2
-    want = {"loss": sum((W_hy * hs[t] - ys[t - 1]) ** 2 for t in (1, 2)),
-            "W_hy": g[0] * hs[1] + g[1] * hs[2], "W_hh": d1 * hs[0] + d2 * hs[1],
-            "W_xh": d1 * xs[0] + d2 * xs[1]}
-    ex = worked_example()
-    assert Fraction(ex["loss"]) == want["loss"]
-    for name in ("W_hy", "W_hh", "W_xh"):
-        assert Fraction(ex["grads"][name]) == want[name], name
-    assert [Fraction(r["delta"]) for r in ex["backward"]] == [d1, d2]
-    assert [Fraction(r["h"]) for r in ex["forward"]] == hs[1:]
-
-
 def test_seed004_documents_show_the_numbers(built):
     for name in ("seed004.md", "seed004.tex"):
         text = built.files[name].decode("utf-8")
-        assert "004_62ba402ad1754453" in text.replace(r"\_", "_")
+        assert "004_62ba402ad1754453" not in text.replace(r"\_", "_")   # cited by title
+        assert "seed note 004" in text
         for number in ("205/16", "-103/8", "-13/4", "-13/2", "-51/4", "7/4", "1/2"):
             assert number in text, (name, number)
 
@@ -120,7 +80,7 @@ def test_seed004_documents_show_the_numbers(built):
 
 def test_build_all_makes_every_file(built):
     assert set(built.files) == EXPECTED
-    assert built.pdf and set(built.logs) == set(MODELS) | {"seed004", "dynamics"}
+    assert built.pdf and set(built.logs) == set(MODELS) | {"seed004", "dynamics", "mistakes"}
     for name, data in built.files.items():
         assert data, name
         if name.endswith(".pdf"):
@@ -133,10 +93,26 @@ def test_build_all_makes_every_file(built):
 
 
 def test_every_pdf_compiles_without_errors_or_wide_lines(built):
+    """Issue 17: no overfull box over 1 pt in any PDF build makes (what .ci/run's
+    `build --check` fails on)."""
+    assert set(built.logs) == {n[:-4] for n in EXPECTED if n.endswith(".pdf") and "/" not in n}
     for name, log in built.logs.items():
         assert not [line for line in log.splitlines() if line.startswith("!")], name
         wide = [float(x) for x in OVERFULL.findall(log)]
-        assert all(x <= 5.0 for x in wide), (name, sorted(wide, reverse=True)[:5])
+        assert all(x <= 1.0 for x in wide), (name, sorted(wide, reverse=True)[:5])
+    assert overfull_boxes(built) == []
+
+
+def test_build_check_fails_on_an_overfull_box(capsys, fake_build_all, built, monkeypatch):
+    """A PDF 3 pt past its margin makes `build --check` exit 1 with the box named, even when
+    every file is up to date."""
+    wide = "Overfull \\hbox (3.5pt too wide) in paragraph at lines 40--41\n"
+    monkeypatch.setattr(build_module, "build_all", lambda pdf=True, progress=None: replace(
+        built, logs={**built.logs, "elman": built.logs["elman"] + wide}))
+    code, out, err = run(capsys, ["build", "--check", "--quiet", "--out", OUTPUT])
+    assert code == 1 and err == ""
+    assert "OVERFULL: elman.pdf: 3.5pt too wide in paragraph at lines 40--41" in out
+    assert "1 overfull box(es) over 1 pt" in out
 
 
 def test_every_document_is_proven(built):
@@ -202,7 +178,7 @@ def test_cli_build_writes_a_folder(capsys, tmp_path, fake_build_all, built):
     out_dir = tmp_path / "new" / "docs"
     code, out, err = run(capsys, ["build", "--no-pdf", "--quiet", "--out", out_dir])
     assert (code, err) == (0, ""), out
-    assert out.startswith(f"wrote {len(EXPECTED) - len(MODELS) - 2} files to {out_dir}")
+    assert out.startswith(f"wrote {len(EXPECTED) - len(MODELS) - 3} files to {out_dir}")
     names = {p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file()}
     documents = {n for n in EXPECTED if n.endswith(".pdf") and "/" not in n}
     assert names == EXPECTED - documents                # no temp files left
@@ -230,11 +206,11 @@ def test_readme_links_every_models_three_files():
             assert f"[{ext}]({name}.{ext})" in row, (name, ext)
     for ext in ("md", "tex", "pdf"):
         assert f"[{ext}](seed004.{ext})" in readme
-    assert "[seed-audit.md](seed-audit.md)" in readme and "[mistakes.md](mistakes.md)" in readme
+    assert "[seed-audit.md](seed-audit.md)" in readme
     for ext in ("md", "tex", "pdf"):
-        assert f"[{ext}](dynamics.{ext})" in readme
+        assert f"[{ext}](dynamics.{ext})" in readme and f"[{ext}](mistakes.{ext})" in readme
     targets = re.findall(r"\]\(([^)]+)\)", readme)
-    assert len(targets) == 3 * (len(MODELS) + 2) + 2
+    assert len(targets) == 3 * (len(MODELS) + 3) + 1
     for target in targets:
         assert (OUTPUT / target).is_file(), target
 

@@ -9,7 +9,6 @@ symbptt.symbolic.zero where tanh and softmax identities are needed (never sampli
 """
 from __future__ import annotations
 
-import re
 
 import pytest
 import symengine as se
@@ -21,9 +20,8 @@ from symbptt.documents.document import (
     compact_unroll,
     expand_definitions,
     explicit_deltas,
-    step_rules,
 )
-from symbptt.documents.notation import broken, latex, symbol_latex
+from symbptt.documents.notation import broken, symbol_latex
 from symbptt.model.spec import Dims
 from symbptt.symbolic import direct, recursive
 from symbptt.symbolic.activations import sigmoid
@@ -108,14 +106,14 @@ def shown(case):
         assert f.tex == broken(symbol_latex(str(sym)), f.expr)
     sc = se_compact(c, {s: f.expr for s, f in zip(c.order, defs)})
     _, syms = explicit_deltas(c)
-    flat = [s for per_t in syms for s in per_t]
+    flat = [s for per_t in reversed(syms) for s in per_t]      # printed from t = T back
     formulas = doc.context["explicit_deltas"]
     assert len(formulas) == len(flat)
     for sym, f in zip(flat, formulas):
         assert f.tex.startswith(f"{symbol_latex(str(sym))} &= "), (sym, f.tex[:60])
     m = len(syms[0])
     deltas = [[to_se(f.expr) for f in formulas[k * m:(k + 1) * m]]
-              for k in range(len(syms))]
+              for k in range(len(syms))][::-1]
     grads = {e.label: to_se(f.expr)
              for e, f in zip(c.u.param_entries, doc.context["explicit_grads"])}
     assert len(grads) == len(doc.context["explicit_grads"]) == len(c.u.param_entries)
@@ -213,92 +211,42 @@ def test_compact_state_expands_to_the_unrolled_state(case):
         assert expand_definitions(c, got) == want
 
 
-# --------------------------------------------------------------------------- step t's rules
+# --------------------------------------------------------------------------- the worked example
 
-def _at(tex: str, t: int) -> str:
-    """A formula printed for step t, read at a given t ("t+1" -> t + 1, ...)."""
-    names = {"t+1": t + 1, "t-1": t - 1, "t": t}
-    return re.sub(r"_\{(t\+1|t-1|t)([,}])", lambda m: f"_{{{names[m.group(1)]}{m.group(2)}",
-                  tex)
-
-
-_NAME = re.compile(r"((?:\\[a-z]+\{[a-z]\})|\\?[A-Za-z]+|\([^()]*\))_\{([^{}]+)\}")
-
-
-def _names(tex: str) -> set:
-    """The subscripted names a formula prints: h_{2,1}, \\tilde{h}_{2,1}, (W_{h})_{11}, ..."""
-    return {m.group(0) for m in _NAME.finditer(tex)}
+def test_generic_worked_example_reads_the_state_never_f_written_out():
+    """Issue 17: generic's entries printed f(x_{t-1}, 0, w_h) for h_{t-1} (h_{t-2} = 0
+    substituted) and a SymPy dummy xi_3 (D2L's xi_t is the truncation variable); at the
+    document's T each step reads h_{t-1} as a symbol."""
+    doc = build(get_model("generic"), 3, Dims())
+    text = " ".join(f.tex for k in ("definitions", "explicit_deltas", "explicit_grads")
+                    for f in doc.context[k])
+    assert r"\xi" not in text and "Subs" not in text
+    assert r"f{\left(x_{3},h_{2},w_{h} \right)}" in text
+    assert r"f{\left(x_{2},f" not in text and r"g{\left(f" not in text
+    assert [str(s) for s in doc.context["compact"].order] == ["h_1", "h_2", "h_3"]
 
 
-def test_recursion_rule_at_t_1_is_the_step_2_vjp_in_delta_1(case):
-    """(J_{t+1}^T delta_{t+1}) read at t = 1 is what delta_1 adds to dl_1/dh_1 at T = 2:
-    the VJP of step 2 applied to delta_2, in step 2's own intermediates (its slopes
-    1 - h_{t+1}^2, gates z_{t+1}, ...) and the state h_t it reads."""
-    cell, doc = case["cell"], case["doc"]
-    c = doc.context["compact"]
-    _, syms = explicit_deltas(c)
-    back, _, _ = cell.vjp(SYMPY, c.u.params, c.u.steps[1], syms[1])
-    assert len(doc.context["recursion"]) == len(back)
-    for i, (f, e) in enumerate(zip(doc.context["recursion"], back)):
-        lhs = rf"(J_{{t+1}}^\top \delta_{{t+1}})_{{{i + 1}}}"
-        assert f.tex.startswith(lhs + " &= ")
-        assert f.expr == e                      # the expression: the rule of step 2 ...
-        body = f.tex[len(lhs + " &= "):]
-        assert _names(_at(body, 1)) == _names(latex(e)), i   # ... printed as step t + 1
-        assert "t-1" not in body
+def test_lstm_adjoints_are_named_by_their_state():
+    """Issue 17: the LSTM's (h, c) deltas were delta_{t,1..4}, delta_{t,3} never defined;
+    now delta^h_{t,i} = dL/dh_t[i] and delta^c_{t,i} = dL/dc_t[i], both defined in the text."""
+    doc = build(get_model("lstm"), 2, Dims(2, 2, 2))
+    lefts = [f.tex.split(" &= ")[0] for f in doc.context["explicit_deltas"]]
+    assert lefts[:4] == [r"\delta^{h}_{2,1}", r"\delta^{h}_{2,2}", r"\delta^{c}_{2,1}",
+                         r"\delta^{c}_{2,2}"]
+    assert r"\delta_{2,3}" not in " ".join(lefts)
+    say = doc.context["appendix_say"]
+    assert r"$\delta^{h}_{t}$ and $\delta^{c}_{t}$ for the adjoints of $h_t$ and $c_t$" in say
+    # delta^c_T = 0 is dL/dc_T with h_T held fixed, and the text must say so (the total
+    # derivative through h_T = o_T tanh(c_T) is not 0)
+    assert "held fixed" in say
+    zero = [f.tex for f in doc.context["explicit_deltas"] if f.tex.endswith("&= 0")]
+    assert zero == [r"\delta^{c}_{2,1} &= 0", r"\delta^{c}_{2,2} &= 0"]
 
 
-def test_local_and_accumulation_rules_are_printed_as_step_t(case):
-    """dl_t/dh_t and what step t adds to dL/dtheta: step t's names, never t + 1."""
-    doc = case["doc"]
-    for f in doc.context["local"] + doc.context["accumulation"]:
-        assert "t+1" not in f.tex, f.tex
-    rules = step_rules(case["spec"], case["cell"], case["dims"])
-    assert [f.expr for f in doc.context["local"]] == list(rules["loss"][0])
-    for f in doc.context["accumulation"]:
-        body = f.tex.split(r" &\mathrel{+}= ", 1)[1]
-        assert _names(_at(body, 2)) == _names(latex(f.expr)), f.tex
-
-
-def test_jacobian_rule_is_the_derivative_of_the_step(case):
-    """(J_t)_{ij} = d s_t[i] / d s_{t-1}[j]: step 2's intermediates written out in the state
-    h_1 (c_1) it reads, then differentiated by SymEngine."""
-    spec, cell, dims = case["spec"], case["cell"], case["dims"]
-    rules = step_rules(spec, cell, dims)
-    c = compact_unroll(spec, cell, T, dims)
-    st, s_prev = rules["step"], c.u.steps[0].s
-    assert st.s == c.u.steps[1].s
-    step2 = [s for s in c.order if re.match(r"^[A-Za-z]+(_[A-Za-z]+)*_2(\[|$)", s.name)]
-    assert step2 and all(s not in step2 for s in s_prev)
-
-    def written_out(e):
-        e = sp.sympify(e)
-        for s in reversed(step2):
-            e = e.xreplace({s: c.definitions[s]})
-        return to_se(e)
-
-    J = rules["jacobian"]
-    assert len(J) == len(st.s) and all(len(row) == len(s_prev) for row in J)
-    shown = [f.expr for f in build_doc_jacobian(case)]
-    assert shown == [e for row in J for e in row]
-    for i, s_i in enumerate(st.s):
-        out = written_out(s_i)
-        for j, s_j in enumerate(s_prev):
-            assert equal(case, written_out(J[i][j]), se.diff(out, to_symengine(s_j))), (i, j)
-    # and a wrong entry is caught: the transpose differs for every model with n > 1
-    if len(s_prev) > 1:
-        out = written_out(st.s[0])
-        assert not equal(case, written_out(J[1][0]), se.diff(out, to_symengine(s_prev[1])))
-
-
-def build_doc_jacobian(case):
-    return case["doc"].context["jacobian"]
-
-
-def test_scalar_rules_are_printed_as_step_t():
-    spec = get_model("scalar_linear")
-    doc = build(spec, T, Dims())
-    local = doc.context["local"][0].tex
-    assert local.startswith(r"\frac{\partial \ell_t}{\partial h_{t}} &= "), local
-    for f in doc.context["local"] + doc.context["accumulation"]:
-        assert not re.search(r"_\{[12]\}", f.tex), f.tex
+def test_attention_worked_example_names_no_internal_quantity():
+    """Issue 17: query_{1,1} leaked, and exp printed e^{...} beside the score e_{t,k}."""
+    doc = build(get_model("attention"), 2, Dims(2, 2, 2))
+    text = " ".join(f.tex for k in ("definitions", "explicit_deltas", "explicit_grads")
+                    for f in doc.context[k])
+    assert "query" not in text and "e^{" not in text
+    assert r"\exp\left(e_{2,1}\right)" in text and "q_{2,1}" in text

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 import symbptt
-from symbptt.documents.matrix import MATTERS, WIDTH, lines, matrix_context
+from symbptt.documents.matrix import MATTERS, matrix_context
 from symbptt.model.registry import get_model
 from symbptt.model.zoo import names
 
@@ -20,17 +20,6 @@ def test_every_formula_a_document_prints_is_correct_by_check(model):
                          if row[2])
     [report] = symbptt.check(model, texts)
     assert [c.verdict for c in report.claims] == ["correct"] * len(texts)
-
-
-def test_a_long_sum_breaks_after_whole_terms():
-    text = ("dL/dh[t] = dl[t]/dh[t] + W_f.T @ diag(f[t+1] * (1 - f[t+1]) * c[t]) @ "
-            "dL/dc[t+1] + W_i.T @ diag(i[t+1] * (1 - i[t+1]) * ctilde[t+1]) @ dL/dc[t+1]")
-    parts = lines(text)
-    assert len(parts) > 1 and parts[0][0] and all(not left for left, _ in parts[1:])
-    assert all(right.startswith("\\quad +") for _, right in parts[1:])
-    assert lines("dL/dh[T] = dl[T]/dh[T]") == [
-        ("\\frac{\\partial L}{\\partial h_{T}}", "\\frac{\\partial l_{T}}{\\partial h_{T}}")]
-    assert WIDTH < 100
 
 
 def test_each_zoo_model_has_the_entry_that_matters_pointed_out():
