@@ -8,6 +8,7 @@ checks by hand, and what a test substitutes back into the proven gradient).
 """
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -39,6 +40,8 @@ class Compact:
     u: Unrolled
     definitions: dict = field(hash=False)      # symbol -> expression
     order: tuple = ()                          # the symbols in the order they are defined
+    adjoints: tuple = ()                       # those of them that are a loss rule's adjoints
+    local: tuple = ()                          # the loss rule's parts per step, in them
 
 
 def _leaf_symbols(value: Any, name: str, t: int, out: dict, index: tuple = (),
@@ -47,8 +50,7 @@ def _leaf_symbols(value: Any, name: str, t: int, out: dict, index: tuple = (),
     one-entry vector); a state's entry that is another symbol (the residual's h_1 = phi_1,
     as h_0 = 0) gets its own name too."""
     if isinstance(value, tuple):
-        one = scalar or len(value) == 1
-        return tuple(_leaf_symbols(v, name, t, out, index + (i,), one, state)
+        return tuple(_leaf_symbols(v, name, t, out, index + (i,), scalar, state)
                      for i, v in enumerate(value))
     keep = (isinstance(value, sp.Symbol) and not state) \
         or isinstance(value, (int, sp.core.function.AppliedUndef)) \
@@ -61,7 +63,8 @@ def _leaf_symbols(value: Any, name: str, t: int, out: dict, index: tuple = (),
     return sym
 
 
-def _state_symbol(e: Any, i: int, vals: dict, t: int, made: dict, states: tuple) -> Any:
+def _state_symbol(e: Any, i: int, vals: dict, t: int, made: dict, states: tuple,
+                  scalar: bool) -> Any:
     """The symbol of entry i of the new state: the intermediate that holds it (h_t, c_t[i]),
     a symbol even where the step leaves an undefined f(...) (generic's h_t = f(x_t, h_{t-1},
     w_h)), so that the next step reads h_t and never f(...) written out."""
@@ -73,7 +76,7 @@ def _state_symbol(e: Any, i: int, vals: dict, t: int, made: dict, states: tuple)
     for k, v in vals.items():
         if isinstance(v, tuple) and e in v and k not in ("xs", "a"):
             j = v.index(e)
-            label = f"{k}_{t}" + (f"[{j}]" if len(v) > 1 else "")
+            label = f"{k}_{t}" + ("" if scalar else f"[{j}]")
             break
     else:
         label = f"{states[0]}_{t}[{i}]"
@@ -94,16 +97,17 @@ def compact_unroll(spec: ModelSpec, cell: Cell, T: int, dims: Dims) -> Compact:
     ys = []
     for t, (x, y) in enumerate(zip(full.xs, full.ys), start=1):
         made: dict = {}
-        ys.append(_target_symbols(y, t, made))
+        ys.append(_target_symbols(y, t, made, not spec.dims_used))
 
         def put(name, value, t=t, made=made):
             if name in ("xs", "a"):
                 return value
-            return _leaf_symbols(value, name, t, made, state=name in spec.states)
+            return _leaf_symbols(value, name, t, made, scalar=not spec.dims_used,
+                                 state=name in spec.states)
 
         vals, s_new = cell.step(SYMPY, full.params, s, x, put)
         read.append(x)
-        s_sym = tuple(_state_symbol(e, i, vals, t, made, spec.states)
+        s_sym = tuple(_state_symbol(e, i, vals, t, made, spec.states, not spec.dims_used)
                       for i, e in enumerate(s_new))
         if cell.readout is not None:       # the readout reads the state's symbols
             vals = {**vals, **cell.readout(SYMPY, full.params, s_sym, tuple(read), put)}
@@ -111,10 +115,28 @@ def compact_unroll(spec: ModelSpec, cell: Cell, T: int, dims: Dims) -> Compact:
         steps.append(Step(t, x, s, vals, s_sym))
         s = s_sym
     u = replace(full, steps=tuple(steps), ys=tuple(ys))
-    return Compact(u, definitions, tuple(definitions))
+    adjoints, local = _loss_adjoints(u)
+    definitions.update(adjoints)
+    return Compact(u, definitions, tuple(definitions), tuple(adjoints), local)
 
 
-def _target_symbols(y: tuple, t: int, made: dict) -> tuple:
+def _loss_adjoints(u) -> tuple[dict, tuple]:
+    """The adjoints a loss rule names as it makes them (attention's o-bar = dl_t/do_t,
+    c-bar, alpha-bar, e-bar, q-bar), each a symbol defined from those before it, and the
+    rule's parts per step written in them; ({}, ()) for a rule that names none."""
+    if "put" not in inspect.signature(u.cell.loss_vjp).parameters:
+        return {}, ()
+    made: dict = {}
+    local = []
+    for st, y in zip(u.steps, u.ys):
+        def put(name, value, t=st.t):
+            return _leaf_symbols(value, name, t, made, scalar=not u.spec.dims_used)
+        parts = u.cell.loss_vjp(u.backend, u.params, st, y, u.T, put=put)
+        local.append(parts if len(parts) == 3 else (*parts, {}))
+    return made, tuple(local)
+
+
+def _target_symbols(y: tuple, t: int, made: dict, scalar: bool) -> tuple:
     """The target y_t with every entry a symbol: a probability target's last entry
     (1 - the others, elman_softmax's) becomes y_t[q] defined as that, so the loss rule
     prints yhat_t - y_t and the definition says why."""
@@ -123,7 +145,7 @@ def _target_symbols(y: tuple, t: int, made: dict) -> tuple:
         if isinstance(e, sp.Symbol) or not hasattr(e, "free_symbols"):
             out.append(e)
             continue
-        sym = sp.Symbol(f"y_{t}" + (f"[{i}]" if len(y) > 1 else ""), real=True)
+        sym = sp.Symbol(f"y_{t}" + ("" if scalar else f"[{i}]"), real=True)
         made[sym] = e
         out.append(sym)
     return tuple(out)
@@ -150,7 +172,7 @@ def explicit_deltas(c: Compact) -> tuple[list, list]:
     line by line): (the expressions, the symbols delta_t[i])."""
     u = c.u
     syms = [delta_symbols(st) for st in u.steps]
-    local = [g for g, _, _ in recursive.local_gradients(u)]
+    local = [g for g, _, _ in (c.local or recursive.local_gradients(u))]
     out = [None] * u.T
     out[-1] = local[-1]
     for t in range(u.T - 2, -1, -1):
@@ -167,7 +189,8 @@ def fold(c: Compact, expr: Any) -> Any:
         return expr
     for sym in c.order:
         value = c.definitions[sym]
-        if not isinstance(value, sp.Symbol):
+        # an undefined f(...) stays: d/dw_h f(x_t, h_{t-1}, w_h) is not d/dw_h h_t
+        if not isinstance(value, (sp.Symbol, sp.core.function.AppliedUndef)):
             expr = expr.xreplace({value: sym})
     return expr
 
@@ -209,6 +232,15 @@ def _d(label: str, of: str = "L") -> str:
     return rf"\frac{{\partial {of}}}{{\partial {label}}}"
 
 
+# the cross-check's methods as a reader names them (the engine is the hand-written NumPy
+# BPTT of symbptt.numeric; the SymPy forms are lambdified)
+METHODS = {"engine_full": ("NumPy engine", "BPTT"), "engine_path_sum": ("NumPy engine",
+                                                                          "path sum"),
+           "engine_truncated": ("NumPy engine", "window $T$"),
+           "engine_forward_mode": ("NumPy engine", "forward"),
+           "recursive": ("SymPy", "recursive"), "closed_form": ("SymPy", "closed form")}
+
+
 def _check_table(check) -> list[dict]:
     """method x parameter: the largest difference from the direct gradient, relative to
     its size, as the power of ten above it."""
@@ -225,8 +257,40 @@ def _check_table(check) -> list[dict]:
             r = np.asarray(ref[name], dtype=np.float64)
             diff = float(np.max(np.abs(np.asarray(g[name], dtype=np.float64) - r)))
             cells.append(bound_text(diff / (float(np.max(np.abs(r))) or 1.0)))
-        rows.append({"method": method, "cells": cells})
+        group, label = METHODS.get(method, ("", method))
+        rows.append({"method": method, "group": group, "label": label, "cells": cells})
     return rows
+
+
+def _check_head(rows: list[dict]) -> list[tuple[str, int]]:
+    """The table's top header: each group of methods and how many columns it spans."""
+    head: list = []
+    for r in rows:
+        if head and head[-1][0] == r["group"]:
+            head[-1] = (r["group"], head[-1][1] + 1)
+        else:
+            head.append((r["group"], 1))
+    return head
+
+
+def _check_say(T: int) -> str:
+    return (f"Cross-check at $T = {T}$, in float64, at one random point (NumPy seed 0): for "
+            "each method and parameter, the largest difference from the direct gradient "
+            "(the unrolled loss differentiated by SymPy, then evaluated), relative to the "
+            "gradient's size, given as the power of ten just above it; float64 rounding "
+            "noise shows as $< 10^{-14}$. A dash: the method gives no gradient for the "
+            "input $x$.")
+
+
+def _adjoints_say(c: Compact) -> str:
+    names = list(dict.fromkeys(_STEP_NAME.match(s.name).group("base") for s in c.adjoints))
+    shown = ", ".join(rf"${base_latex(n)}_t = \partial l_t/\partial "
+                      rf"{base_latex(n[:-len('bar')])}_t$" for n in names)
+    query = (r" ($u_t = W_a^\top h_t$ is the query, so $e_{t,k} = u_t^\top x_k$; at $t = 1$ "
+             r"the softmax has one entry, $\alpha_{1,1} = 1$, so $c_1 = x_1$)"
+             if "ubar" in names else "")
+    return ("The loss rule of one step, as it goes back through the readout: "
+            f"{shown}{query}, each from the ones before it.")
 
 
 def build(spec: ModelSpec, T: int, dims: Dims, activation: str | None = None) -> Document:
@@ -237,9 +301,12 @@ def build(spec: ModelSpec, T: int, dims: Dims, activation: str | None = None) ->
     cell = cell_for(spec, activation)
     c = compact_unroll(spec, cell, T, dims)
     deltas, delta_syms = explicit_deltas(c)
-    grads = {k: fold(c, e) for k, e in recursive.accumulate(c.u, delta_syms).items()}
+    grads = {k: fold(c, e) for k, e in
+             recursive.accumulate(c.u, delta_syms, list(c.local) or None).items()}
     definitions = [Formula(broken(symbol_latex(str(s)), c.definitions[s]), c.definitions[s])
-                   for s in c.order]
+                   for s in c.order if s not in c.adjoints and not str(s).startswith("y_")]
+    adjoints = [Formula(broken(symbol_latex(str(s)), c.definitions[s]), c.definitions[s])
+                for s in c.adjoints]
     shown_deltas = [Formula(broken(symbol_latex(str(sym)), e), e)      # delta_T first
                     for syms, d in reversed(list(zip(delta_syms, deltas)))
                     for sym, e in zip(syms, d)]
@@ -263,11 +330,17 @@ def build(spec: ModelSpec, T: int, dims: Dims, activation: str | None = None) ->
         "appendix_say": _appendix_say(spec, T, dims,
                                       _delta_names(delta_syms[0], spec.states[0]),
                                       any(str(s).startswith("y_") for s in c.order)),
-        "definitions": definitions, "explicit_deltas": shown_deltas,
+        "definitions": definitions, "adjoints": adjoints,
+        "adjoints_say": _adjoints_say(c) if c.adjoints else "",
+        "check_say": _check_say(T),
+        "no_check_say": ("f, g and l are undefined functions: the model has no numbers, so "
+                         "it has no numeric cross-check." if not spec.numeric else ""),
+        "explicit_deltas": shown_deltas,
         "explicit_grads": explicit_grads, "compact": c,
         "unrolled": unrolled, "inductive": inductive, "check": check,
         "check_columns": list(check.grads[check.reference]) if check else [],
         "check_table": _check_table(check) if check else [],
+        "check_head": _check_head(_check_table(check)) if check else [],
     }
     return Document(spec, T, dims, activation, context)
 
@@ -291,19 +364,25 @@ def _appendix_say(spec: ModelSpec, T: int, dims: Dims, deltas: list,
                + " and ".join(names) + " as step $t+1$ reads them: each the derivative of "
                "$L$ by one state with the other " + ("state" if len(deltas) == 2 else "states")
                + " of step $t$ held fixed, so it is 0 at $T$ for a state the loss does not "
-               "read (the total derivative adds the path through the other state)")
+               "read; the matrix-level section's adjoints are total derivatives, which add "
+               "the paths through the other states of the same step"
+               + (r": $\partial L/\partial c_t = \delta^{c}_t + o_t \odot \tanh'(c_t) \odot "
+                  r"\delta^{h}_t$, $\partial L/\partial h_t = \delta^{h}_t$)"
+                  if spec.name == "lstm" else ")"))
     mean = (rf" The loss is a mean, so $1/T = 1/{T}$ here." if spec.loss.count("1/T")
             else "")
     if probability_target:
         mean += (r" The target $y_t$ is a probability vector (one-hot, or any distribution): "
                  r"its entries sum to 1, so its last entry is 1 minus the others, and with "
-                 r"the softmax the cross-entropy's gradient is $\partial \ell_t/\partial o_t "
+                 r"the softmax the cross-entropy's gradient is $\partial l_t/\partial o_t "
                  r"= \hat{y}_t - y_t$.")
     return (f"The same model at $T = {T}$" + (f" ({sizes})" if sizes else "")
             + ", every intermediate a symbol defined from those before it, so a reader can "
             "check each line by hand; the tests substitute them back and get the proven "
-            f"gradient exactly. Entries count from 1 ($W_{{12}}$ is row 1, column 2); {adj}, "
-            rf"entry $i$ written ${deltas[0][0].replace('_{t}', '_{t,i}')}$." + mean)
+            "gradient exactly. "
+            + (f"Entries count from 1 ($W_{{12}}$ is row 1, column 2); {adj}, entry $i$ "
+               rf"written ${deltas[0][0].replace('_{t}', '_{t,i}')}$." if sizes else
+               f"Every quantity is a number; {adj}.") + mean)
 
 
 def _param_rows(spec: ModelSpec, dims: Dims) -> list[tuple[str, str]]:

@@ -2,7 +2,7 @@
 
 Three `analyze` runs, fixed here, give every number and figure of the document:
 
-    elman               T = 30, n = 8, d = 4, W at spectral norm 0.9 (c s < 1: vanishing)
+    elman               T = 30, n = 8, d = 4, W at spectral norm 0.9 (c sigma < 1: vanishing)
     linear_half_square  T = 20, n = 4, d = 3, W at spectral radius 1.2 (exploding)
     attention           T = 20, n = 4, d = 3, random weights
 
@@ -13,16 +13,23 @@ a statement about expectations) say how they are established instead.
 
 The measured times of the cost part change from run to run, so the document shows its
 deterministic counts (paths, step VJPs) and leaves the times to `symbptt analyze`.
+
+One symbol, one meaning, in the text and the figures alike (figures.py): a_t the
+pre-activation, c the slope bound and sigma = ||W||_2, w the scalar model's weight, tau the
+truncation window, q_t = dh_t/dw_h with beta_t, gamma_t its coefficients, kappa the clip
+threshold, r_t attention's context, eta the random vector of section 2, v its eigenvector.
+The seed notes write s, a, k, c and D2L a_t, b_t, c_t for some of these.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 
 from ..analyze.parts import analyze
 from ..analyze.settings import Analysis, Settings
-from .noise import ANGLE_NOISE, NOISE
-from .figures import figure
+from .noise import ANGLE_NOISE
+from .figures import bound, figure, number as num
 from .render import tex_text
 from ..model.spec import Dims
 from ..model.registry import get_model
@@ -70,8 +77,8 @@ JACOBIAN = "diag(phi_prime(a[{j}])) @ W"
 
 
 def bias_claim(k: int) -> str:
-    """dL/da = g_k + bias_k on the scalar linear model, at window k, in check's language
-    (g_k: each l_s differentiated with h_{s-k} held; no hold while s <= k)."""
+    """dL/dw = g_tau + bias_tau on the scalar linear model, at window tau = k, in check's
+    language (g_tau: each l_s differentiated with h_{s-tau} held; no hold while s <= tau)."""
     term = "W_h^(s-t) @ h[s] @ h[t-1].T"
     return (f"dL/dW_h = sum(s=1..{k}, dl[s]/dW_h) + sum(s={k + 1}..T, (dl[s]/dW_h | h[s-{k}]))"
             f" + sum(s={k + 1}..T, sum(t=1..s-{k}, {term}))")
@@ -100,7 +107,7 @@ def formulas(windows, window: int | None = None) -> tuple[Formula, ...]:
                  f"dl[i]/dh[i])",), "elman", scope=UP_TO_K),
         Formula("bound", "\\lVert J_T \\cdots J_{k+1} \\rVert_2 \\le \\prod_{j=k+1}^{T} "
                 "\\lVert \\operatorname{diag}(\\phi'(a_j)) \\rVert_2 \\, \\lVert W \\rVert_2 "
-                "\\le (c s)^{T-k}",
+                "\\le (c \\sigma)^{T-k}",
                 how="submultiplicativity of the norm; both inequalities are checked at "
                     "every lag of every run"),
         Formula("linear", f"{dl('T', 'h_{T-m}')} = (W_h^\\top)^m {dl('T', 'h_T')}",
@@ -109,29 +116,30 @@ def formulas(windows, window: int | None = None) -> tuple[Formula, ...]:
         Formula("residual", "J_t = \\frac{\\partial h_t}{\\partial h_{t-1}} = I + "
                 "\\operatorname{diag}(\\tanh'(a_t))\\, W",
                 ("dh[t]/dh[t-1] = I + diag(tanh'(a[t])) @ W",), "residual", scope=EVERY_T),
-        Formula("truncated", "g_k = \\sum_{s=1}^{k} \\frac{\\partial l_s}{\\partial a} + "
-                "\\sum_{s=k+1}^{T} \\left.\\frac{\\partial l_s}{\\partial a}\\right|_{h_{s-k}}",
-                how="the definition of truncated BPTT with window k (seed note 001)"),
-        Formula("per_loss", "\\frac{\\partial l_s}{\\partial a} = h_s \\sum_{t=1}^{s} "
-                "a^{s-t} h_{t-1}",
+        Formula("truncated", "g_\\tau = \\sum_{s=1}^{\\tau} \\frac{\\partial l_s}{\\partial w}"
+                " + \\sum_{s=\\tau+1}^{T} \\left.\\frac{\\partial l_s}{\\partial w}"
+                "\\right|_{h_{s-\\tau}}",
+                how="the definition of truncated BPTT with window tau (seed note 001)"),
+        Formula("per_loss", "\\frac{\\partial l_s}{\\partial w} = h_s \\sum_{t=1}^{s} "
+                "w^{s-t} h_{t-1}",
                 ("dl[s]/dW_h = sum(t=1..s, W_h^(s-t) @ h[s] @ h[t-1].T)",),
                 "linear_half_square", SCALAR, UP_TO_K),
-        Formula("bias", "\\mathrm{bias}_k = \\frac{\\partial L}{\\partial a} - g_k = "
-                "\\sum_{s=k+1}^{T} h_s \\sum_{t=1}^{s-k} a^{s-t} h_{t-1}",
+        Formula("bias", "\\mathrm{bias}_\\tau = \\frac{\\partial L}{\\partial w} - g_\\tau = "
+                "\\sum_{s=\\tau+1}^{T} h_s \\sum_{t=1}^{s-\\tau} w^{s-t} h_{t-1}",
                 tuple(bias_claim(k) for k in windows), "linear_half_square", SCALAR, UP_TO_K,
-                each=f"k = {', '.join(map(str, windows))}", shown=list(windows).index(window),
-                shown_text=f"k = {window}"),
-        Formula("forward", "a_t = \\frac{\\partial h_t}{\\partial w_h} = b_t + c_t a_{t-1}, "
-                "\\quad b_t = \\frac{\\partial f_t}{\\partial w_h}, \\quad "
-                "c_t = \\frac{\\partial f_t}{\\partial h_{t-1}}, \\quad a_0 = 0",
+                each=f"\\tau = {', '.join(map(str, windows))}",
+                shown=list(windows).index(window), shown_text=f"\\tau = {window}"),
+        Formula("forward", "q_t = \\frac{\\partial h_t}{\\partial w_h} = \\beta_t + "
+                "\\gamma_t q_{t-1}, \\quad \\beta_t = \\frac{\\partial f_t}{\\partial w_h}, "
+                "\\quad \\gamma_t = \\frac{\\partial f_t}{\\partial h_{t-1}}, \\quad q_0 = 0",
                 ("dh[t]/dw_h = df[t]/dw_h + df[t]/dh[t-1] * dh[t-1]/dw_h",), "generic",
                 scope=EVERY_T),
-        Formula("randomized", "z_t = b_t + \\xi_t c_t z_{t-1}, \\quad z_0 = 0",
+        Formula("randomized", "z_t = \\beta_t + \\xi_t \\gamma_t z_{t-1}, \\quad z_0 = 0",
                 how="the estimator's definition (seed note 002)"),
-        Formula("variance", "E[z_t^2] = b_t^2 + 2 b_t c_t a_{t-1} + "
-                "\\frac{c_t^2}{\\pi_t} E[z_{t-1}^2]",
+        Formula("variance", "E[z_t^2] = \\beta_t^2 + 2 \\beta_t \\gamma_t q_{t-1} + "
+                "\\frac{\\gamma_t^2}{\\pi_t} E[z_{t-1}^2]",
                 how="summed over every outcome of the xi's, exactly, at T = 5"),
-        Formula("clip", "\\tilde g = \\min\\Bigl(1, \\frac{c}{\\lVert g \\rVert}\\Bigr)\\, g",
+        Formula("clip", "\\tilde g = \\min\\Bigl(1, \\frac{\\kappa}{\\lVert g \\rVert}\\Bigr)\\, g",
                 how="the definition of norm clipping (seed note 001)"),
         Formula("attention", "\\frac{\\partial l_T}{\\partial x_k} = U^\\top "
                 "\\operatorname{diag}(1 - h_k \\odot h_k)\\, \\frac{\\partial l_T}{\\partial h_k}"
@@ -174,29 +182,6 @@ def figure_name(model: str, part: str) -> str:
     return f"figures/dynamics-{model}-{part}"
 
 
-def num(x: float, digits: int = 4) -> str:
-    """A number for the document, as LaTeX math: `digits` significant digits (at most 6),
-    a power of ten written out; a value that only rounds to a short one keeps its zeros
-    ("1.000" for 0.99996, "0.9000" for 0.89996), float noise does not ("0.9")."""
-    x = float(x)
-    if x == int(x) and abs(x) < 1e6:
-        return str(int(x))
-    text = f"{x:.{digits}g}"
-    if abs(float(text) - x) > 1e-9 * abs(x):
-        text = f"{x:#.{digits}g}"
-    mantissa, _, exponent = text.partition("e")
-    mantissa = mantissa.rstrip(".")
-    return f"{mantissa} \\times 10^{{{int(exponent)}}}" if exponent else mantissa
-
-
-def bound(v: float, floor: float = NOISE) -> str:
-    """A float difference as LaTeX math, the same on every machine (the rule of
-    noise.py): "< 10^{-14}" below the floor, else the power of ten above it."""
-    if not v >= floor:
-        return f"< 10^{{{round(math.log10(floor))}}}"
-    return f"\\le 10^{{{math.ceil(math.log10(v))}}}"
-
-
 def g(x: float, digits: int = 4) -> str:
     """A number for plain text (tables): fixed significant digits, no float noise."""
     return f"{x:.{digits}g}"
@@ -223,20 +208,21 @@ def run_text(s: Settings) -> str:
 
 
 def regime(cs: float) -> str:
-    """What seed note 001's bound says for this c s, in words (math inline)."""
+    """What seed note 001's bound says for this c sigma, in words (math inline)."""
     if cs < 1 - 1e-12:
-        return ("$c s < 1$: the bound $(c s)^{T-k}$ goes to 0 as the lag grows, and takes "
-                "the product with it: the gradient vanishes")
+        return ("$c \\sigma < 1$: the bound $(c \\sigma)^{T-k}$ goes to 0 as the lag grows, "
+                "and takes the product with it: the gradient vanishes")
     if cs <= 1 + 1e-12:
-        return "$c s = 1$: the bound stays at 1: the product cannot grow"
-    return ("$c s > 1$: the bound grows with the lag, so it allows exploding but does not "
-            "force it")
+        return "$c \\sigma = 1$: the bound stays at 1: the product cannot grow"
+    return ("$c \\sigma > 1$: the bound grows with the lag, so it allows exploding but does "
+            "not force it")
 
 
 def _jacobians(model: str, s: Settings, j: dict) -> dict:
     lag = j["lags"][-1]
     return {"model": model, "run": run_text(s), "figure": figure_name(model, "jacobians"),
-            "c": num(j["c"]), "s": num(j["s"]), "cs": num(j["cs"]), "regime": regime(j["cs"]),
+            "c": num(j["c"]), "sigma": num(j["s"]), "cs": num(j["cs"]),
+            "regime": regime(j["cs"]),
             "last_lag": lag, "from_step": s.T, "to_step": s.T - lag,
             "last_norm": num(j["norms"][-1]), "last_tight": num(j["slope_bound"][-1]),
             "last_loose": num(j["cs_bound"][-1]), "rate": num(j["rate"]),
@@ -268,7 +254,8 @@ def _orthogonal(o: dict) -> dict:
 
 def _truncation(tr: dict) -> dict:
     i5, i9 = tr["a"].index(0.5), tr["a"].index(0.9)
-    rows = [{"k": k, "bias_05": g(tr["bias"][str(k)][i5]), "bias_09": g(tr["bias"][str(k)][i9]),
+    rows = [{"k": k, "bias_05": num(tr["bias"][str(k)][i5]),
+             "bias_09": num(tr["bias"][str(k)][i9]),
              "proven": tr["proofs"][str(k)]["closed_form_proven"],
              "cut": tr["proofs"][str(k)]["cut_inputs"],
              "cut_zero": tr["proofs"][str(k)]["cut_inputs_zero"]} for k in tr["windows"]]
@@ -279,16 +266,49 @@ def _truncation(tr: dict) -> dict:
             "inputs": sorted(set(tr["inputs"]))}
 
 
+def error_bars(rz: dict) -> list[dict]:
+    """The figure's bars, at each pi where the estimator varies: the sample mean +- 2 s.e.
+    from the sample variance (lo, hi, covers: whether it reaches dL/dw), and the half-width
+    the exact variance gives (exact_half, exact_covers)."""
+    out = []
+    for p, m, v, ev, n in zip(rz["pi"], rz["mc_mean"], rz["mc_variance"],
+                              rz["exact_variance"], rz["mc_draws"]):
+        if ev > 0:
+            half, exact_half = 2 * (v / n) ** 0.5, 2 * (ev / n) ** 0.5
+            out.append({"pi": p, "lo": m - half, "hi": m + half, "exact_half": exact_half,
+                        "covers": abs(m - rz["full"]) <= half,
+                        "exact_covers": abs(m - rz["full"]) <= exact_half})
+    return out
+
+
+def missed_text(bars: list[dict]) -> str:
+    """The sample bars that miss dL/dw, in words with their verb (math inline): "the bar
+    $[99.07, 113.0]$ at $\\pi = 0.2$ misses"; "" if none does."""
+    missed = [b for b in bars if not b["covers"]]
+    if not missed:
+        return ""
+    each = ", ".join(f"$[{num(b['lo'])}, {num(b['hi'])}]$ at $\\pi = {g(b['pi'])}$"
+                     for b in missed)
+    return f"the bars {each} miss" if len(missed) > 1 else f"the bar {each} misses"
+
+
 def _randomized(rz: dict) -> dict:
     chosen = rz["pi"].index(rz["chosen_pi"])
     smallest = min(rz["pi"])
     rare = smallest ** (rz["T"] - 1)
+    bars = error_bars(rz)
+    missed = [b for b in bars if not b["covers"]]
     return {"figure": figure_name("linear_half_square", "randomized"),
             "proof_T": rz["proof_T"], "outcomes": 2 ** (rz["proof_T"] - 1),
             "unbiased": rz["unbiased_proven"], "variance_proven": rz["variance_closed_form_proven"],
-            "e_xi": rz["expectation_of_xi"], "a": rz["a"], "T": rz["T"],
+            "e_xi": rz["expectation_of_xi"], "w": num(float(Fraction(rz["a"]))), "T": rz["T"],
             "pi": g(rz["chosen_pi"]), "full": num(rz["full"], 6),
             "exact_mean": num(rz["exact_mean"], 6),
+            "mean_exact": abs(rz["exact_mean"] - rz["full"]) <= 1e-12 * abs(rz["full"]),
+            "missed": missed_text(bars),
+            "missed_pi": g(missed[0]["pi"]) if missed else "",
+            "missed_exact_half": num(missed[0]["exact_half"]) if missed else "",
+            "exact_covers": all(b["exact_covers"] for b in missed),
             "exact_variance": num(rz["exact_variance"][chosen]),
             "mc_mean": num(rz["mc_mean"][chosen]), "mc_variance": num(rz["mc_variance"][chosen]),
             "draws": rz["mc_draws"][chosen], "grid_draws": rz["draws_per_grid_pi"],
@@ -300,7 +320,7 @@ def _randomized(rz: dict) -> dict:
 
 def _clip(cl: dict) -> dict:
     return {"figure": figure_name("linear_half_square", "clip"),
-            "norm": num(cl["norm_before"]), "c": num(cl["threshold"]),
+            "norm": num(cl["norm_before"]), "kappa": num(cl["threshold"]),
             "after": num(cl["norm_after"]), "factor": num(cl["factor"]),
             "angle": bound(cl["angle_degrees"], ANGLE_NOISE), "entries": cl["entries"],
             "thresholds": len(cl["thresholds"]),
@@ -317,9 +337,9 @@ def _cost(s: Settings, cost: dict) -> dict:
 
 
 def _attention(s: Settings, a: dict) -> dict:
-    tau = a["taus"][-1]
+    lag = a["taus"][-1]
     return {"figure": figure_name("attention", "attention"), "run": run_text(s),
-            "t": a["t"], "tau": tau, "k": a["t"] - tau,
+            "t": a["t"], "lag": lag, "k": a["t"] - lag,
             "recurrent": num(a["recurrent"][-1]), "shortcut": num(a["shortcut"][-1]),
             "recurrent_rate": num(a["recurrent_rate"]),
             "recurrent_factor": num(math.exp(a["recurrent_rate"])),

@@ -31,24 +31,22 @@ def unrolled_graph(st: Structure, T: int) -> Graph:
         nodes.append((f"x{t}", f"x_{{{t}}}", t, 0))
         for k, s in enumerate(states):
             nodes.append((f"{s}{t}", f"{_label(s)}_{{{t}}}", t, 1 + k))
-        nodes.append((f"l{t}", rf"\ell_{{{t}}}", t, top))
+        nodes.append((f"l{t}", f"l_{{{t}}}", t, top))
         for source, lag, state in st.reads:
             edges.append((f"x{t}" if source == "x" else f"{source}{t - lag}", f"{state}{t}"))
         edges.extend((f"{s}{t}", f"l{t}") for s in st.loss_reads)
         if st.loss_reads_inputs:
             edges.extend((f"x{k}", f"l{t}") for k in range(1, t + 1))
     params, param_edges = [], []
-    below = above = 0
-    middle = T // 2 + 0.5                   # between two columns, under no x_t
-    for k, (label, targets) in enumerate(st.params):
-        node = f"p{k}"
-        if "l" in targets:
-            row, above = top + 0.9 + 0.75 * above, above + 1
-        else:
-            row, below = -1.0 - 0.75 * below, below + 1
-        params.append((node, label, middle, row))
-        for t in range(1, T + 1):
-            param_edges.extend((node, f"{q}{t}") for q in targets)
+    below = [p for p in st.params if "l" not in p[1]]
+    above = [p for p in st.params if "l" in p[1]]
+    for row, group in ((-1.0, below), (top + 0.95, above)):
+        for j, (label, targets) in enumerate(group):   # side by side, under no x_t
+            node = f"p{len(params)}"
+            col = T // 2 + 0.5 + 1.7 * (j - (len(group) - 1) / 2)
+            params.append((node, label, col, row))
+            for t in range(1, T + 1):
+                param_edges.extend((node, f"{q}{t}") for q in targets)
     return Graph(tuple(nodes), tuple(edges), tuple(params), tuple(param_edges))
 
 
@@ -64,9 +62,9 @@ def tikz(g: Graph) -> str:
              r"fill=white,minimum size=8mm,inner sep=1pt},"
              r"fwd/.style={-{Stealth},thick},"
              r"bwd/.style={-{Stealth},dashed,red!70!black,bend right=25},"
-             r"par/.style={rectangle,rounded corners,fill=black!5,font=\scriptsize},"
+             r"par/.style={rectangle,rounded corners,fill=black!5,font=\footnotesize},"
              r"pfwd/.style={-{Stealth},black!40},"
-             r"pbwd/.style={-{Stealth},dashed,red!40,bend left=8}]"]
+             r"pbwd/.style={-{Stealth},dashed,red!40,bend left=22}]"]
     at = {node: (col, row) for node, _, col, row in g.nodes + g.params}
     shown = [rf"\node ({node}) at ({col},{row}) {{${label}$}};"
              for node, label, col, row in g.nodes]
@@ -113,7 +111,7 @@ def mermaid(g: Graph) -> str:
 
 
 def _plain(text: str) -> str:
-    """A LaTeX label as Mermaid text: W_{hh} -> W_hh, \\ell_{1} -> l_1."""
-    for a, b in (("{", ""), ("}", ""), ("\\ell", "l"), ("\\tilde ", "~"), ("\\", "")):
+    """A LaTeX label as Mermaid text: W_{hh} -> W_hh, l_{1} -> l_1."""
+    for a, b in (("{", ""), ("}", ""), ("\\tilde ", "~"), ("\\", "")):
         text = text.replace(a, b)
     return text

@@ -8,19 +8,23 @@ from ..formula.lines import lines
 from ..model.spec import ModelSpec
 
 SAY = {
-    "recursion": "Each state's adjoint $\\delta_t = \\partial L/\\partial h_t$ is what its "
-                 "own step's loss sends plus what step $t+1$ sends back through the Jacobian.",
+    "recursion": "A state's adjoint $\\partial L/\\partial h_t$ (the total derivative: every "
+                 "path from $h_t$ to the loss) is what its own step's loss sends plus what "
+                 "step $t+1$ sends back through the Jacobian.",
     "base case": "At $T$ nothing comes back from a later step.",
     "local loss": "The loss's own part, at one step.",
     "adjoint": "The adjoint of each quantity the step names, from the quantities that read it.",
     "gradient": "A parameter is shared by every step, so its gradient is a sum over $t$ of what "
                 "each step sends it.",
     "input": "What reaches the input of a step.",
-    "jacobian": "One step's Jacobian: each step back multiplies $\\delta$ by its transpose.",
+    "jacobian": "One step's Jacobian: each step back multiplies $\\delta$ by it (by its "
+                "transpose, for a vector state).",
     "closed form": "Unrolled, the recursion is a sum over paths (seed 003's lemma "
-                   "$a_t = b_t + c_t a_{t-1} \\Rightarrow a_t = b_t + \\sum_{i<t} "
-                   "(\\prod_{j=i+1}^{t} c_j) b_i$): one product of Jacobians per path from "
-                   "step $i$ back to step $t$.",
+                   "$u_t = v_t + c_t u_{t-1} \\Rightarrow u_t = v_t + \\sum_{i<t} "
+                   "(\\prod_{j=i+1}^{t} c_j) v_i$, its $a, b$ renamed $u, v$ here): one product of Jacobians per path from "
+                   "step $i$ back to step $t$. A product of matrices $\\prod_{j=t+1}^{i}$ runs "
+                   "with the latest step on the left ($J_i \\cdots J_{t+1}$), as the chain "
+                   "rule multiplies.",
     "forward": "Forward mode: the state's derivative by a parameter, carried step by step.",
 }
 HEADINGS = {"recursion": "The recursion", "base case": "Its base case",
@@ -79,7 +83,17 @@ def matrix_context(spec: ModelSpec, activation: str | None) -> dict:
             rows = []
             for f in fs:
                 parts = lines(f.text)
+                if not spec.dims_used:           # numbers: a product, never a Hadamard one
+                    parts = [(left, right.replace(r" \odot ", " ")) for left, right in parts]
                 rows += [(left, right, scope_tex(f) if k == len(parts) - 1 else "", f.text)
                          for k, (left, right) in enumerate(parts)]
             groups.append({"heading": HEADINGS[role], "say": SAY[role], "rows": rows})
-    return {"groups": groups, "matters": MATTERS.get(spec.name, ""), "derivation": d}
+    return {"groups": groups, "matters": MATTERS.get(spec.name, ""), "derivation": d,
+            "scope_say": SCOPE_SAY}
+
+
+SCOPE_SAY = ("*Proven for every $T$*: `check` proved the formula by induction over $T$. "
+             "*Checked at $T = 1..4$*: proven exactly at each of these $T$ (`check` has no "
+             "induction for the formula's form), with a numeric search past 4 finding no "
+             "counterexample; the inductive certificate below proves, for every $T$, the "
+             "per-step rules the formula is built from.")

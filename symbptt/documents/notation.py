@@ -10,13 +10,16 @@ import re
 from typing import Any
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
+from sympy.printing.latex import LatexPrinter
 
 from ..formula.latex import name_latex
 
 GREEK = {"alpha": r"\alpha", "sigma": r"\sigma", "phi": r"\varphi", "delta": r"\delta",
          "tau": r"\tau", "rho": r"\rho"}
 TILDE = {"htilde": r"\tilde{h}", "ctilde": r"\tilde{c}", "ntilde": r"\tilde{n}",
-         "yhat": r"\hat{y}", "tanh_c": r"(\tanh c)", "query": "q"}
+         "yhat": r"\hat{y}", "tanh_c": r"(\tanh c)", "query": "u",
+         "hn": r"\nu", "phi": r"\varphi(a)"}
 _ENTRY = re.compile(r"^(?P<base>[A-Za-z]+\d*(?:_[A-Za-z0-9]+)*?)(?:_(?P<t>\d+|t(?:[-+]1)?))?"
                     r"(?:\[(?P<idx>[0-9,]+)\])?$")
 
@@ -63,24 +66,37 @@ def names_for(expr: Any) -> dict:
     return {s: symbol_latex(s.name) for s in expr.free_symbols if isinstance(s, sp.Symbol)}
 
 
-class _Exp(sp.Function):
-    """exp printed \\exp(...), never e^{...}: e is attention's score."""
-
-    def _latex(self, printer):
-        return rf"\exp\left({printer._print(self.args[0])}\right)"
+# the arguments of generic's undefined functions (seeds 002, 003): h_t = f(x_t, h_{t-1}, w_h),
+# o_t = g(h_t, w_o), l(y_t, o_t); a partial prints by the argument's name, as the notes do
+ARGUMENTS = {"f": ("x", "h", "w_h"), "g": ("h", "w_o"), "l": ("y", "o")}
 
 
-_EXP = _Exp
+class _Printer(LatexPrinter):
+    """SymPy's printer with two changes: exp is \\exp(...), never e^{...} (e is attention's
+    score), and the partial of an undefined function by one of its arguments is
+    df/dh (x_2, h_1, w_h), never d/dh_1 f(x_2, h_1, w_h) or a Subs with a dummy."""
+
+    def _print_exp(self, expr, exp=None):
+        out = rf"\exp\left({self._print(expr.args[0])}\right)"
+        return rf"{out}^{{{exp}}}" if exp else out
+
+    def _print_Derivative(self, expr):
+        f, counts = expr.expr, expr.variable_count
+        if isinstance(f, AppliedUndef) and len(counts) == 1 and counts[0][1] == 1 \
+                and list(f.args).count(counts[0][0]) == 1:
+            k = list(f.args).index(counts[0][0])
+            names = ARGUMENTS.get(f.func.__name__, ())
+            by = symbol_latex(names[k]) if k < len(names) else f"u_{{{k + 1}}}"
+            args = ", ".join(self._print(a) for a in f.args)
+            return rf"\frac{{\partial {f.func.__name__}}}{{\partial {by}}}\left({args}\right)"
+        return super()._print_Derivative(expr)
 
 
 def latex(expr: Any) -> str:
-    """One expression as LaTeX, its symbols in the documents' notation; exp as \\exp, so
-    Euler's e never meets a score e_{t,k}."""
+    """One expression as LaTeX, its symbols in the documents' notation (see _Printer)."""
     expr = _expr(expr)
-    if getattr(expr, "has", None) and expr.has(sp.exp):
-        expr = expr.replace(sp.exp, _EXP)
-    return sp.latex(expr, symbol_names=names_for(expr), mul_symbol=None,
-                    fold_short_frac=True)
+    return _Printer({"symbol_names": names_for(expr), "mul_symbol": None,
+                     "fold_short_frac": True}).doprint(expr)
 
 
 def width(tex: str) -> int:

@@ -54,6 +54,36 @@ def tex_prose(text: object) -> str:
     return "".join(out)
 
 
+_MD_PIECE = re.compile(r"\$[^$]+\$|\*[^*]+\*|`[^`]+`")
+
+
+def md_tex(text: object) -> str:
+    """Our prose written for Markdown as LaTeX: $math$ kept, *emphasis* and `code` set,
+    the rest escaped."""
+    out, last = [], 0
+    text = str(text)
+    for m in _MD_PIECE.finditer(text):
+        out.append(tex_text(text[last:m.start()]))
+        piece = m.group(0)
+        if piece.startswith("$"):
+            out.append(piece)
+        elif piece.startswith("*"):
+            out.append(rf"\emph{{{md_tex(piece[1:-1])}}}")
+        else:
+            out.append(rf"\texttt{{{tex_text(piece[1:-1])}}}")
+        last = m.end()
+    out.append(tex_text(text[last:]))
+    return "".join(out)
+
+
+def power_tex(text: object) -> str:
+    """A bound as math: "< 1e-14" -> $< 10^{-14}$, "1e-12" -> $10^{-12}$; else as it is."""
+    m = re.fullmatch(r"(<\s*)?1e(-?\d+)", str(text).strip())
+    if not m:
+        return tex_text(text)
+    return f"${'< ' if m.group(1) else ''}10^{{{int(m.group(2))}}}$"
+
+
 def rows(formulas) -> str:
     """Formulas as the lines of an align* block."""
     return " \\\\\n".join(f.tex for f in formulas)
@@ -78,7 +108,7 @@ def environment() -> jinja2.Environment:
         comment_start_string="((=", comment_end_string="=))",
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined, autoescape=False)
-    env.filters.update(tex_text=tex_text, tex_prose=tex_prose, rows=rows, param_tex=param_tex)
+    env.filters.update(power_tex=power_tex, tex_text=tex_text, tex_prose=tex_prose, md_tex=md_tex, rows=rows, param_tex=param_tex)
     return env
 
 

@@ -2,7 +2,8 @@
 T = 2 by hand (forward table, loss, dl_t/dyhat_t, delta_t = dL/dh_t, each gradient as a sum
 of per-step terms), every number exact from symbptt's own objects (the unrolled model, its
 rule table, grad's report) with its decimal beside it; then the seed's second part, the
-tanh RNN with softmax output and cross-entropy, its gradient formulas checked by check."""
+tanh RNN with softmax output and cross-entropy, its gradient formulas checked by check
+(worked_general.py)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -12,8 +13,6 @@ from pathlib import Path
 
 import sympy as sp
 
-from ..check.outcome import ClaimInput
-from ..check.verdict import check
 from ..errors import SymbpttError
 from ..model.registry import get_model
 from ..model.values import load
@@ -23,12 +22,11 @@ from ..symbolic.backend import SYMPY
 from ..symbolic.cells import cell_for
 from ..symbolic.evaluate import evaluate
 from ..symbolic.unroll import Unrolled, unroll
-from ..formula.lines import lines
 from .notation import equation_latex, symbol_latex
+from .worked_general import checked, softmax_part
 
 SEED_FILE = SEED["004"]
 MODEL, T = "scalar_linear", 2
-SOFTMAX_MODEL = "elman_softmax"
 COMMAND = "symbptt grad scalar_linear --T 2 --values symbptt/examples/seed004.json"
 
 # The rules the hand computation uses, in the seed's order of factors (scalars: * is the
@@ -44,41 +42,6 @@ GRADIENTS = (
     ("W_xh", "dL/dW_xh = sum(t=1..T, dL/dh[t] * x[t])",
      (r"\delta_{{{t}}}", r"x_{{{t}}}"), False),
 )
-
-# The seed's second part (elman_softmax), claim by claim: (what the seed writes, formulas)
-SOFTMAX_GROUPS = (
-    ("A shared weight's gradient is the sum of every step's: the seed's "
-     r"$\partial L/\partial W = \sum_{t=1}^{T} \partial L_t/\partial W$, for each of the three "
-     "weights.",
-     ("dL/dW_xh = sum(t=1..T, dl[t]/dW_xh)", "dL/dW_hh = sum(t=1..T, dl[t]/dW_hh)",
-      "dL/dW_hy = sum(t=1..T, dl[t]/dW_hy)")),
-    ("The output layer. The seed writes "
-     r"$\sum_t \frac{\partial L_t}{\partial \hat y_t} \frac{\partial \hat y_t}{\partial W_{hy}}$; "
-     "softmax and cross-entropy together leave the prediction minus the target "
-     r"(as $y_t$ sums to 1: one-hot in the seed).",
-     ("dL/do[t] = yhat[t] - y[t]", "dL/dW_hy = sum(t=1..T, (yhat[t] - y[t]) @ h[t].T)")),
-    (r"The $\delta$ recursion: $h_k$ reaches every later loss, and the seed splits "
-     r"$\partial L/\partial h_k$ into the direct effect on $L_k$ and what comes back "
-     "from the future; written out, with the slope of tanh.",
-     ("dL/dh[k] = sum(t=k..T, dl[t]/dh[k])",
-      "dL/dh[k] = dl[k]/dh[k] + (dh[k+1]/dh[k]).T @ dL/dh[k+1]",
-      "dL/dh[k] = W_hy.T @ (yhat[k] - y[k]) + W_hh.T @ diag(1 - h[k+1] * h[k+1]) "
-      "@ dL/dh[k+1]")),
-    (r"The tanh slope: $\tanh' = 1 - \tanh^2$, so $h_t$ gives the slope $1 - h_t^2$; the "
-     r"seed's $\partial h_{k+1}/\partial h_k = \tanh'(\dots) \cdot W_{hh}$ with the slopes "
-     "on a diagonal.",
-     ("dL/da[t] = (1 - h[t] * h[t]) * dL/dh[t]",
-      "dh[k+1]/dh[k] = diag(1 - h[k+1] * h[k+1]) @ W_hh")),
-    (r"The recurrent and input weights: the seed's "
-     r"$\sum_t \frac{\partial L}{\partial h_t} \frac{\partial h_t}{\partial W_{hh}}$ "
-     r"with $\partial h_t/\partial W_{hh}$ the step's own partial ($h_{t-1}$ held), and "
-     "\u201clikewise\u201d for $W_{xh}$.",
-     ("dL/dW_hh = sum(t=1..T, diag(1 - h[t] * h[t]) @ dL/dh[t] @ h[t-1].T)",
-      "dL/dW_xh = sum(t=1..T, diag(1 - h[t] * h[t]) @ dL/dh[t] @ x[t].T)")),
-)
-# The seed's Jacobian read literally: a column of slopes times W_hh
-LITERAL_JACOBIAN = "dh[k+1]/dh[k] = tanh'(a[k+1]) * W_hh"
-
 
 # ---- numbers -------------------------------------------------------------------------
 
@@ -269,75 +232,6 @@ def gradient_terms(u: Unrolled, deltas: list, where: dict, report) -> list[dict]
         out.append({"name": name, "rule": rule, "in_seed": in_seed, "rows": rows,
                     "total": total_line(values), "terms": [both(v) for v in values]})
     return out
-
-
-# ---- what check says -----------------------------------------------------------------
-
-def verdict_text(c) -> str:
-    """A claim's verdict and scope as check returns them (plain words, for \\text{})."""
-    if c.verdict != "correct":
-        return c.verdict
-    if c.scope == "every T":
-        return "correct for every $T$"
-    return f"correct at $T = {c.Ts[0]}..{c.Ts[-1]}$" if c.scope == "T <= K" \
-        else f"correct at ${c.scope}$"
-
-
-def shown_rule(text: str, scalar: bool) -> list[tuple[str, str]]:
-    """A checked formula as align lines, printed from its parse (a scalar model's * is the
-    plain product, shown by juxtaposition)."""
-    parts = lines(text)
-    return [(left, right.replace(r" \odot ", " ") if scalar else right)
-            for left, right in parts]
-
-
-def checked(model: str, claims: list[str], scalar: bool = False) -> tuple[dict, dict]:
-    """check's verdict on each claim: claim -> {lines, verdict, scope, ...}; and the sizes
-    it checked at."""
-    report = check(model, [ClaimInput(c) for c in claims])
-    out = {}
-    for c in report.claims:
-        out[c.input.claim] = {"lines": shown_rule(c.input.claim, scalar),
-                              "verdict": c.verdict, "scope": c.scope,
-                              "text": verdict_text(c), "correct": c.correct,
-                              "problem": reason(c)}
-    return out, report.dims
-
-
-def reason(c) -> str:
-    """Why a claim is wrong, in one line of plain text ("" when it is not)."""
-    if c.correct:
-        return ""
-    if c.shape_error:
-        return c.shape_error
-    m = c.counterexample
-    return f"at T = {m.T}, {m.at}{m.entry}: {m.expected} against {m.got}" if m else ""
-
-
-def softmax_part() -> dict:
-    """The seed's tanh/softmax/cross-entropy RNN: the zoo model's equations, and each of
-    the seed's gradient formulas in symbptt's formula language with check's verdict."""
-    spec = zoo_model(SOFTMAX_MODEL)
-    claims = [c for _, group in SOFTMAX_GROUPS for c in group] + [LITERAL_JACOBIAN]
-    verdicts, dims = checked(SOFTMAX_MODEL, claims)
-    return {"model": SOFTMAX_MODEL, "title": spec.title,
-            "equations": [equation_latex(e) for e in spec.equations],
-            "loss": equation_latex(spec.loss),
-            "sizes": ", ".join(f"{k} = {v}" for k, v in dims.items()),
-            "groups": [{"say": say, "claims": [verdicts[c] for c in group]}
-                       for say, group in SOFTMAX_GROUPS],
-            "literal": verdicts[LITERAL_JACOBIAN],
-            "summary": summary([verdicts[c] for _, group in SOFTMAX_GROUPS for c in group])}
-
-
-def summary(verdicts: list[dict]) -> str:
-    """How many of the formulas check finds correct, and for which T when they agree."""
-    right = [v for v in verdicts if v["correct"]]
-    scopes = {v["text"] for v in right}
-    text = f"{len(right)} of these {len(verdicts)} formulas correct"
-    if len(scopes) == 1 and len(right) == len(verdicts):
-        text += ", each " + scopes.pop().removeprefix("correct ")
-    return text
 
 
 def results(u: Unrolled, deltas: list, where: dict, report) -> list[tuple[str, str]]:

@@ -58,8 +58,10 @@ def _wrap(node, strength: int) -> str:
 
 def _base(node) -> str:
     """node as the base of a superscript: braced when it has one already (a layer's
-    W^{(1)}), never a double superscript."""
+    W^{(1)}), never a double superscript; a derivative in brackets."""
     text = _wrap(node, _ATOM)
+    if isinstance(node, Deriv) and not node.held:     # (dc_t/dh_t)^T, never on the fraction
+        return rf"\left({text}\right)"
     return f"{{{text}}}" if "^" in text and not text.startswith(r"\left(") else text
 
 
@@ -97,8 +99,9 @@ def _show(node) -> tuple[str, int]:
         return f"{left} {right}", _MUL
     if isinstance(node, Reduce):
         big = r"\sum" if node.op == "sum" else r"\prod"
+        order = r"\ (\text{lowest index on the left})" if node.ascending else ""
         return (rf"{big}_{{{node.var}={node.lo.text()}}}^{{{node.hi.text()}}} "
-                f"{_wrap(node.body, _MUL)}"), _ADD
+                f"{_wrap(node.body, _MUL)}{order}"), _ADD
     raise TypeError(type(node).__name__)
 
 

@@ -20,6 +20,9 @@ def _terms(node, sign: str = "+") -> list:
     return [(sign, node)]
 
 
+BREAK = ("", -1)            # after a term broken inside itself, the next term starts a line
+
+
 def _pieces(node, width: int = WIDTH) -> list[tuple[str, int]]:
     """node as (LaTeX, width) pieces that may each start a line: the terms of a sum; a term
     wider than a line broken inside itself: a sum over t or a diag of a long sum opens
@@ -29,7 +32,7 @@ def _pieces(node, width: int = WIDTH) -> list[tuple[str, int]]:
     for k, (sign, term) in enumerate(_terms(node)):
         joint = ("- " if sign == "-" else "") if k == 0 else f"{sign} "
         size = len(show(term))
-        if size <= width:
+        if size <= width * 1.5:          # a term a little past a line stays whole
             out.append((joint + latex(term), size))
             continue
         if isinstance(term, Reduce) or (isinstance(term, Call) and len(_terms(term.arg)) > 1):
@@ -41,7 +44,7 @@ def _pieces(node, width: int = WIDTH) -> list[tuple[str, int]]:
             inner = _pieces(body, width)
             inner[0] = (rf"{joint}{head} \Big( {inner[0][0]}", inner[0][1])
             inner[-1] = (rf"{inner[-1][0]} \Big)", inner[-1][1])
-            out.extend(inner)
+            out.extend(inner + [BREAK])
         elif isinstance(term, BinOp) and term.op in "*@":
             left, right = _pieces(term.left, width), _pieces(term.right, width)
             if len(_terms(term.left)) > 1:
@@ -53,7 +56,7 @@ def _pieces(node, width: int = WIDTH) -> list[tuple[str, int]]:
             if term.op == "*":
                 right[0] = (r"\odot " + right[0][0], right[0][1])
             left[0] = (joint + left[0][0], left[0][1])
-            out.extend(left + right)
+            out.extend(left + right + [BREAK])
         else:
             out.append((joint + latex(term), size))
     return out
@@ -68,11 +71,14 @@ def lines(text: str, width: int = WIDTH) -> list[tuple[str, str]]:
         return [(latex(eq.lhs), latex(eq.rhs))]
     out, current, used = [], "", 0
     for piece, size in _pieces(eq.rhs, width):
-        if current and used + size > width:
-            out.append(current)
-            current, used = r"\quad " + piece, size
-        else:
-            current = f"{current} {piece}".strip()
-            used += size
-    out.append(current)
+        if (piece, size) == BREAK or (current and used + size > width):
+            if current:
+                out.append(current)
+            current, used = "", 0
+            if (piece, size) == BREAK:
+                continue
+        current = f"{current} {piece}".strip() if current or not out else rf"\quad {piece}"
+        used += size
+    if current:
+        out.append(current)
     return [(latex(eq.lhs), out[0])] + [("", part) for part in out[1:]]

@@ -46,7 +46,7 @@ def scalar_linear() -> ModelSpec:
 
 def linear_half_square() -> ModelSpec:
     return ModelSpec(
-        name="linear_half_square", title="Linear RNN with l_t = ||h_t||^2 / 2 (seed 000, T = 10)",
+        name="linear_half_square", title="Linear RNN with a half-square loss on the state (seed 000, T = 10)",
         params=(Param("W_h", ("n", "n")), Param("W_x", ("n", "d"))),
         equations=("h_t = W_h h_{t-1} + W_x x_t",),
         loss="L = sum_t 1/2 ||h_t||^2", seeds=(SEED["000"],), dims_used=("n", "d"),
@@ -98,7 +98,7 @@ def generic() -> ModelSpec:
 
 def residual() -> ModelSpec:
     return ModelSpec(
-        name="residual", title="Residual RNN, J_t = I + diag(phi'(a_t)) W (seed 001)",
+        name="residual", title="Residual RNN: an identity path in every step's Jacobian (seed 001)",
         params=(Param("W", ("n", "n")), Param("U", ("n", "d")), Param("b", ("n",))),
         equations=("a_t = W h_{t-1} + U x_t + b", "h_t = h_{t-1} + tanh(a_t)"),
         loss=HALF_SQUARE, seeds=(SEED["001"],), dims_used=("n", "d"),

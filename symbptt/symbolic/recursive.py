@@ -31,17 +31,19 @@ def deltas(u: Unrolled) -> list:
     return delta
 
 
-def accumulate(u: Unrolled, delta: list) -> dict:
+def accumulate(u: Unrolled, delta: list, local: list | None = None) -> dict:
     """dL/dp = sum_t dl_t/dp + sum_t (VJP of step t w.r.t. p)(delta_t); dL/dx_t likewise.
 
     Parameters are shared across steps, so their gradient is the sum over t (seed 004).
+    local: the loss rule's parts per step, when the caller ran it (documents name its
+    adjoints as it goes); local_gradients(u) otherwise.
     """
     total = {}
     inputs = {}
     shortcut = {}
-    for (_, local, to_inputs), st, d in zip(local_gradients(u), u.steps, delta):
+    for (_, own, to_inputs), st, d in zip(local or local_gradients(u), u.steps, delta):
         _, through_step, g_x = u.cell.vjp(u.backend, u.params, st, d)
-        for part in (local, through_step):
+        for part in (own, through_step):
             for name, g in part.items():
                 total[name] = g if name not in total else tree_add(total[name], g)
         inputs[st.t] = g_x

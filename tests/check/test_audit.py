@@ -14,8 +14,9 @@ import pytest
 from symbptt.check import claimfile
 from symbptt.check.audit import (SIGNIFICANT, agrees, context, edit_parts, entry_tex,
                                  formula_lines, gallery_file, labels, note_parts, number_tex,
-                                 rounded, run, seed_files, shown_values, skipped_label,
-                                 symbol_tex, title_parts)
+                                 point_lines, quote_context, rounded, run, seed_files,
+                                 shape_parts, shown_values, sizes, skipped_label,
+                                 title_parts, zoo_tex)
 from symbptt.documents.render import environment, templates_dir
 from symbptt.model.zoo import source
 
@@ -110,6 +111,77 @@ def test_audit_counterexamples_are_one_based_with_six_digits(audit_text):
             assert significant_digits(number) <= SIGNIFICANT, (number, line)
 
 
+@pytest.mark.slow
+def test_quoted_seed_math_renders_as_math(audited, audit_text):
+    # a seed's display formula, quoted without its $$, showed as raw LaTeX in a viewer
+    _, text = audit_text
+    bare = sum(1 for a in audited.values() for c in a.claims if quote_context(c.input.quote)["math"])
+    assert bare >= 70
+    assert text.count("> $$\n> ") == bare
+    lines = text.splitlines()
+    for k, line in enumerate(lines):
+        if line.startswith("> ") and line != "> $$" and "\\" in line:
+            inside = lines[k - 1] == "> $$" and lines[k + 1] == "> $$"
+            assert inside or "$" in line or "`" in line, line
+
+
+@pytest.mark.slow
+def test_table_shows_each_claim_as_math_under_an_honest_heading(audit_text):
+    _, text = audit_text
+    assert "formula (as in the seed)" not in text
+    assert text.count("| No. | claim, as checked |") == 5
+    rows = re.findall(r"^\| \[\d{3}-[^|]*\]\([^)]*\) \| (.*?) \| \d", text, re.M)
+    assert len(rows) >= 150
+    assert all(r.startswith("$") for r in rows), [r for r in rows if not r.startswith("$")][:3]
+    assert not re.search(r"`\\\\frac", text)                     # no LaTeX source in code
+
+
+@pytest.mark.slow
+def test_sizes_are_stated_per_file_from_checks_reports(audited, audit_text):
+    _, text = audit_text
+    assert "n = 3, d = 2, q = 4 unless" not in text
+    sections = dict(re.findall(r'<a id="seed-(\d{3})"></a>\n\n(.*?)(?=<a id="seed-|\Z)', text,
+                               re.S))
+    for stem, checked in audited.items():
+        assert checked.reports
+        for r in checked.reports:
+            if r.dims:
+                assert f"checked at {sizes(r.model, r.dims)['words']}" in sections[stem], stem
+    # seed 000 runs at n = 2, d = 3: its counterexamples say so and show 2×2 W_hh
+    section = sections["000"]
+    assert "$n = 2$ (the state $h_t$), $d = 3$ (the input $x_t$)" in section
+    ce = re.search(r"^### 000-02\.3 .*?^- counterexample(.*?)^- ", section, re.S | re.M)[1]
+    assert "(sizes $n = 2, d = 3, q = 4$)" in ce
+    assert "W_{hh} = \\begin{pmatrix} 1 & -1 \\\\ \\tfrac{1}{5} & -\\tfrac{1}{3} \\end{pmatrix}" in ce
+
+
+@pytest.mark.slow
+def test_rows_show_the_activation_and_headings_match_claims(audited, audit_text):
+    _, text = audit_text
+    row = next(line for line in text.splitlines() if line.startswith("| [001-18a]"))
+    assert "`elman` ($\\varphi$ = identity)" in row          # dh_t/dh_{t-1} = W: linear
+    # the note's W_h, W_y are the zoo's W_hh, W_hy in elman_softmax: headings use the zoo's
+    for c in audited["000"].claims:
+        if "W_hh" in c.formula or "W_hy" in c.formula:
+            assert not re.search(r"W_[hxy](?![a-z])", c.input.name), c.input.name
+    assert "### 000-02.1 dℓ_t/dW_hh " in text
+
+
+@pytest.mark.slow
+def test_file_paths_only_where_the_text_says_how_to_reproduce(audit_text):
+    _, text = audit_text
+    paths = [line for line in text.splitlines() if "symbptt/examples/" in line]
+    assert len(paths) >= 6 and all("To reproduce" in line for line in paths), paths
+
+
+@pytest.mark.slow
+def test_shape_errors_and_notes_are_math_not_code(audit_text):
+    _, text = audit_text
+    line = next(ln for ln in text.splitlines() if ln.startswith("- shape error") and "tanh" in ln)
+    assert "cannot multiply $\\tanh'\\left(a_{k+1}\\right)$ ($3 \\times 1$) by $W_{hh}$" in line
+    assert "tanh_prime" not in line
+
+
 def test_gallery_document():
     ctx = context([run(gallery_file())])
     text = environment().get_template("mistakes.md.j2").render(**ctx)
@@ -137,7 +209,7 @@ def test_values_are_rounded_to_six_significant_digits():
 
 
 def test_values_that_agree_to_six_digits_get_the_digits_that_tell_them_apart():
-    assert shown_values("1.2345678", "1.2345699") == ("1.234568", "1.23457")
+    assert shown_values("1.2345678", "1.2345699") == ("1.234568", "1.234570")
     assert shown_values("1.2345678", "1.5") == ("1.23457", "1.5")
 
 
@@ -149,13 +221,6 @@ def test_numbers_as_latex():
 
 
 def test_entries_are_one_based():
-    assert symbol_tex("W[0,1]") == "W_{1,2}"
-    assert symbol_tex("W_hh[1,0]") == "(W_{hh})_{2,1}"
-    assert symbol_tex("x_2[0]") == "x_{2,1}"
-    assert symbol_tex("b[2]") == "b_{3}"
-    assert symbol_tex("W_xh") == "W_{xh}" and symbol_tex("x_1") == "x_{1}"
-    assert symbol_tex("yhat_1[0]") == "\\hat{y}_{1,1}"
-    assert symbol_tex("W1[0,1]") == "(W^{(1)})_{1,2}"          # a layer of a model file
     assert entry_tex("dL/dh[1]", "[0]") == \
         "\\left(\\frac{\\partial L}{\\partial h_{1}}\\right)_{1}"
     assert entry_tex("dL/dW", "[0, 2]").endswith("\\right)_{1,3}")
@@ -235,3 +300,74 @@ def test_every_formula_number_a_note_cites_is_in_the_audit():
         for t in [c.note for c in cf.order] + [s.reason for s in cf.skipped]:
             for ref in re.findall(r"\b\d{3}-\d{2}[a-z]?(?:/\d{2})*(?:\.\d+)?\b", t):
                 assert ref in known, (ref, t)
+
+
+def test_quotes_of_bare_latex_become_math():
+    assert quote_context(r"\frac{a}{b} = c")["math"] == r"\frac{a}{b} = c"
+    aligned = quote_context(r"\frac{\partial L}{\partial w}& = x,\\")["math"]
+    assert aligned == r"\begin{aligned}\frac{\partial L}{\partial w}& = x,\end{aligned}"
+    assert quote_context("因此 $x_t$")["math"] == ""                 # prose with math: as it is
+    assert quote_context("`∂L/∂h_2 = -6.5`")["math"] == ""           # the seed's code: as it is
+
+
+def test_shape_messages_as_math():
+    parts = shape_parts("cannot multiply diag(phi_prime(a[t])) @ dL/dh[t] (3×1) by x[t] (2×1)")
+    assert [p["math"] for p in parts if p["math"]] == [
+        r"\operatorname{diag}\left(\varphi'\left(a_{t}\right)\right) "
+        r"\frac{\partial L}{\partial h_{t}}", r"3 \times 1", "x_{t}", r"2 \times 1"]
+    assert "".join(p["text"] for p in parts) == "cannot multiply  () by  ()"
+    assert shape_parts("something else (3×1)") == [{"text": "something else (3×1)",
+                                                     "math": "", "code": ""}]
+
+
+def test_points_are_matrices_and_vectors_in_the_models_shapes():
+    point = {"W[0,0]": "1/2", "W[1,1]": "-2", "b[0]": "3", "x_1[1]": "1/3", "y_1[0]": "1"}
+    out = point_lines(point, "elman", {"n": 2, "d": 2})
+    assert out == [[r"W = \begin{pmatrix} \tfrac{1}{2} & \cdot \\ \cdot & -2 \end{pmatrix}",
+                    r"b = \begin{pmatrix} 3 & \cdot \end{pmatrix}^\top"],
+                   [r"x_{1} = \begin{pmatrix} \cdot & \tfrac{1}{3} \end{pmatrix}^\top",
+                    r"y_{1} = \begin{pmatrix} 1 & \cdot \end{pmatrix}^\top"]]
+    # q = 4 rows of W_qh even when only row 1 enters (a reader took q = 1 from a list)
+    wide = point_lines({"W_qh[0,2]": "1"}, "d2l_linear", {"n": 3, "d": 2, "q": 4})
+    assert wide[0][0].count(r"\\") == 3
+    assert point_lines({"W_xh": "1/2", "x_1": "-4/5"}, "scalar_linear", {}) == [
+        [r"W_{xh} = \tfrac{1}{2}"], [r"x_{1} = -\tfrac{4}{5}"]]
+
+
+def test_rounded_values_keep_their_significant_zeros():
+    assert rounded("-1.7547980000001") == "-1.75480"               # six digits, as promised
+    assert rounded("-1.7548") == "-1.7548"                         # exact: as it is
+
+
+def test_models_and_sizes_in_words():
+    assert sizes("elman", {"n": 3, "d": 2})["words"] == \
+        "$n = 3$ (the state $h_t$, the target $y_t$), $d = 2$ (the input $x_t$)"
+    assert sizes("scalar_linear", {}) == {"tex": "", "words": ""}
+    assert zoo_tex("L = sum_t 1/2 ||h_t - y_t||^2") == \
+        r"L = \sum_{t} \tfrac{1}{2} \lVert h_t - y_t\rVert^2"
+
+
+def test_the_seed_002_heading_cites_d2l_as_its_line_does():
+    title = claimfile.load(seed_files()[2]).title
+    assert "D2L §9.7 (§8.7 in the Chinese edition)" in title
+    assert "§9.7" in source(SEEDS["002"])
+
+
+def test_no_untranslated_chinese_in_titles_notes_or_reasons():
+    """The seeds quote Chinese; our own words translate every phrase they cite (the
+    Chinese kept beside it, in parentheses or after the translation)."""
+    cjk = re.compile(r"[\u4e00-\u9fff]+")
+    for cf in _loaded().values():
+        texts = [cf.title, cf.note] + [t for c in cf.order for t in (c.name, c.note)] + \
+            [s.reason for s in cf.skipped]
+        for t in texts:
+            if cjk.search(t):
+                assert "“" in t or "(the " in t, t
+                assert not re.search(r"(?<![A-Za-z])'[^']*[\u4e00-\u9fff][^']*'", t), t  # bare
+
+
+def test_the_broadcast_note_says_what_numpy_does():
+    cf = claimfile.load(seed_files()[4])
+    note = next(c.note for c in cf.order if c.name.startswith("004-28 ") and c.expect == "wrong")
+    assert "would not broadcast" not in note
+    assert "[:, None]" in note and "not defined for n ≥ 2" in note

@@ -89,7 +89,7 @@ def test_truncation_is_described_as_computed_and_set_apart_from_split_point_deta
     at fixed split points (D2L's training code) is another scheme and is said to be."""
     assert all(f"| h[s-{k}])" in c for k, c in zip(ctx["truncation"]["windows"],
                                                    ctx["formulas"]["bias"]["claims"]))
-    assert "\\right|_{h_{s-k}}" in ctx["formulas"]["truncated"]["latex"]
+    assert "\\right|_{h_{s-\\tau}}" in ctx["formulas"]["truncated"]["latex"]
     for text in rendered.values():
         assert "makes it" not in text
         assert "fixed split points" in text and "sliding window" in text
@@ -126,7 +126,7 @@ def test_num_prints_a_number_as_latex():
     assert dynamics.num(0.99996) == "1.000" and dynamics.num(0.8999616) == "0.9000"
     assert dynamics.num(0.9000000000000002) == "0.9" and dynamics.num(8998.3) == "8998"
     assert dynamics.num(1.0) == "1" and dynamics.num(-0.82519973) == "-0.8252"
-    assert dynamics.num(114.372548735, 6) == "114.373"
+    assert dynamics.num(114.372548735, 6) == "114.373" and dynamics.num(32.20128) == "32.20"
 
 
 @pytest.mark.skipif(not have_tex(), reason="needs TeX Live and latexmk")
@@ -136,3 +136,65 @@ def test_the_pdf_compiles_with_no_overfull_box(results, rendered):
     assert pdf.startswith(b"%PDF")
     assert not [line for line in log.splitlines() if line.startswith("!")]
     assert overfull(log) == []
+
+
+def sections(text: str, fmt: str) -> list[str]:
+    """The document cut at its section headings: [preamble, section 1, ..., section 8]."""
+    return re.split(r"\\section\{" if fmt == "tex" else r"(?m)^## \d", text)
+
+
+def test_each_symbol_keeps_one_meaning(rendered):
+    """a is the pre-activation only, c the slope bound only, tau the truncation window only:
+    the scalar weight is w, dh_t/dw_h is q_t (coefficients beta_t, gamma_t), the clip
+    threshold kappa, attention's context r_t, the lag of section 7 T - k; ||W||_2 is sigma,
+    as s is a loss index."""
+    for fmt, text in rendered.items():
+        parts = sections(text, fmt)
+        assert len(parts) == 9, fmt
+        _, jac, expl, trunc, rand, clip, cost, att, _ = parts
+        for banned in ("\\partial a", "a^{", "a_{t-1}", "c_t", "b_t", "c s", "(cs)", "s = \\|W"):
+            assert banned not in text, (fmt, banned)
+        assert "c \\sigma" in jac and "\\sigma = \\|W\\|_2" in jac
+        assert "\\tau" not in jac + expl + rand + clip + cost + att, fmt
+        assert "\\partial w" in trunc and "g_\\tau" in trunc and "\\mathrm{bias}_\\tau" in trunc
+        assert "q_t" in rand and "\\beta_t" in rand and "\\gamma_t" in rand
+        assert "\\kappa" in clip and "$c$" not in clip.replace("(it writes $c$)", "")
+        assert "r_t = \\sum" in att and "U x_t" in att and "o_t = W_o h_t + V_o r_t" in att
+        assert att.index("U x_t") < att.index("U^\\top"), fmt       # stated before it is used
+        assert "\\phi'" not in expl, fmt            # the residual paragraph says tanh' only
+
+
+def test_the_randomized_text_explains_a_bar_that_misses(ctx, rendered):
+    """A +- 2 s.e. bar from the sample variance can miss dL/dw (a heavy-tailed estimator):
+    the text names each such bar and says why."""
+    rz = ctx["randomized"]
+    for text in rendered.values():
+        assert "heavy-tailed" in text
+        if rz["missed"]:
+            assert rz["missed"] in text and "grey bars" in text
+    assert dynamics.missed_text([]) == ""
+    bars = [{"pi": 0.2, "lo": 99.08, "hi": 113.04, "covers": False},
+            {"pi": 0.5, "lo": 112.0, "hi": 116.0, "covers": True}]
+    assert dynamics.missed_text(bars) == "the bar $[99.08, 113.0]$ at $\\pi = 0.2$ misses"
+    assert dynamics.missed_text([bars[0], dict(bars[0], pi=0.3)]).startswith("the bars ")
+
+
+def test_error_bars_from_the_sample_and_the_exact_variance():
+    rz = {"pi": [0.2, 1.0], "mc_mean": [106.0, 114.0], "mc_variance": [2500.0, 0.0],
+          "exact_variance": [40000.0, 0.0], "mc_draws": [100, 100], "full": 114.0}
+    [bar] = dynamics.error_bars(rz)                   # pi = 1 has no variance: no bar
+    assert (bar["lo"], bar["hi"], bar["exact_half"]) == (96.0, 116.0, 40.0)
+    assert bar["covers"] and bar["exact_covers"]
+    [bar] = dynamics.error_bars(dict(rz, mc_variance=[100.0, 0.0]))
+    assert not bar["covers"] and bar["exact_covers"]
+
+
+def test_plain_wording_and_table_digits(ctx, rendered):
+    r = ctx["randomized"]
+    for text in rendered.values():
+        assert "same gradient: yes" not in text
+        assert f"{r['exact_mean']}$ = \\partial L" not in text
+        assert f"{r['exact_mean']} = \\partial L" not in text
+    for row in ctx["truncation"]["rows"]:
+        for cell in (row["bias_05"], row["bias_09"]):
+            assert len(cell.replace(".", "").lstrip("0")) == 4, cell      # 32.20, not 32.2

@@ -12,7 +12,10 @@ from fractions import Fraction
 
 import pytest
 
-import symbptt.documents.worked as worked_module
+import numpy as np
+
+import symbptt.documents.worked_general as general_module
+from symbptt.check import audit
 from symbptt.documents.render import compile_pdf, environment, have_tex, overfull
 from symbptt.documents.worked import both, decimal, worked_example
 from symbptt.model.zoo import SEED, source
@@ -162,29 +165,80 @@ def test_second_part_states_the_seed_formulas_with_checks_verdict(example, rende
     assert r"\left(1 - h_{t} \odot h_{t}\right)" in part                         # tanh slope
     assert r"\operatorname{diag}\left(1 - h_{k+1} \odot h_{k+1}\right)" in part   # delta rec.
     claims = [c for g in example["softmax"]["groups"] for c in g["claims"]]
-    assert len(claims) == 12 and all(c["verdict"] == "correct" for c in claims)
+    assert len(claims) == 11 and all(c["verdict"] == "correct" for c in claims)
     assert all(c["scope"] == "every T" for c in claims)
-    assert part.count("correct for every") == 12
-    assert example["softmax"]["literal"]["verdict"] == "wrong"
-    assert "cannot multiply" in example["softmax"]["literal"]["problem"]
-    assert "12 of these 12 formulas correct" in part
+    assert part.count("correct for every") == 11 + 2          # and the Jacobian with diag
+    assert "11 of these 11 formulas correct" in part
     assert example["softmax"]["sizes"] == "n = 3, d = 2, q = 4"
+    # n, d, q are defined where they are used
+    assert "the sizes $n = 3$ (the state $h_t$), $d = 2$ (the input $x_t$), $q = 4$ (the " \
+           "output $o_t$, the target $y_t$)" in part
 
 
 def test_verdicts_come_from_check_not_from_the_template(monkeypatch):
     """With check's answers turned undecided, the document says so: no verdict is typed in."""
-    real = worked_module.check
+    real = general_module.check
 
     def undecided(model, claims):
         r = real(model, claims)
-        return replace(r, claims=tuple(replace(c, verdict="undecided", scope="")
+        return replace(r, claims=tuple(replace(c, verdict="undecided", scope="",
+                                               shape_error="", counterexample=None)
                                        for c in r.claims))
-    monkeypatch.setattr(worked_module, "check", undecided)
+    monkeypatch.setattr(general_module, "check", undecided)
     ex = worked_example()
     md = environment().get_template("seed004.md.j2").render(**ex)
-    assert "correct for every" not in md
-    assert md.count(r"\text{undecided}") == 5 + 12 + 1
-    assert "0 of these 12 formulas correct" in md
+    assert "correct for every" not in md and "wrong" not in md
+    assert md.count(r"\text{undecided}") == 5 + 11 + 3 + 1
+    assert "0 of these 11 formulas correct" in md
+    # the conclusions drawn from check's verdicts go with them
+    assert "ill-typed read literally" not in md and "every extra term carries" not in md
+
+
+@pytest.mark.parametrize("fmt", ["md", "tex"])
+def test_the_seeds_jacobian_is_ruled_one_way_in_both_documents(example, rendered, fmt):
+    """tanh'(...) . W_hh as written is ill-typed (a column times a matrix), and right with
+    the slopes on a diagonal: the worked example shows the seed audit's very claims
+    (004-28.1, 004-28.2) with check's verdicts and check's message, as math."""
+    seed = general_module.seed_claims()
+    jac = example["softmax"]["jacobian"]
+    audited = {c.input.claim: c for c in audit.run(audit.seed_files()[4]).claims}
+    literal = audited[seed["004-28.1"].claim]
+    assert literal.shape_error and jac["literal"]["verdict"] == literal.verdict == "wrong"
+    assert jac["literal"]["problem"] == audit.shape_parts(literal.shape_error)
+    assert [r["verdict"] for r in jac["readings"]] == ["correct", "correct"]
+    assert audited[seed["004-28.2"].claim].verdict == "correct"
+    assert jac["as_explained"]
+    text = rendered[fmt]
+    part = text[text.index("The one-step Jacobian"):]
+    assert "cannot multiply $\\tanh'\\left(a_{k+1}\\right)$ ($3 \\times 1$) by $W_{hh}$" in part
+    assert "tanh_prime(a[k+1])" not in text.replace("\\_", "_")          # no code leaks
+    assert "12 of these 12" not in text and "multiplies the column of slopes" not in text
+    assert "ill-typed read literally, and right read with the diagonal" in part
+
+
+def test_numpys_row_broadcast_is_the_diagonal_reading():
+    # what the audit's note and the worked example say of tanh'(a)[:, None] * W_hh
+    rng = np.random.default_rng(0)
+    a, W = rng.normal(size=3), rng.normal(size=(3, 3))
+    slope = 1 - np.tanh(a) ** 2
+    assert np.allclose(slope[:, None] * W, np.diag(slope) @ W)
+
+
+@pytest.mark.parametrize("fmt", ["md", "tex"])
+def test_the_total_derivative_trap_is_shown_with_checks_verdict(example, rendered, fmt):
+    trap = example["softmax"]["trap"]
+    assert trap["verdict"] == "wrong" and trap["T"] == 3
+    text = rendered[fmt]
+    part = text[text.index("A trap:"):]
+    assert ("wrong at $T = 3$" if fmt == "tex" else "wrong at T = 3") in part
+    assert "counts every path through an earlier state more than once" in part
+    assert "at $T = 3$ the entry" in part and "by the formula" in part
+
+
+@pytest.mark.parametrize("fmt", ["md", "tex"])
+def test_the_data_file_is_named_only_to_reproduce(rendered, fmt):
+    lines = [ln for ln in rendered[fmt].splitlines() if "seed004.json" in ln]
+    assert len(lines) == 1 and "To reproduce" in lines[0]
 
 
 @pytest.mark.skipif(not have_tex(), reason="needs TeX Live and latexmk")

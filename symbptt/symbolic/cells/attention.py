@@ -39,15 +39,16 @@ def _loss(be, P, st, y, T):
     return total([(o - yi) ** 2 for o, yi in zip(st.vals["o"], y)]) * be.number(Fraction(1, 2))
 
 
-def _loss_vjp(be, P, st, y, T):
+def _loss_vjp(be, P, st, y, T, put=keep):
+    """put names each adjoint as it is made (documents print them: o-bar, c-bar, ...)."""
     v = st.vals
     alpha, xs = v["alpha"], v["xs"]
-    g_o = vsub(v["o"], y)                                 # dl/do_t = o_t - y_t
-    g_c = tmatvec(P["V_o"], g_o)                          # dl/dc_t = V_o^T dl/do_t
-    g_alpha = tuple(dot(x, g_c) for x in xs)              # dl/dalpha_{t,k} = x_k . dl/dc_t
+    g_o = put("obar", vsub(v["o"], y))                    # dl/do_t = o_t - y_t
+    g_c = put("cbar", tmatvec(P["V_o"], g_o))             # dl/dc_t = V_o^T dl/do_t
+    g_alpha = put("alphabar", tuple(dot(x, g_c) for x in xs))   # x_k . dl/dc_t
     mean = total([a * g for a, g in zip(alpha, g_alpha)])
-    g_e = tuple(a * (g - mean) for a, g in zip(alpha, g_alpha))   # softmax VJP
-    g_ex = vadd(*(vscale(ge, x) for ge, x in zip(g_e, xs)))       # sum_k dl/de_{t,k} x_k
+    g_e = put("ebar", tuple(a * (g - mean) for a, g in zip(alpha, g_alpha)))   # softmax VJP
+    g_ex = put("ubar", vadd(*(vscale(ge, x) for ge, x in zip(g_e, xs))))       # dl/du_t
     g_h = vadd(tmatvec(P["W_o"], g_o), matvec(P["W_a"], g_ex))   # W_o^T g_o + W_a g_ex
     local = {"W_o": outer(g_o, st.s), "V_o": outer(g_o, v["c"]), "W_a": outer(st.s, g_ex)}
     shortcut = {k: vadd(vscale(a, g_c), vscale(ge, v["query"]))  # alpha_k V_o^T g_o + g_e_k W_a^T h_t
