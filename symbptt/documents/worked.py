@@ -16,7 +16,7 @@ import sympy as sp
 from ..errors import SymbpttError
 from ..model.registry import get_model
 from ..model.values import load
-from ..model.zoo import SEED, source, zoo_model
+from ..model.zoo import SEED, source
 from ..symbolic import recursive
 from ..symbolic.backend import SYMPY
 from ..symbolic.cells import cell_for
