@@ -252,3 +252,34 @@ def test_attention_worked_example_names_no_internal_quantity():
                     for f in doc.context[k])
     assert "query" not in text and "e^{" not in text
     assert r"\exp\left(e_{2,1}\right)" in text and "u_{2,1}" in text
+
+
+def test_attention_worked_deltas_fit_in_a_few_lines():
+    """Issue 17: dl_t/dh_{t,1} ran to about 65 lines of monomials; with the loss rule's
+    adjoints named (o-bar, c-bar, alpha-bar, e-bar, u-bar) each delta is a few terms."""
+    doc = build(get_model("attention"), 2, Dims(2, 2, 2))
+    for f in doc.context["explicit_deltas"]:
+        assert f.tex.count(r"\\") <= 2, f.tex
+    names = {str(s).split("_")[0] for s in doc.context["compact"].adjoints}
+    assert names == {"obar", "cbar", "alphabar", "ebar", "ubar"}
+
+
+def test_softmax_targets_show_yhat_minus_y():
+    """Issue 17: elman_softmax's yhat - y was hidden behind y_{t,1} + yhat_{t,2} - 1 (the
+    probability target's last entry written as 1 minus the others, unexplained)."""
+    doc = build(get_model("elman_softmax"), 2, Dims(2, 2, 2))
+    deltas = " ".join(f.tex for f in doc.context["explicit_deltas"])
+    assert r"- y_{2,2} + \hat{y}_{2,2}" in deltas and "- 1" not in deltas
+    assert "probability vector" in doc.context["appendix_say"]
+    assert r"\hat{y}_t - y_t" in doc.context["appendix_say"]
+
+
+def test_a_mean_loss_keeps_one_t():
+    """Issue 17: d2l_linear's rule read (o_{t,1}/2 - y_{t,1}/2), T = 2 baked into 1/T while
+    the graph was at T = 3; now the matrix level keeps 1/T and the worked example says what
+    1/T is at its own T."""
+    doc = build(get_model("d2l_linear"), 3, Dims(2, 2, 2))
+    assert r"$1/T = 1/3$" in doc.context["appendix_say"]
+    matrix = " ".join(right for g in doc.context["matrix"]["groups"] for _, right, _, _ in
+                      g["rows"])
+    assert "T}" in matrix and "/ 2" not in matrix
