@@ -9,6 +9,7 @@ import sys
 from typing import Sequence
 
 from ..errors import SymbpttError
+from ..output import terminating
 from .commands import COMMANDS, EXIT_BAD_INPUT, EXIT_OK
 from .options import build_parser
 
@@ -16,7 +17,8 @@ from .options import build_parser
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return COMMANDS[args.command](args)
+        with terminating():             # SIGTERM unwinds: no temporary file left behind
+            return COMMANDS[args.command](args)
     except SymbpttError as err:
         print(f"symbptt: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT

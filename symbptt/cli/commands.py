@@ -144,7 +144,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..documents.render import FORMATS, render, write_atomic
+    from ..documents.render import FORMATS, render
+    from ..output import check_file, write_atomic
     if args.format not in FORMATS:
         raise SymbpttError(f"unknown format {args.format!r}; choose one of {', '.join(FORMATS)}")
     spec = _symbolic_model(args.model)
@@ -153,8 +154,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     if out is None and args.format == "pdf":
         out = Path(f"{spec.name}.pdf")
-    if out is not None and (out.is_dir() or not out.parent.resolve().is_dir()):
-        raise SymbpttError(f"cannot write {out}: not a file in an existing folder")
+    if out is not None:
+        check_file(out)                        # before the proofs, not after
     from ..symbolic.certificate import check_budget
     check_budget(spec, args.T, dims, None, False, activation)
     if args.json and args.format == "pdf" and args.out is None:
@@ -178,12 +179,14 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..documents.build import build_all, default_output, overfull_boxes, stale, write
+    from ..documents.build import build_all, default_output, names, overfull_boxes, stale, write
     from ..documents.render import OVERFULL_LIMIT, require_tex
+    from ..output import check_folder
     out = Path(args.out) if args.out else default_output()
     pdf = not args.no_pdf
     if pdf:
         require_tex(" (or --no-pdf)")
+    check_folder(out, () if args.check else names())     # before the minutes of work
     progress = None if args.quiet else (lambda line: print(line, flush=True))
     built = build_all(pdf=pdf, progress=progress)
     timing = (f"documents in {built.seconds_text:.1f} s"
@@ -303,8 +306,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                         args.lag, args.window, args.clip, args.pi, args.draws,
                         tuple(dict.fromkeys(args.part)))
     out = Path(args.plot) if args.plot else None
-    if out is not None and out.exists() and not out.is_dir():
-        raise SymbpttError(f"--plot {out}: not a folder")
+    if out is not None:
+        from ..output import check_folder
+        check_folder(out)                      # before the analysis, not after
     if out is not None:
         from ..documents.figures import require_matplotlib
         require_matplotlib()
@@ -315,11 +319,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         return EXIT_BUG
     if out is not None:
         from ..documents.figures import figure
-        from ..documents.render import write_atomic
-        out.mkdir(parents=True, exist_ok=True)
-        for name, part in result.parts.items():
-            path = out / f"{spec.name}-{name}.{args.plot_format}"
-            write_atomic(path, figure(name, part, args.plot_format, spec.name))
+        from ..output import write_folder
+        write_folder(out, {f"{spec.name}-{name}.{args.plot_format}":
+                           figure(name, part, args.plot_format, spec.name)
+                           for name, part in result.parts.items()})
     _emit(args, analysis_json(result), analysis_text(result) + (
         f"\nfigures in {out}/" if out is not None else ""))
     return EXIT_OK

@@ -18,7 +18,9 @@ from ..check import audit
 from . import dynamics as dynamics_document
 from .document import build as build_document
 from .worked import worked_example
-from .render import compile_pdf, overfull, environment, render_text, write_atomic
+from .render import compile_pdf, overfull, environment, render_text
+from ..errors import SymbpttError
+from ..output import write_folder
 from ..model.spec import Dims
 from ..model.zoo import models
 
@@ -107,11 +109,17 @@ def overfull_boxes(built: Built) -> list[str]:
             for line in overfull(log)]
 
 
+def names() -> tuple:
+    """The files build makes, as far as they are known before building (the figures' folder
+    stands for its figures): what `symbptt build` checks before its minutes of work."""
+    docs = [spec.name for spec in models()] + ["seed004", "dynamics", "mistakes"]
+    return tuple(f"{d}.{ext}" for d in docs for ext in ("tex", "md", "pdf")) + (
+        "README.md", "seed-audit.md", "figures/dynamics-elman-jacobians.svg")
+
+
 def write(built: Built, out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    for name, data in sorted(built.files.items()):
-        (out / name).parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(out / name, data)
+    """Every file into `out` (checked first: nothing is written when a name is blocked)."""
+    write_folder(out, built.files)
 
 
 def stale(built: Built, out: Path) -> list[str]:
@@ -119,6 +127,8 @@ def stale(built: Built, out: Path) -> list[str]:
     bad = []
     for name, data in sorted(built.files.items()):
         path = out / name
+        if path.exists() and not path.is_file():
+            raise SymbpttError(f"cannot check {path}: it is not a regular file")
         if not path.exists() or path.read_bytes() != data:
             bad.append(name)
     return bad
