@@ -12,6 +12,7 @@ reference.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from .errors import SymbpttError
 from .model.registry import load_model
 from .model.spec import Dims, ModelSpec, resolve_activation
 
+MAX_SIZE = 4096          # a fixture's n, d or q
 NEEDED = ("model", "T", "dims", "batch", "params", "inputs", "grads", "tolerance")
 
 
@@ -89,6 +91,10 @@ def _recheck(path: str, model: str | None = None) -> Recheck:
         raise SymbpttError(f"fixture {path} cannot be read: {err}") from None
     except json.JSONDecodeError as err:
         raise SymbpttError(f"fixture {path} is not valid JSON: {err}") from None
+    except (ValueError, RecursionError) as err:     # a 5000-digit number, 10^5 brackets
+        raise SymbpttError(f"fixture {path} cannot be read: "
+                           f"{_unreadable(err)}"
+                           ) from None
     if not isinstance(data, dict) or any(k not in data for k in NEEDED):
         missing = [k for k in NEEDED if not isinstance(data, dict) or k not in data]
         _fail(path, f"not a symbptt crosscheck --json output (missing {', '.join(missing)})")
@@ -103,7 +109,10 @@ def _recheck(path: str, model: str | None = None) -> Recheck:
     if not isinstance(data["params"], dict) or not isinstance(data["grads"], dict):
         _fail(path, "params and grads must be objects")
     sizes = data["dims"] if isinstance(data["dims"], dict) else {}
-    dims = Dims(**{k: int(sizes.get(k, 1)) for k in ("n", "d", "q")})
+    for k, v in sizes.items():
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_SIZE:
+            _fail(path, f"dims.{k} must be a whole number in 1..{MAX_SIZE}, got {v!r}")
+    dims = Dims(**{k: sizes.get(k, 1) for k in ("n", "d", "q")})
     params = {}
     for p in spec.params:
         if p.name not in data["params"]:
@@ -149,8 +158,9 @@ def _recheck(path: str, model: str | None = None) -> Recheck:
         rel[name] = float(np.max(np.abs(mine - saved))) / scale if saved.size else 0.0
     saved_loss = data.get("loss")
     if saved_loss is not None:
-        if isinstance(saved_loss, bool) or not isinstance(saved_loss, (int, float)):
-            _fail(path, f"loss must be a number, got {saved_loss!r}")
+        if isinstance(saved_loss, bool) or not isinstance(saved_loss, (int, float)) \
+                or not math.isfinite(saved_loss):
+            _fail(path, f"loss must be a finite number, got {saved_loss!r}")
         rel["loss"] = abs(float(now.loss) - saved_loss) / max(abs(saved_loss), 1e-300)
     return Recheck(path, spec.name, T, reference, rel, float(tolerance),
                    float(saved_loss or 0.0), float(now.loss))
@@ -183,3 +193,9 @@ def recheck_text(r: Recheck) -> str:
                  "DIFFERS: a saved gradient is no longer what the engine computes "
                  f"(tolerance {r.tolerance:g} relative)")
     return "\n".join(lines)
+
+
+def _unreadable(err: BaseException) -> str:
+    """Why json could not read a file that is valid JSON: 10^5 nested brackets, or an
+    integer past Python's 4300 digits."""
+    return "nested too deeply" if isinstance(err, RecursionError) else "a number too long"

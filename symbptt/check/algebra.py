@@ -254,9 +254,15 @@ def transpose_op(v):
     return v.T if isinstance(v, np.ndarray) else v
 
 
+MAX_EXPONENT = 64     # a claim's power: past any T a check reaches ((W^T)^(T-i) at T <= 12)
+
+
 def power_op(base, k: int, node, alg: Algebra):
     """base^k: any whole k for a number (x^0 = 1, x^-2 = 1/x^2); k >= 0 for a square
-    matrix (W^0 = I)."""
+    matrix (W^0 = I); |k| at most MAX_EXPONENT (W^999999999 would multiply for hours)."""
+    if abs(k) > MAX_EXPONENT:
+        raise ClaimError(f"{_short(node)}: a power of {k} is too large to evaluate exactly "
+                         f"(at most {MAX_EXPONENT}; a check runs to T = 12)")
     one = Fraction(1)
     if isinstance(base, _Zero):
         if k < 0:

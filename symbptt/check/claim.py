@@ -34,6 +34,7 @@ class _Context:
     memo: dict = field(default_factory=dict)
     active: list = field(default_factory=list)
     assumed: Callable | None = None  # (name, k, ctx) -> a definition's proven value, or None
+    terms: int = 1                  # terms of the sums and products being evaluated, nested
 
 
 def _value(node, ctx: _Context):
@@ -106,6 +107,11 @@ def _reduce(node: Reduce, ctx: _Context):
     lo, hi = node.lo.value(ctx.env), node.hi.value(ctx.env)
     saved = ctx.env.get(node.var)
     span = _span(lo, hi)
+    outer = ctx.terms
+    if outer * len(span) > MAX_RANGE:
+        raise ClaimError(f"nested sums and products of {outer * len(span)} terms in all are "
+                         f"too many to evaluate (at most {MAX_RANGE})")
+    ctx.terms = outer * len(span)
     order = span if (node.op == "sum" or node.ascending) else span[::-1]
     acc = ZERO if node.op == "sum" else Eye(ctx.algebra.number(Fraction(1)))
     try:
@@ -116,6 +122,7 @@ def _reduce(node: Reduce, ctx: _Context):
                 if node.op == "sum" else matmul_op(acc, term, BinOp(" ", node, node.body),
                                                  ctx.algebra, lenient=True)
     finally:
+        ctx.terms = outer
         if saved is None:
             ctx.env.pop(node.var, None)
         else:

@@ -75,6 +75,12 @@ class ClaimReport:
     def correct(self) -> bool:
         return self.verdict == "correct"
 
+    @property
+    def as_expected(self) -> bool:
+        """The verdict a claim file records for it (expect = "wrong" for a slip put in on
+        purpose), or correct when it records none."""
+        return self.verdict == self.input.expect if self.input.expect else self.correct
+
 
 @dataclass(frozen=True)
 class CheckReport:
@@ -87,3 +93,7 @@ class CheckReport:
     @property
     def correct(self) -> bool:
         return all(c.correct for c in self.claims)
+
+    @property
+    def as_expected(self) -> bool:
+        return all(c.as_expected for c in self.claims)

@@ -135,4 +135,9 @@ def check_text(reports: list[CheckReport]) -> str:
     total = sum(len(r.claims) for r in reports)
     out.append(f"{good} of {total} claims correct "
                f"({sum(r.seconds for r in reports):.2f} s)")
+    recorded = [c for r in reports for c in r.claims if c.input.expect]
+    if recorded:
+        matched = sum(c.as_expected for c in recorded)
+        out.append(f"{matched} of {len(recorded)} verdicts as the file expects"
+                   + (": every one" if matched == len(recorded) else ""))
     return "\n".join(out)

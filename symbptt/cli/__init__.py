@@ -30,6 +30,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("symbptt: interrupted", file=sys.stderr)
         return 130
+    except RecursionError:              # an input nested past Python's stack
+        print("symbptt: error: the input is nested too deeply to read", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as err:              # `symbptt models > /dev/full`: the output failed
+        print(f"symbptt: error: cannot write the output: {err.strerror or err}",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

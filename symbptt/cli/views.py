@@ -54,7 +54,7 @@ def certificate_json(c: Certificate) -> dict:
         "T": c.T if c.kind == "unrolled" else "all", "dims": c.dims,
         "cell": c.cell, "proven": c.proven, "undecided": c.undecided, "claim": c.claim,
         "forms": list(c.forms),
-        "entries": c.entries, "params": [g for g in groups if not g["name"].startswith("x")],
+        "entries": c.entries, "params": [g for g in groups if not (g["name"] == "x" or g["name"].startswith("x:"))],
         "inputs": next((g for g in groups if g["name"] == "x"), None),
         **({"input_paths": {g["name"][2:]: g for g in groups if g["name"].startswith("x:")}}
            if any(g["name"].startswith("x:") for g in groups) else {}),

@@ -176,12 +176,29 @@ def overfull(log: str, limit: float = OVERFULL_LIMIT) -> list[str]:
             for m in _OVERFULL.finditer(log) if float(m["pt"]) > limit]
 
 
+# what pdflatex sets from UTF-8 input: Latin letters with their accents, and the few marks
+# our own texts use; a Chinese title (the seed notes are Chinese) needs a CJK engine
+_SETTABLE = set("“”‘’–—…§·×→") | {chr(c) for c in range(0x250)}
+
+
+def require_settable(spec: ModelSpec) -> None:
+    """A model whose title or notes LaTeX cannot set is refused before any work."""
+    for what, text in (("title", spec.title), ("notes", spec.notes)):
+        bad = next((c for c in str(text or "") if c not in _SETTABLE), None)
+        if bad is not None:
+            raise SymbpttError(f"the model's {what} has {bad!r}, a character pdflatex cannot "
+                               f"set: give the model file a title in Latin letters for "
+                               f"--format tex or pdf (--format md shows it as it is)")
+
+
 def render(spec: ModelSpec, T: int, dims: Dims, fmt: str,
            activation: str | None = None) -> bytes:
     if fmt not in FORMATS:
         raise SymbpttError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt in ("tex", "pdf"):
+        require_settable(spec)          # before the proofs, not after
     if fmt == "pdf":
-        require_tex()                   # before the proofs, not after
+        require_tex()
     doc = build(spec, T, dims, activation)
     if fmt == "pdf":
         return compile_pdf(render_text(doc, "tex"), spec.name)[0]

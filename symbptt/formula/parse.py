@@ -28,6 +28,7 @@ MAX_DEPTH = 60             # nested brackets
 MAX_DIGITS = 30            # digits in one number
 MAX_TREE_DEPTH = 150       # operations inside one another (a + b + ... counts each +)
 MAX_POWER = 10 ** 6        # a constant exponent made by a chain x^a^b
+MAX_NESTED_SUMS = 4        # sums and products inside one another (the notes nest two)
 
 GREEK = {"ell": "l", "varepsilon": "epsilon"}
 LATEX_FUNCTIONS = {"\\tanh": "tanh", "\\sigma": "sigmoid", "\\phi": "phi", "\\varphi": "phi",
@@ -86,6 +87,10 @@ def _describe(names) -> str:
     return ", ".join(seen[:10]) + (", ..." if len(seen) > 10 else "")
 
 
+# 1e400, 2.5E-3: a digit run glued to e and digits, read otherwise as 1 times a name e400
+_SCIENTIFIC = re.compile(r"(?<![A-Za-z_0-9.])[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+")
+
+
 def _check_shape(text: str, what: str) -> None:
     if not isinstance(text, str):
         raise FormulaError(f"{what}: expected text, got {type(text).__name__}")
@@ -102,6 +107,10 @@ def _check_shape(text: str, what: str) -> None:
     for m in re.finditer(r"[0-9]{%d,}" % (MAX_DIGITS + 1), text):
         raise FormulaError(f"{what}: a number with more than {MAX_DIGITS} digits", text,
                            m.start())
+    for m in _SCIENTIFIC.finditer(text):
+        raise FormulaError(f"{what}: {m.group(0)!r} is not a number of the formula language "
+                           "(no e-notation): write a fraction such as 1/1000, or put a space "
+                           "or * between a number and a name", text, m.start())
 
 
 def _error(e: UnexpectedInput, text: str, what: str) -> FormulaError:
@@ -121,14 +130,16 @@ def _error(e: UnexpectedInput, text: str, what: str) -> FormulaError:
                         text if one_line else "", col)
 
 
-def _depth(node) -> int:
-    """The depth of a formula tree, without recursion."""
-    deepest, stack = 0, [(node, 1)]
+def _depth(node) -> tuple[int, int]:
+    """The depth of a formula tree, and how many sums and products nest at most in it,
+    without recursion."""
+    deepest, sums, stack = 0, 0, [(node, 1, 0)]
     while stack:
-        n, d = stack.pop()
-        deepest = max(deepest, d)
-        stack.extend((kid, d + 1) for kid in children(n))
-    return deepest
+        n, d, r = stack.pop()
+        r += isinstance(n, Reduce)
+        deepest, sums = max(deepest, d), max(sums, r)
+        stack.extend((kid, d + 1, r) for kid in children(n))
+    return deepest, sums
 
 
 def _parse(text: str, start: str, what: str, offset: int = 0):
@@ -136,9 +147,14 @@ def _parse(text: str, start: str, what: str, offset: int = 0):
     try:
         tree = _parser().parse(text, start=start)
         out = _Build(text, offset).transform(tree)
-        if not isinstance(out, Idx) and _depth(out) > MAX_TREE_DEPTH:
+        depth, sums = _depth(out) if not isinstance(out, Idx) else (0, 0)
+        if depth > MAX_TREE_DEPTH:
             raise FormulaError(f"{what} is too long a chain: more than {MAX_TREE_DEPTH} "
                                "operations inside one another (split it with definitions)")
+        if sums > MAX_NESTED_SUMS:
+            raise FormulaError(f"{what} nests {sums} sums or products inside one another "
+                               f"(at most {MAX_NESTED_SUMS}: each one multiplies the terms "
+                               "to evaluate)")
         return out
     except UnexpectedInput as e:
         raise _error(e, text, what) from None

@@ -17,6 +17,10 @@ from .spec import DIM_RANGE, Dims, ModelSpec
 NUMBER = re.compile(r"[+-]?(\d{1,60}(\.\d{0,60})?|\.\d{1,60})([eE][+-]?\d{1,3})?(/[+-]?\d{1,60})?")
 
 
+MAX_NUMBER_TEXT = 60                          # characters of one number: past float range
+_EXPONENT = re.compile(r"[eE][+-]?0*[0-9]{4,}|[eE][+-]?0*[3-9][0-9]{2}")   # |e| >= 300
+
+
 def exact(value: Any, where: str) -> Fraction:
     """A JSON number or a string like "3/2", "-0.25", "1e-3" as an exact rational."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
@@ -24,6 +28,9 @@ def exact(value: Any, where: str) -> Fraction:
     if isinstance(value, float) and not math.isfinite(value):
         raise BadValues(f"{where}: {value} is not a finite number")
     text = str(value).strip()
+    if len(text) > MAX_NUMBER_TEXT or _EXPONENT.search(text):
+        raise BadValues(f"{where}: {text[:40]!r} is too large a number to compute with "
+                        f"(at most {MAX_NUMBER_TEXT} characters, |exponent| <= 300)")
     if not NUMBER.fullmatch(text):
         raise BadValues(f"{where}: cannot read {text[:40]!r} as a number "
                         f"(use 3, 0.5, 1e-3 or \"3/2\")")
@@ -77,6 +84,10 @@ def load(path: str, spec: ModelSpec, T: int) -> tuple[dict, Dims]:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise BadValues(f"values file {shown} is not valid JSON: {err}") from None
+    except (ValueError, RecursionError) as err:     # a 5000-digit number, 10^5 brackets
+        raise BadValues(f"values file {shown} cannot be read: "
+                        f"{_unreadable(err)}"
+                        ) from None
     return from_data(data, spec, T, shown)
 
 
@@ -137,3 +148,9 @@ def from_data(data: Any, spec: ModelSpec, T: int, shown: str = "given") -> tuple
                             f"{DIM_RANGE[0]}..{DIM_RANGE[1]}")
     dims = Dims(**{k: sizes.get(k, 1) for k in ("n", "d", "q")})
     return {"params": out_params, "inputs": inputs, "targets": targets}, dims
+
+
+def _unreadable(err: BaseException) -> str:
+    """Why json could not read a file that is valid JSON: 10^5 nested brackets, or an
+    integer past Python's 4300 digits."""
+    return "nested too deeply" if isinstance(err, RecursionError) else "a number too long"

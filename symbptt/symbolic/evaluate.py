@@ -16,7 +16,7 @@ from .backend import SYMPY, as_sympy, to_symengine
 from .cells import cell_for
 from .interval import NoInterval, enclose, excludes_zero
 from .linalg import tree_entries
-from .unroll import Unrolled, seq_label, unroll
+from .unroll import Unrolled, is_input, seq_label, unroll
 from .zero import node_count
 
 FORMS = ("direct", "recursive", "closed_form")
@@ -180,7 +180,7 @@ def evaluate(spec: ModelSpec, T: int, values: dict, dims: Dims,
             entries = [(e.index, value(exact[form][e.label]))
                        for e in u.param_entries if e.param == p.name]
             per[p.name] = _nest(entries, dims.shape(p.shape))
-        for group in dict.fromkeys(e.param for e in u.entries if e.param.startswith("x")):
+        for group in dict.fromkeys(e.param for e in u.entries if is_input(e.param)):
             per[group] = [_row(exact[form], u, t, group) for t in range(1, T + 1)]
         report_grads[form] = per
     report_deltas = {form: {f"dL/d{seq_label('h', t, ())}": [value(at(v)) for v in d]

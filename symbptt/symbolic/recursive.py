@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .linalg import tree_add, tree_entries, vadd
-from .unroll import RECURRENT, Unrolled, path_group
+from .unroll import RECURRENT, Unrolled, is_input, path_group
 
 
 def local_gradients(u: Unrolled) -> list:
@@ -57,7 +57,7 @@ def accumulate(u: Unrolled, delta: list, local: list | None = None) -> dict:
     for e in u.param_entries:
         grads[e.label] = dict(tree_entries(total[e.param]))[e.index] if e.param in total else 0
     for e in u.entries:
-        if e.param.startswith("x"):
+        if is_input(e.param):
             part = inputs if e.param == "x" else paths[e.param]
             g = part.get(e.index[0])
             grads[e.label] = 0 if g is None else g[e.index[1] if len(e.index) > 1 else 0]

@@ -24,6 +24,12 @@ class Entry:
 RECURRENT = "x:recurrent"
 
 
+def is_input(param: str) -> bool:
+    """An entry of the inputs ("x", or a path group "x:recurrent"), never a parameter:
+    a model file's parameter may be named xw or x0."""
+    return param == "x" or param.startswith("x:")
+
+
 def path_group(shortcut: str) -> str:
     """The entry group of the inputs' gradient along a shortcut (attention's)."""
     return f"x:{shortcut}"
@@ -57,7 +63,7 @@ class Unrolled:
 
     @property
     def param_entries(self) -> tuple[Entry, ...]:
-        return tuple(e for e in self.entries if not e.param.startswith("x"))
+        return tuple(e for e in self.entries if not is_input(e.param))
 
     @property
     def input_entries(self) -> tuple[Entry, ...]:

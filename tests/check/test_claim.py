@@ -153,3 +153,19 @@ def test_a_negative_power_of_a_matrix_is_refused():
     b, q, alg = _bind("dL/dW = W^(-1)")
     with pytest.raises(ClaimError, match="negative power of a matrix"):
         evaluate(b.equation.rhs, q, alg, b, {"T": 3})
+
+
+# --------------------------------------------------------------------------- issue 18
+
+@pytest.mark.parametrize("claim, message", [
+    ("dL/dW = W^999999999", "a power of 999999999 is too large"),
+    ("dL/dW = sum(i=1..999999999, W)", "too long to evaluate"),
+    ("dL/dW = sum(i=1..200, sum(j=1..200, W))", "40000 terms in all are too many"),
+])
+def test_a_claim_too_big_to_evaluate_is_refused_in_a_line(capsys, claim, message):
+    """W^999999999 and a 200 x 200 nested sum ran for minutes; a product over 100000 steps
+    crashed the interpreter. Each is now one line and exit 2, at once."""
+    import symbptt
+    from symbptt.errors import SymbpttError
+    with pytest.raises(SymbpttError, match=message):
+        symbptt.check("elman", claim)

@@ -649,3 +649,90 @@ def test_check_never_executes_the_formula(capsys, tmp_path):
     code, out, err = run(capsys, ["check", "elman", "--claim",
                                   f"dL/dW = __import__('os').system('touch {marker}')"])
     assert code == 2 and not marker.exists()
+
+
+# --------------------------------------------------------------------------- issue 18
+
+CLAIMS = '''model = "elman"
+T_max = 2
+
+[[claim]]
+name = "right"
+claim = "dL/dh[T] = dl[T]/dh[T]"
+expect = "correct"
+
+[[claim]]
+name = "a slip put in on purpose"
+claim = "dL/dh[t] = dl[t]/dh[t] + W @ diag(phi_prime(a[t+1])) @ dL/dh[t+1]"
+expect = "{expect}"
+'''
+
+
+def test_a_claim_file_whose_verdicts_are_all_as_expected_exits_0(capsys, tmp_path):
+    """A claim file whose every verdict matches its expect field exited 1 ("1 of 2
+    correct"); it exits 0 and says so, and 1 when a verdict is not the one expected."""
+    path = tmp_path / "claims.toml"
+    path.write_text(CLAIMS.format(expect="wrong"), encoding="utf-8")
+    code, out, err = run(capsys, ["check", str(path)])
+    assert code == 0, out + err
+    assert "1 of 2 claims correct" in out and "2 of 2 verdicts as the file expects: every one" in out
+    path.write_text(CLAIMS.format(expect="correct"), encoding="utf-8")
+    code, out, err = run(capsys, ["check", str(path)])
+    assert code == 1 and "1 of 2 verdicts as the file expects\n" in out + "\n"
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"params": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
+    ('{"params": {"W_xh": ' + "9" * 5000 + "}}", "a number too long"),
+    ('{"params": {"W_xh": "9e999", "W_hh": 1, "W_hy": 1}, "inputs": [1, 2], '
+     '"targets": [2, 5]}', "too large a number"),
+])
+def test_hostile_values_are_one_line(capsys, tmp_path, content, message):
+    """Issue 18: RecursionError, ValueError and OverflowError became tracebacks."""
+    path = tmp_path / "values.json"
+    path.write_text(content, encoding="utf-8")
+    code, out, err = run(capsys, ["grad", "scalar_linear", "--T", "2", "--values", path])
+    assert_bad_input(code, out, err)
+    assert message in err
+
+
+def test_output_that_cannot_be_written_is_one_line(capsys, monkeypatch):
+    """`symbptt models > /dev/full` raised OSError."""
+    import errno
+    import sys as system
+
+    class Full:
+        def write(self, text):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def flush(self):
+            pass
+    monkeypatch.setattr(system, "stdout", Full())
+    from symbptt.cli import main
+    assert main(["models"]) == 2
+    assert "cannot write the output: No space left on device" in capsys.readouterr().err
+
+
+def test_a_title_latex_cannot_set_is_refused_before_the_work(capsys, tmp_path):
+    """A model title in Chinese made a .tex that did not compile; Markdown shows it."""
+    source = Path(symbptt.__file__).parent / "examples" / "models" / "elman2.toml"
+    text = source.read_text(encoding="utf-8").splitlines()
+    text = ["title = \"两层 Elman 堆叠\"" if line.startswith("title") else line for line in text]
+    path = tmp_path / "cjk.toml"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    code, out, err = run(capsys, ["render", str(path), "--T", "1", "--format", "tex"])
+    assert_bad_input(code, out, err)
+    assert "'两'" in err
+    code, out, err = run(capsys, ["render", str(path), "--T", "1", "--format", "md"])
+    assert code == 0 and "两层" not in out.split("\n")[0]
+
+
+def test_a_parameter_named_like_an_input_is_a_parameter(capsys, tmp_path):
+    """Issue 18: a parameter named xw (a leading x) raised KeyError: inputs were told
+    apart by the name's first letter."""
+    path = tmp_path / "xw.toml"
+    path.write_text('[params]\nxw = "n x n"\nU = "n x d"\n[sequences]\nx = "d"\ny = "n"\n'
+                    '[cell]\nequations = ["h[t] = tanh(xw @ h[t-1] + U @ x[t])"]\n'
+                    'loss = "l[t] = (h[t] - y[t]).T @ (h[t] - y[t]) / 2"\n', encoding="utf-8")
+    code, out, err = run(capsys, ["prove", str(path), "--T", "2"])
+    assert code == 0, out + err

@@ -650,3 +650,24 @@ def test_brackets_end_a_power_chain():
 def test_power_chains_that_are_no_whole_number(text):
     with pytest.raises(FormulaError, match="reads to the right"):
         parse_expression(text)
+
+
+# --------------------------------------------------------------------------- issue 18
+
+@pytest.mark.parametrize("text", ["dL/dW = 1e400 * W", "dL/dW = 2.5E-3 W",
+                                  "dL/dW = 3e2 W"])
+def test_e_notation_is_refused_never_read_as_a_name(text):
+    """1e400 read as 1 times a name e400 (and the error blamed an unknown name)."""
+    with pytest.raises(FormulaError, match="no e-notation"):
+        parse_equation(text)
+
+
+def test_a_name_with_digits_and_e_is_still_a_name():
+    parse_equation("dL/dW1e2 = W1e2")
+
+
+def test_nested_sums_are_bounded():
+    deep = "sum(i=1..3, " * 25 + "W" + ")" * 25
+    with pytest.raises(FormulaError, match="nests 25 sums or products"):
+        parse_equation(f"dL/dW = {deep}")
+    parse_equation("dL/dW = " + "sum(i=1..3, " * 4 + "W" + ")" * 4)
