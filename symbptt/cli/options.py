@@ -17,7 +17,17 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line, not a usage block."""
 
     def error(self, message: str):  # noqa: D401 - argparse's signature
-        raise SymbpttError(f"{self.prog}: {message} (see {self.prog} --help)")
+        if self.prog == "symbptt" and "command" in message:     # `symbptt` alone
+            message = "give a command: " + ", ".join(_commands(self))
+        where = "" if self.prog == "symbptt" else f"{self.prog}: "
+        raise SymbpttError(f"{where}{message} (see {self.prog} --help)")
+
+
+def _commands(parser: argparse.ArgumentParser) -> list[str]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return list(action.choices)
+    return []
 
 
 def _whole(name: str, lo: int, hi: int):
@@ -83,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     p = sub.add_parser("models", help="list the model zoo")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
 
     p = sub.add_parser("prove", help="prove direct = recursive = closed form, exactly")
     _add_model(p, T_required=False)
@@ -107,8 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
                                           "same random numbers")
     _add_model(p)
     _add_dims(p)
-    p.add_argument("--seed", type=_whole("--seed", 0, 2**63 - 1), default=0)
-    p.add_argument("--batch", type=_whole("--batch", 1, 4096), default=1)
+    p.add_argument("--seed", type=_whole("--seed", 0, 2**63 - 1), default=0,
+                   help="seed of the random parameters and inputs (default 0)")
+    p.add_argument("--batch", type=_whole("--batch", 1, 4096), default=1,
+                   help="sequences in the batch the engine runs (1..4096, default 1)")
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                    help="float32 computes in float32 (default: float64)")
     p.add_argument("--tau", type=_whole("--tau", -10**9, 10**9), default=None,
@@ -117,12 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also run randomized truncation with keep probability pi in (0, 1]")
 
     p = sub.add_parser("bench", help="proof times against the plain SymPy path")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--T-max", dest="T_max", type=_whole("--T-max", 2, 12), default=8)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--T-max", dest="T_max", type=_whole("--T-max", 2, 12), default=8,
+                   help="the longest sequence a proof curve runs to (2..12, default 8)")
     p.add_argument("--limit", type=float, default=60.0, metavar="SECONDS",
                    help="time limit per run; a curve stops at the first run past it")
     p.add_argument("--part", choices=("all", "proofs", "numeric", "inductive", "check",
-                                      "custom", "derive"), default="all")
+                                      "custom", "derive"), default="all",
+                   help="one part of the benchmark (default all: several minutes each)")
     _add_render_build(sub)
     _add_check(sub)
     _add_derive(sub)
@@ -133,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                         "--json, saved")
     p.add_argument("--model", default=None, help="the model (name or file), when the "
                                                  "fixture's model file has moved")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
@@ -174,7 +188,8 @@ def _add_analyze(sub) -> None:
                                         "(default: every part that applies to the model)")
     p.add_argument("--plot", default=None, metavar="DIR",
                    help="also write each part's figure to DIR/MODEL-PART.svg")
-    p.add_argument("--plot-format", default="svg", choices=("svg", "pdf"))
+    p.add_argument("--plot-format", default="svg", choices=("svg", "pdf"),
+                   help="the figures' format with --plot (default svg)")
     p.add_argument("--json", action="store_true", help="machine-readable output: the series "
                                                        "behind every figure")
 

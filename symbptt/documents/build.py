@@ -10,7 +10,10 @@ trailer ID) on one TeX Live.
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,62 +47,129 @@ def _index(entries: list[dict], audit_context: dict, gallery_context: dict) -> b
         models=entries, audit=audit_context, gallery=gallery_context).encode("utf-8")
 
 
-def build_all(pdf: bool = True, progress=None) -> Built:
-    """Every file of output/, in memory."""
-    say = progress or (lambda line: None)
+def _model_document(name: str) -> dict:
+    """One zoo model's document (a worker's task: plain data back)."""
+    spec = next(s for s in models() if s.name == name)
+    T = DOC_T.get(spec.name, 3)
+    dims = DOC_DIMS if spec.dims_used else Dims()
+    doc = build_document(spec, T, dims)
+    u, i = doc.context["unrolled"], doc.context["inductive"]
+    return {"tex": render_text(doc, "tex"), "md": render_text(doc, "md"), "entry": {
+        "name": spec.name, "T": T,
+        "unrolled_text": f"{'proven' if u.proven else 'NOT proven'} ({u.entries} entries)",
+        "inductive_text": f"{'proven, all T' if i.proven else 'NOT proven'} "
+                          f"({i.entries} identities)",
+        "links": " · ".join(f"[{x}]({spec.name}.{x})" for x in ("md", "tex", "pdf"))},
+        "say": f"  {spec.name}: T = {T}, "
+               f"{'proven' if u.proven and i.proven else 'NOT proven'}"}
+
+
+def _seed004() -> dict:
+    env, example = environment(), worked_example()
+    return {fmt: env.get_template(f"seed004.{fmt}.j2").render(**example)
+            for fmt in ("tex", "md")}
+
+
+def _audit() -> dict:
     env = environment()
-    files: dict = {}
-    logs: dict = {}
-    start = time.perf_counter()
-    texs = {}
-    entries = []
-    for spec in models():
-        T = DOC_T.get(spec.name, 3)
-        dims = DOC_DIMS if spec.dims_used else Dims()
-        doc = build_document(spec, T, dims)
-        texs[spec.name] = render_text(doc, "tex")
-        files[f"{spec.name}.tex"] = texs[spec.name].encode("utf-8")
-        files[f"{spec.name}.md"] = render_text(doc, "md").encode("utf-8")
-        u, i = doc.context["unrolled"], doc.context["inductive"]
-        entries.append({
-            "name": spec.name, "T": T,
-            "unrolled_text": f"{'proven' if u.proven else 'NOT proven'} ({u.entries} entries)",
-            "inductive_text": f"{'proven, all T' if i.proven else 'NOT proven'} "
-                              f"({i.entries} identities)",
-            "links": " · ".join(f"[{x}]({spec.name}.{x})" for x in ("md", "tex", "pdf"))})
-        say(f"  {spec.name}: T = {T}, {'proven' if u.proven and i.proven else 'NOT proven'}")
-    example = worked_example()
-    for fmt in ("tex", "md"):
-        text = env.get_template(f"seed004.{fmt}.j2").render(**example)
-        files[f"seed004.{fmt}"] = text.encode("utf-8")
-    texs["seed004"] = files["seed004.tex"].decode("utf-8")
-    audit_context, _ = audit.audit(say)
-    files["seed-audit.md"] = env.get_template("seed-audit.md.j2").render(
-        **audit_context).encode("utf-8")
-    gallery_context, _ = audit.gallery(say)
-    for fmt in ("tex", "md"):
-        files[f"mistakes.{fmt}"] = env.get_template(f"mistakes.{fmt}.j2").render(
-            **gallery_context).encode("utf-8")
-    texs["mistakes"] = files["mistakes.tex"].decode("utf-8")
+    audit_context, _ = audit.audit()
+    gallery_context, _ = audit.gallery()
+    return {"seed-audit.md": env.get_template("seed-audit.md.j2").render(**audit_context),
+            "mistakes": {fmt: env.get_template(f"mistakes.{fmt}.j2").render(**gallery_context)
+                         for fmt in ("tex", "md")},
+            "index": {"audit": _summary(audit_context), "gallery": _summary(gallery_context)}}
+
+
+def _summary(context: dict) -> dict:
+    """What the index reads of a context: its numbers and texts, not its objects."""
+    return {k: v for k, v in context.items() if isinstance(v, (int, float, str))}
+
+
+def _dynamics() -> dict:
+    env = environment()
     results = dynamics_document.run_all()
     figures = dynamics_document.figures(results)
-    files.update(figures)
     dyn = dynamics_document.context(results)
-    for fmt in ("tex", "md"):
-        files[f"dynamics.{fmt}"] = env.get_template(f"dynamics.{fmt}.j2").render(
-            **dyn).encode("utf-8")
-    texs["dynamics"] = files["dynamics.tex"].decode("utf-8")
-    say(f"  dynamics: {len(results)} analyses, {len(figures)} figures")
-    files["README.md"] = _index(entries, audit_context, gallery_context)
-    seconds_text = time.perf_counter() - start
+    return {"figures": figures, "say": f"  dynamics: {len(results)} analyses, "
+                                       f"{len(figures)} figures",
+            **{fmt: env.get_template(f"dynamics.{fmt}.j2").render(**dyn)
+               for fmt in ("tex", "md")}}
+
+
+def _pdf(name: str, tex: str, figures: dict | None) -> tuple:
+    return compile_pdf(tex, name, figures)
+
+
+def _pool(workers: int):
+    """Both cores (issue 18: build took minutes on one): forked workers, each task's plain
+    data back; one worker runs in this process."""
+    if workers <= 1:
+        return None
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+
+
+def build_all(pdf: bool = True, progress=None, workers: int | None = None) -> Built:
+    """Every file of output/, in memory; the documents built side by side on `workers`
+    processes (default: the cores, at most 4). The same bytes in any order."""
+    say = progress or (lambda line: None)
+    workers = workers or min(4, os.cpu_count() or 1)
     start = time.perf_counter()
-    if pdf:
-        pdf_figures = {k: v for k, v in figures.items() if k.endswith(".pdf")}
-        for name, tex in texs.items():
-            files[f"{name}.pdf"], logs[name] = compile_pdf(
-                tex, name, pdf_figures if name == "dynamics" else None)
-            say(f"  {name}.pdf")
+    names = [spec.name for spec in models()]
+    pool = _pool(workers)
+    try:
+        run = (lambda f, *a: pool.submit(f, *a)) if pool else (lambda f, *a: _Done(f(*a)))
+        # the longest first: the audit, then the dynamics, then the models
+        jobs = {"audit": run(_audit), "dynamics": run(_dynamics), "seed004": run(_seed004)}
+        jobs.update({name: run(_model_document, name) for name in names})
+        files: dict = {}
+        texs: dict = {}
+        entries = []
+        for name in names:
+            got = jobs[name].result()
+            texs[name] = got["tex"]
+            files[f"{name}.tex"] = got["tex"].encode("utf-8")
+            files[f"{name}.md"] = got["md"].encode("utf-8")
+            entries.append(got["entry"])
+            say(got["say"])
+        seed = jobs["seed004"].result()
+        texs["seed004"] = seed["tex"]
+        files.update({f"seed004.{fmt}": seed[fmt].encode("utf-8") for fmt in ("tex", "md")})
+        aud = jobs["audit"].result()
+        files["seed-audit.md"] = aud["seed-audit.md"].encode("utf-8")
+        files.update({f"mistakes.{fmt}": aud["mistakes"][fmt].encode("utf-8")
+                      for fmt in ("tex", "md")})
+        texs["mistakes"] = aud["mistakes"]["tex"]
+        say("  seed audit and the gallery of mistakes")
+        dyn = jobs["dynamics"].result()
+        figures = dyn["figures"]
+        files.update(figures)
+        files.update({f"dynamics.{fmt}": dyn[fmt].encode("utf-8") for fmt in ("tex", "md")})
+        texs["dynamics"] = dyn["tex"]
+        say(dyn["say"])
+        files["README.md"] = _index(entries, aud["index"]["audit"], aud["index"]["gallery"])
+        seconds_text = time.perf_counter() - start
+        start = time.perf_counter()
+        logs: dict = {}
+        if pdf:
+            pdf_figures = {k: v for k, v in figures.items() if k.endswith(".pdf")}
+            made = {name: run(_pdf, name, tex, pdf_figures if name == "dynamics" else None)
+                    for name, tex in texs.items()}
+            for name in texs:
+                files[f"{name}.pdf"], logs[name] = made[name].result()
+                say(f"  {name}.pdf")
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
     return Built(files, seconds_text, time.perf_counter() - start, logs, pdf)
+
+
+@dataclass(frozen=True)
+class _Done:
+    """A task run here and now, shaped like a future."""
+    value: object
+
+    def result(self):
+        return self.value
 
 
 def overfull_boxes(built: Built) -> list[str]:

@@ -736,3 +736,24 @@ def test_a_parameter_named_like_an_input_is_a_parameter(capsys, tmp_path):
                     'loss = "l[t] = (h[t] - y[t]).T @ (h[t] - y[t]) / 2"\n', encoding="utf-8")
     code, out, err = run(capsys, ["prove", str(path), "--T", "2"])
     assert code == 0, out + err
+
+
+def test_symbptt_alone_names_the_commands(capsys):
+    """Issue 18: `symbptt` alone printed "symbptt: error: symbptt: the following arguments
+    are required: command"."""
+    code, out, err = run(capsys, [])
+    assert_bad_input(code, out, err)
+    assert err.startswith("symbptt: error: give a command: models, prove, grad")
+    assert "symbptt: error: symbptt:" not in err
+
+
+@pytest.mark.parametrize("command", ["models", "prove", "grad", "crosscheck", "bench",
+                                     "render", "build", "check", "derive", "analyze",
+                                     "recheck"])
+def test_every_option_has_help(capsys, command):
+    """--json, --T-max and --part had no help text."""
+    from symbptt.cli.options import build_parser
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    for action in sub.choices[command]._actions:
+        assert action.help, (command, action.option_strings)

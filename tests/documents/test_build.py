@@ -255,3 +255,10 @@ def test_build_check_with_a_folder_where_a_file_goes(capsys, fake_build_all, out
                                   output_copy])
     assert_bad_input(code, out, err)
     assert "elman.md: it is not a regular file" in err
+
+
+def test_one_worker_and_several_make_the_same_bytes(built):
+    """Issue 18: build uses both cores; the documents are the same bytes either way."""
+    alone = build_all(pdf=False, workers=1)
+    assert {k: v for k, v in built.files.items() if not k.endswith(".pdf")
+            or k.startswith("figures/")} == alone.files
