@@ -26,7 +26,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..formula.parse import FormulaError, parse_equation
-from .program import ModelError, Program, Source, compile_cell, declared_unused
+from .program import (MAX_DEGREE, ModelError, Program, Source, compile_cell, declared_unused,
+                      degree)
 from .spec import DIM_NAMES, ModelSpec, Param
 from .zoo import names as zoo_names
 
@@ -43,6 +44,9 @@ class ModelFile:
     program: Program
     path: str
     warnings: tuple[str, ...] = ()
+
+
+MAX_EQUATIONS = 200      # equations of one cell
 
 
 def is_model_file(path: str) -> bool:
@@ -175,6 +179,9 @@ def load(path: str) -> ModelFile:
     eqs = cell.get("equations")
     if not isinstance(eqs, list) or not eqs:
         raise ModelError(f"{shown}: [cell] equations = [\"h[t] = ...\", ...] is missing")
+    if len(eqs) > MAX_EQUATIONS:
+        raise ModelError(f"{shown}: {len(eqs)} equations in one cell (at most {MAX_EQUATIONS}: "
+                         f"a step's chain of quantities is differentiated as a whole)")
     if "loss" not in cell:
         raise ModelError(f"{shown}: [cell] loss = \"l[t] = ...\" is missing")
     mean = cell.get("mean", False)
@@ -190,6 +197,11 @@ def load(path: str) -> ModelFile:
         used = ["n"] + used
     state_shape = ("n",) if used else ()
     program = compile_cell(shapes, x_shape, y_shape, state_shape, equations, loss, mean, src)
+    one_step = degree(program, 1)
+    if one_step > MAX_DEGREE:
+        raise ModelError(f"{shown}: one step of this cell multiplies out to degree "
+                         f"{one_step if one_step < 10 ** 6 else 'over a million'} in its inputs "
+                         f"(at most {MAX_DEGREE}): too large to expand exactly")
     warnings = tuple(f"{shown}: parameter {p} is declared but never used"
                      for p in declared_unused(program, shapes))
     spec = ModelSpec(

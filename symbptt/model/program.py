@@ -363,3 +363,43 @@ def compile_cell(params: dict, x_shape: tuple, y_shape: tuple | None, state_shap
 def declared_unused(program: Program, params: dict) -> list[str]:
     used = {op.name for op in program.ops if op.kind == "param"}
     return [p for p in params if p not in used]
+
+
+MAX_DEGREE = 64          # the degree in its inputs an expanded quantity may reach
+_CAP = 10 ** 6           # degrees are capped here: 2^T would otherwise be a big integer
+_ATOMS = ("tanh", "sigmoid", "exp", "log", "softmax")      # a new symbol of degree 1
+
+
+def degree(program: Program, T: int) -> int:
+    """The largest polynomial degree (in the parameters, inputs and activation atoms) any
+    quantity reaches over T steps from h_0 = 0: what expanding the unrolled model costs.
+    A linear cell grows by one a step, a squaring doubles (h*h: 2^T), a chain of 19
+    squarings reaches 2^19 in one step; an activation is an atom of degree 1, its argument
+    counted where it is made."""
+    state = {name: 0 for name in program.states}
+    worst = 0
+    for _ in range(T):
+        deg: dict = {}
+        for i in (*program.step, *program.readout):
+            deg[i] = _op_degree(program.ops[i], i, deg, state)
+            worst = max(worst, deg[i])
+        state = {name: deg.get(program.sequences[name], 0) for name in program.states}
+    return worst
+
+
+def _op_degree(op: Op, i: int, deg: dict, state: dict) -> int:
+    args = [deg.get(a, 1) for a in op.args]
+    kind = op.kind
+    if kind in ("param", "x", "y"):
+        return 1
+    if kind == "prev":
+        return state.get(op.name, 0)
+    if kind == "const":
+        return 0
+    if kind in ("mul", "div", "matmul"):
+        return min(_CAP, sum(args))
+    if kind == "power":
+        return min(_CAP, abs(int(op.value or 1)) * (args[0] if args else 1))
+    if kind == "call" and op.name in _ATOMS:
+        return 1
+    return max(args, default=0)

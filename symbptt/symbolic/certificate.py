@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
 from ..errors import TooExpensive
+from ..model.program import MAX_DEGREE, degree
 from ..model.spec import Dims, ModelSpec
 from . import closed_form, direct, recursive
 from .backend import BACKENDS, SYMENGINE, SYMPY, Backend
@@ -196,6 +197,14 @@ def method_of(u: Unrolled, fast: SlopeAtoms | None, decided: int, total: int) ->
 
 def check_budget(spec: ModelSpec, T: int, dims: Dims, budget: float | None, force: bool,
                  activation: str | None = None) -> float:
+    if spec.program is not None and not force:
+        grown = degree(spec.program, T)
+        if grown > MAX_DEGREE:
+            raise TooExpensive(
+                f"unrolled to T={T}, {spec.name} multiplies out to degree "
+                f"{grown if grown < 10 ** 6 else 'over a million'} in its inputs (at most "
+                f"{MAX_DEGREE}: the expansion would not end); try --kind inductive, a "
+                f"smaller --T, or --force")
     est = estimate_seconds(spec, T, dims, activation)
     if not force and est > (budget or DEFAULT_BUDGET):
         raise TooExpensive(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from ..model.program import MAX_DEGREE, degree
 from ..model.spec import Dims, ModelSpec
 
 # seconds = base * entries * rate^T, rate = max(1.8, per_n * (n - 1) + offset)
@@ -42,6 +43,8 @@ def estimate_seconds(spec: ModelSpec, T: int, dims: Dims, activation: str | None
         base, power = POLYNOMIAL[spec.name]
         return base * T ** power
     if spec.program is not None:               # a user cell: scaled by its size
+        if degree(spec.program, T) > MAX_DEGREE:
+            return math.exp(700.0)             # it multiplies out past any budget
         ops, states = len(spec.program.ops), len(spec.program.states)
         if not spec.dims_used:
             return 1e-5 * ops * T ** 3.6
@@ -97,6 +100,8 @@ def check_seconds(spec: ModelSpec, T: int, dims: Dims, activation: str | None = 
     (check_growth). Other sizes: scaled by the number of gradient entries and, per step,
     by n / 3 (each step's Jacobian is n x n)."""
     if spec.program is not None:
+        if degree(spec.program, T) > MAX_DEGREE:
+            return math.exp(700.0)             # it multiplies out past any budget
         s1, r, acc, jerk = (*check_growth(spec.program), 1.0)[:4]
     else:
         key = (spec.name, activation or "tanh") if spec.option("activation") else spec.name

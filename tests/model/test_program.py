@@ -455,3 +455,55 @@ def test_power_chains_read_to_the_right_and_scalars_take_negative_powers(write):
                           "h[t] = tanh(e[t] * k[t] * (W @ h[t-1]) + U @ x[t] + b)"])
     powers = sorted(op.value for op in mf.program.ops if op.kind == "power")
     assert powers == [Fraction(-1), Fraction(9)]
+
+
+# --------------------------------------------------------------------------- issue 18
+
+def _cell(tmp_path, equations, name="cell"):
+    from symbptt.model.registry import get_model
+    path = tmp_path / f"{name}.toml"
+    quoted = ", ".join(f'"{e}"' for e in equations)
+    path.write_text('[params]\nw = "scalar"\n[sequences]\nx = "scalar"\ny = "scalar"\n'
+                    f'[cell]\nequations = [{quoted}]\nloss = "l[t] = (h[t] - y[t])^2"\n',
+                    encoding="utf-8")
+    return path, (lambda: get_model(str(path)))
+
+
+def test_degree_grows_as_the_cell_multiplies(tmp_path):
+    from symbptt.model.program import degree
+    _, linear = _cell(tmp_path, ["h[t] = w * h[t-1] + x[t]"], "linear")
+    _, square = _cell(tmp_path, ["h[t] = w * h[t-1] * h[t-1] + x[t]"], "square")
+    _, squashed = _cell(tmp_path, ["h[t] = tanh(w * h[t-1] + x[t])"], "squashed")
+    # the loss (h - y)^2 doubles the state's degree; the state's: 1, 2, 3 and 1, 3, 7
+    assert [degree(linear().program, T) for T in (1, 2, 3)] == [2, 4, 6]
+    assert [degree(square().program, T) for T in (1, 2, 3)] == [2, 6, 14]
+    assert [degree(squashed().program, T) for T in (1, 5)] == [2, 2]
+
+
+def test_a_cell_that_explodes_is_refused_at_load(tmp_path):
+    """19 chained squarings (degree 2^19 in one step) hung prove, even --kind inductive."""
+    from symbptt.model.program import ModelError
+    eqs = ["a1[t] = x[t] * x[t] + h[t-1]"] + [f"a{i}[t] = a{i-1}[t] * a{i-1}[t]"
+                                              for i in range(2, 20)] + ["h[t] = w * a19[t]"]
+    _, load = _cell(tmp_path, eqs)
+    with pytest.raises(ModelError, match="degree over a million"):
+        load()
+
+
+def test_too_many_equations_are_refused_at_load(tmp_path):
+    """3000 chained tanh equations hung prove."""
+    from symbptt.model.program import ModelError
+    eqs = ["a1[t] = tanh(h[t-1] + x[t])"] + [f"a{i}[t] = tanh(a{i - 1}[t])"
+                                             for i in range(2, 301)] + ["h[t] = w * a300[t]"]
+    _, load = _cell(tmp_path, eqs)
+    with pytest.raises(ModelError, match="301 equations in one cell"):
+        load()
+
+
+def test_an_unrolled_proof_that_would_not_end_is_refused_up_front(tmp_path):
+    import symbptt
+    from symbptt.errors import SymbpttError
+    path, _ = _cell(tmp_path, ["h[t] = w * h[t-1] * h[t-1] + x[t]"])
+    assert symbptt.prove(str(path), T=4).proven
+    with pytest.raises(SymbpttError, match="multiplies out to degree 510"):
+        symbptt.prove(str(path), T=8)
