@@ -392,3 +392,15 @@ def test_a_nan_in_one_method_is_a_disagreement(capsys, monkeypatch):
     monkeypatch.setattr(cc, "_symbolic", nan)
     code, out, err = run(capsys, ["crosscheck", "elman", "--T", 2])
     assert code == 1 and "DISAGREE" in out and "worst b: nan" in out
+
+
+def test_a_long_sequence_skips_the_quadratic_algorithms_and_says_so():
+    """Issue 18: crosscheck --T 10000 ran the naive path sum (quadratic in T) for 10 min."""
+    from symbptt.crosscheck import PATH_LIMIT, crosscheck, quadratic_steps, report_text
+    from symbptt.model.registry import get_model
+    from symbptt.model.spec import Dims
+    assert quadratic_steps(3000, 3000, 1) > PATH_LIMIT >= quadratic_steps(1000, 1000, 1)
+    r = crosscheck(get_model("elman"), 3000, Dims(2, 2))
+    assert r.agree and "engine_path_sum" not in r.grads and r.paths == 0
+    assert "the path sum and the truncated window are skipped" in r.note
+    assert "naive path sum: skipped" in report_text(r)

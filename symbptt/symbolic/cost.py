@@ -59,6 +59,8 @@ def estimate_seconds(spec: ModelSpec, T: int, dims: Dims, activation: str | None
 
 
 def describe(seconds: float) -> str:
+    if seconds >= 3.15e7 * 1e6:
+        return "more than a million years"
     for unit, size in (("years", 3.15e7), ("days", 86400.0), ("hours", 3600.0), ("min", 60.0)):
         if seconds >= size:
             return f"{seconds / size:.3g} {unit}"
