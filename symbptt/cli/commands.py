@@ -287,6 +287,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK if all(r.as_expected for r in reports) else EXIT_MISMATCH
 
 
+DRAW_SECONDS = 4.6e-5     # one randomized-truncation draw, one step, the pi grid included
+#                           (50,000 draws at T = 20 in 13.7 s: T_MOMENTS = 6 steps)
+DRAW_BUDGET = 120.0
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -306,6 +311,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                         resolve_activation(spec, args.activation), weights, scale, args.values,
                         args.lag, args.window, args.clip, args.pi, args.draws,
                         tuple(dict.fromkeys(args.part)))
+    from ..analyze.settings import PARTS, T_MOMENTS
+    randomized = spec.name in PARTS["randomized"] and (not args.part or
+                                                       "randomized" in args.part)
+    est = args.draws * min(args.T, T_MOMENTS) * DRAW_SECONDS
+    if randomized and est > DRAW_BUDGET:
+        raise SymbpttError(f"--draws {args.draws} at T={args.T} would take about {est:.0f} s "
+                           f"for the randomized estimator (at most {DRAW_BUDGET:.0f} s): "
+                           f"fewer --draws, or leave out --part randomized")
     out = Path(args.plot) if args.plot else None
     if out is not None:
         from ..output import check_folder

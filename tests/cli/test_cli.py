@@ -757,3 +757,11 @@ def test_every_option_has_help(capsys, command):
     sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
     for action in sub.choices[command]._actions:
         assert action.help, (command, action.option_strings)
+
+
+def test_analyze_refuses_draws_it_cannot_finish(capsys):
+    """Issue 18: analyze --draws 10000000 ran for most of an hour with no estimate."""
+    code, out, err = run(capsys, ["analyze", "linear_half_square", "--T", "20", "--part",
+                                  "randomized", "--draws", "10000000"])
+    assert_bad_input(code, out, err)
+    assert "would take about" in err and "fewer --draws" in err
