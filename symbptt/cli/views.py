@@ -86,7 +86,8 @@ def certificate_text(c: Certificate, shown: int = 5) -> str:
     lines.append(f"{verdict}: {c.claim}")
     if c.failures and c.failures[0].counterexample.point and not c.undecided:
         point = c.failures[0].counterexample.point
-        lines.append("  counterexample point: " + ", ".join(f"{k}={v}" for k, v in point.items()))
+        lines.extend(wrapped("  counterexample point: ",
+                             [f"{k}={v}" for k, v in point.items()]))
     for f in c.failures[:shown]:
         cx = f.counterexample
         where = f"{f.form}, " if c.kind == "inductive" else ""
@@ -121,14 +122,31 @@ def grad_json(r: GradReport) -> dict:
             "undecided": list(r.undecided)}
 
 
+def wrapped(head: str, items: list[str], width: int = 96) -> list[str]:
+    """items joined by ", " into lines of at most `width` characters, the first after
+    `head`, the rest indented under it (prove --mutate printed 33 values on one line)."""
+    lines, current = [], head
+    for k, item in enumerate(items):
+        piece = item + ("," if k < len(items) - 1 else "")
+        if len(current) + len(piece) + 1 > width and current.strip() != head.strip():
+            lines.append(current.rstrip())
+            current = " " * len(head)
+        current += ("" if current.endswith(" ") else " ") + piece
+    lines.append(current.rstrip())
+    return lines
+
+
 def _short(v: Value) -> str:
     return v.exact if len(v.exact) <= 24 else f"{v.approx:.12g}"
 
 
 def _fmt(v: Any) -> str:
+    """A short exact value with its decimal beside it when the two differ (3/2 (1.5),
+    tanh(1) (0.761594155956)); a long one as its decimal."""
     if isinstance(v, Value):
         exact = v.exact
-        if len(exact) <= 24 and exact != repr(v.approx) and "/" in exact:
+        plain = exact.lstrip("-").replace(".", "", 1).isdigit()
+        if len(exact) <= 24 and not plain:
             return f"{exact} ({v.approx:.12g})"
         return _short(v)
     return "[" + ", ".join(_fmt(x) for x in v) + "]"

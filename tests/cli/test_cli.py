@@ -765,3 +765,21 @@ def test_analyze_refuses_draws_it_cannot_finish(capsys):
                                   "randomized", "--draws", "10000000"])
     assert_bad_input(code, out, err)
     assert "would take about" in err and "fewer --draws" in err
+
+
+def test_prove_mutate_prints_its_point_in_lines_that_fit(capsys):
+    """Issue 18: prove --mutate printed 33 values on one 450-character line."""
+    code, out, err = run(capsys, ["prove", "elman", "--T", "2", "--mutate",
+                                  "missing-transpose"])
+    point = [line for line in out.splitlines() if "=" in line and "[" in line]
+    assert point and all(len(line) <= 100 for line in out.splitlines()
+                         if "counterexample point" in line or line.startswith(" " * 24))
+
+
+def test_grad_prints_a_decimal_beside_an_exact_expression(capsys, tmp_path):
+    """Issue 18: grad printed tanh(1) with no decimal value."""
+    path = tmp_path / "v.json"
+    path.write_text('{"params": {"W": [[1, 0], [0, 1]], "U": [[1, 0], [0, 1]], "b": [0, 0]}, '
+                    '"inputs": [[1, 0], [0, 1]], "targets": [[0, 0], [0, 0]]}')
+    code, out, err = run(capsys, ["grad", "elman", "--T", "2", "--values", path])
+    assert code == 0 and "h_1 = [tanh(1) (0.761594155956), 0]" in out
