@@ -104,8 +104,8 @@ def validate(spec: ModelSpec, s: Settings) -> Settings:
     if not (np.isfinite(s.pi) and 0 < s.pi <= 1):
         raise SymbpttError(f"pi must be in (0, 1], got {s.pi}")
     if s.lag is not None and not 1 <= s.lag <= s.T - 1:
-        raise SymbpttError(f"a lag past T: --lag must be in 1..{s.T - 1} at T = {s.T}, "
-                           f"got {s.lag}")
+        raise SymbpttError(f"--lag must be in 1..{s.T - 1} at T = {s.T} (the steps between "
+                           f"a loss and the state it reaches back to), got {s.lag}")
     if s.weights in ("norm", "radius", "orthogonal") and spec.name not in RECURRENT:
         why = "is a user cell: its equations say which matrix is recurrent" \
             if spec.program is not None else "has several"

@@ -36,9 +36,9 @@ def _text(name: str, p: dict, s: Settings) -> list[str]:
         last = len(p["norms"]) - 1
         return [f"c = {_g(p['c'])}, s = ||W||_2 = {_g(p['s'])}, c s = {_g(p['cs'])}; "
                 f"{p['regime']}",
-                f"||prod J|| at lag {p['lags'][last]}: {_g(p['norms'][last])} <= "
-                f"{_g(p['slope_bound'][last])} <= {_g(p['cs_bound'][last])} (checked at "
-                f"every lag)",
+                f"||prod J|| at lag {p['lags'][last]}: measured {_g(p['norms'][last])} <= "
+                f"bound with each step's slopes {_g(p['slope_bound'][last])} <= "
+                f"seed 001's (c s)^lag {_g(p['cs_bound'][last])} (checked at every lag)",
                 f"rate per step: measured {_g(p['rate'])}, bound log(c s) = "
                 f"{_g(p['bound_rate'])}"]
     if name == "residual":

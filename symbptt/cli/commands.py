@@ -287,6 +287,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK if all(r.as_expected for r in reports) else EXIT_MISMATCH
 
 
+def _values_length(path: str | None) -> int | None:
+    """T of a values file: how many inputs it holds (None without one, or when it cannot
+    be read: the values' own check then says why)."""
+    if not path:
+        return None
+    try:
+        data = json.loads(open(path, encoding="utf-8").read())
+        inputs = data.get("inputs") if isinstance(data, dict) else None
+        return len(inputs) if isinstance(inputs, list) and inputs else None
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
 DRAW_SECONDS = 4.6e-5     # one randomized-truncation draw, one step, the pi grid included
 #                           (50,000 draws at T = 20 in 13.7 s: T_MOMENTS = 6 steps)
 DRAW_BUDGET = 120.0
@@ -301,6 +314,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from ..numeric.dynamics import BoundViolated
     spec = _model(args.model)
     resolve_dims(spec, args)
+    if args.T is None:                         # the values' own length, else the default
+        args.T = _values_length(args.values) or Settings("").T
     d = Settings("").dims
     dims = Dims(*(v if v is not None else getattr(d, k) for k, v in
                   (("n", args.hidden), ("d", args.input), ("q", args.output))))

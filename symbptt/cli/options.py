@@ -17,7 +17,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line, not a usage block."""
 
     def error(self, message: str):  # noqa: D401 - argparse's signature
-        if self.prog == "symbptt" and "command" in message:     # `symbptt` alone
+        if self.prog == "symbptt" and "required: command" in message:     # `symbptt` alone
             message = "give a command: " + ", ".join(_commands(self))
         where = "" if self.prog == "symbptt" else f"{self.prog}: "
         raise SymbpttError(f"{where}{message} (see {self.prog} --help)")
@@ -158,8 +158,8 @@ def _add_analyze(sub) -> None:
                                        "truncation, clipping, cost, attention's shortcut")
     p.add_argument("model", help="a zoo model with a numeric engine, or a model file "
                                  "(its clip and cost parts)")
-    p.add_argument("--T", type=_whole("--T", 2, 2000), default=d.T,
-                   help=f"sequence length (default {d.T})")
+    p.add_argument("--T", type=_whole("--T", 2, 2000), default=None,
+                   help=f"sequence length (default {d.T}, or the length of --values' inputs)")
     _add_dims(p, d.dims)
     p.add_argument("--seed", type=_whole("--seed", 0, 2**63 - 1), default=d.seed,
                    help=f"draws the weights and inputs (default {d.seed})")

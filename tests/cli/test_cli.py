@@ -600,9 +600,11 @@ def test_check_json(capsys):
 
 def test_check_claim_file(capsys):
     code, out, err = run(capsys, ["check", EXAMPLES / "elman_check.toml"])
-    assert code == 1 and err == ""          # the file holds two slips on purpose
+    # the file holds two slips on purpose, each marked expect = "wrong": as expected, exit 0
+    assert code == 0 and err == ""
     assert out.count("correct for every T: equal to") == 2 and out.count("WRONG") == 2
     assert "2 of 4 claims correct" in out
+    assert "4 of 4 verdicts as the file expects: every one" in out
 
 
 def test_check_parse_error_shows_caret(capsys):
