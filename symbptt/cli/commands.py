@@ -71,6 +71,12 @@ def cmd_prove(args: argparse.Namespace) -> int:
                            f"(or ask for --kind inductive, which holds for every T)")
     certs = []
     if args.kind in ("unrolled", "both"):
+        from ..symbolic.certificate import check_budget
+        from ..symbolic.cost import describe
+        est = check_budget(spec, args.T, dims, args.budget, args.force, activation)
+        if est > 10 and sys.stderr.isatty():   # a long run says so up front
+            print(f"symbptt: proving {spec.name} at T = {args.T}: about {describe(est)}",
+                  file=sys.stderr, flush=True)
         certs.append(prove(spec, args.T, dims, activation, cell=cell, budget=args.budget,
                            force=args.force))
     if args.kind in ("inductive", "both"):

@@ -24,6 +24,7 @@ from .worked import worked_example
 from .render import compile_pdf, overfull, environment, render_text
 from ..errors import SymbpttError
 from ..output import write_folder
+from ..progress import bar
 from ..model.spec import Dims
 from ..model.zoo import models
 
@@ -124,23 +125,29 @@ def build_all(pdf: bool = True, progress=None, workers: int | None = None) -> Bu
         files: dict = {}
         texs: dict = {}
         entries = []
+        shown = bar(len(jobs) + (len(names) + 3 if pdf else 0), "symbptt build",
+                    "45 s on two cores")
         for name in names:
             got = jobs[name].result()
+            shown.update()
             texs[name] = got["tex"]
             files[f"{name}.tex"] = got["tex"].encode("utf-8")
             files[f"{name}.md"] = got["md"].encode("utf-8")
             entries.append(got["entry"])
             say(got["say"])
         seed = jobs["seed004"].result()
+        shown.update()
         texs["seed004"] = seed["tex"]
         files.update({f"seed004.{fmt}": seed[fmt].encode("utf-8") for fmt in ("tex", "md")})
         aud = jobs["audit"].result()
+        shown.update()
         files["seed-audit.md"] = aud["seed-audit.md"].encode("utf-8")
         files.update({f"mistakes.{fmt}": aud["mistakes"][fmt].encode("utf-8")
                       for fmt in ("tex", "md")})
         texs["mistakes"] = aud["mistakes"]["tex"]
         say("  seed audit and the gallery of mistakes")
         dyn = jobs["dynamics"].result()
+        shown.update()
         figures = dyn["figures"]
         files.update(figures)
         files.update({f"dynamics.{fmt}": dyn[fmt].encode("utf-8") for fmt in ("tex", "md")})
@@ -156,7 +163,9 @@ def build_all(pdf: bool = True, progress=None, workers: int | None = None) -> Bu
                     for name, tex in texs.items()}
             for name in texs:
                 files[f"{name}.pdf"], logs[name] = made[name].result()
+                shown.update()
                 say(f"  {name}.pdf")
+        shown.close()
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)
