@@ -70,11 +70,11 @@ def quadratic_steps(T: int, tau: int, batch: int) -> int:
 
 
 def _runs(cell, P, X, Y, tau: int, pi, seed: int) -> dict:
-    runs = {"engine_full": engine.full(cell, P, X, Y),
-            "engine_forward_mode": engine.forward_mode(cell, P, X, Y)}
+    runs = {"engine_full": engine.full(cell, P, X, Y)}
     if quadratic_steps(X.shape[1], tau, X.shape[0]) <= PATH_LIMIT:
         runs["engine_path_sum"] = engine.path_sum(cell, P, X, Y)
         runs["engine_truncated"] = engine.truncated(cell, P, X, Y, tau=tau)
+    runs["engine_forward_mode"] = engine.forward_mode(cell, P, X, Y)
     if pi is not None:
         runs["engine_randomized"] = engine.randomized(cell, P, X, Y, pi,
                                                       np.random.default_rng(seed))
