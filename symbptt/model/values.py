@@ -30,7 +30,7 @@ def exact(value: Any, where: str) -> Fraction:
     text = str(value).strip()
     if len(text) > MAX_NUMBER_TEXT or _EXPONENT.search(text):
         raise BadValues(f"{where}: {text[:40]!r} is too large a number to compute with "
-                        f"(at most {MAX_NUMBER_TEXT} characters, |exponent| <= 300)")
+                        f"(at most {MAX_NUMBER_TEXT} characters, an exponent under 300)")
     if not NUMBER.fullmatch(text):
         raise BadValues(f"{where}: cannot read {text[:40]!r} as a number "
                         f"(use 3, 0.5, 1e-3 or \"3/2\")")

@@ -785,3 +785,15 @@ def test_grad_prints_a_decimal_beside_an_exact_expression(capsys, tmp_path):
                     '"inputs": [[1, 0], [0, 1]], "targets": [[0, 0], [0, 0]]}')
     code, out, err = run(capsys, ["grad", "elman", "--T", "2", "--values", path])
     assert code == 0 and "h_1 = [tanh(1) (0.761594155956), 0]" in out
+
+
+def test_analyze_with_huge_weights_is_one_line_without_warnings(capsys, tmp_path):
+    """Issue 18: analyze with 1e300 entries printed seven lines of NumPy warnings, then
+    blamed --clip, which was never given."""
+    path = tmp_path / "v.json"
+    for weight, message in (("1e300", "too large a number"), ("1e200", "overflowed")):
+        path.write_text('{"params": {"W_xh": %s, "W_hh": 1.5, "W_hy": 1}, "inputs": [1, 2], '
+                        '"targets": [2, 5]}' % weight)
+        code, out, err = run(capsys, ["analyze", "scalar_linear", "--values", path])
+        assert_bad_input(code, out, err)
+        assert message in err and "clip" not in err and "Warning" not in err
