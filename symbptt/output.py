@@ -109,8 +109,14 @@ def write_folder(out: str | os.PathLike, files: dict) -> None:
 @contextmanager
 def terminating():
     """SIGTERM raises SystemExit(143) inside the block (the default would kill the process
-    before a temporary file is removed); the old handler is put back after."""
+    before a temporary file is removed); the old handler is put back after. A process
+    forked inside the block exits at once on SIGTERM: raising there would unwind the
+    child into its parent's code (a pytest child ran the rest of the suite)."""
+    owner = os.getpid()
+
     def stop(signum, frame):
+        if os.getpid() != owner:      # a forked child (a check run under a time limit): it
+            os._exit(128 + signum)    # dies at once, as with the default, never unwinds
         raise SystemExit(128 + signum)
     try:
         old = signal.signal(signal.SIGTERM, stop)

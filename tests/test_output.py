@@ -122,3 +122,20 @@ def test_analyze_plot_under_a_file_exits_2(capsys, tmp_path):
     afile.write_bytes(b"")
     code, out, err = run(capsys, ["analyze", "elman", "--T", "3", "--plot", afile / "x"])
     assert_bad_input(code, out, err)
+
+
+def test_a_child_forked_inside_terminating_dies_on_sigterm():
+    """A forked child killed past its time limit must exit, not unwind into the parent's
+    code (under pytest, such a child went on to run the rest of the test suite)."""
+    import time
+    with terminating():
+        pid = os.fork()
+        if pid == 0:                      # the child: wait to be killed
+            try:
+                time.sleep(30)
+            finally:
+                os._exit(0)              # reached only if SIGTERM unwound: the bug
+        time.sleep(0.2)
+        os.kill(pid, signal.SIGTERM)
+        _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 128 + signal.SIGTERM
