@@ -1,9 +1,10 @@
 """The Python API: the CLI's verbs as functions, returning the dataclasses the CLI prints.
 
     >>> import symbptt
-    >>> cert = symbptt.prove("elman", T=3)                 # a Certificate
-    >>> cert.proven
-    True
+    >>> proof = symbptt.prove("elman", T=3)        # a Proof: unrolled and inductive (as the CLI)
+    >>> proof.proven, proof.unrolled.entries, proof.inductive.proven
+    (True, 16, True)
+    >>> unrolled, inductive = proof                # its certificates, in the CLI's order
     >>> spec = symbptt.load_model("my_cell.toml")          # your own cell  # doctest: +SKIP
 
 A model is a zoo name, a path to a model file, or a ModelSpec from load_model. Sizes are
@@ -15,6 +16,7 @@ from __future__ import annotations
 from .errors import SymbpttError
 from .model import registry
 from .model.spec import DIM_NAMES, DIM_RANGE, Dims, ModelSpec, resolve_activation
+from .symbolic.proof import Proof
 
 
 T_MAX = 10_000
@@ -73,29 +75,30 @@ def _activation(spec: ModelSpec, activation):
     return resolve_activation(spec, activation)
 
 
-def prove(model, T: int | None = None, kind: str = "unrolled", dims=None, activation=None,
-          budget: float | None = None, force: bool = False):
-    """`symbptt prove`: a Certificate (kind "unrolled" at T, or "inductive" for every T),
-    or both as a tuple (kind "both")."""
+def prove(model, T: int | None = None, kind: str = "both", dims=None, activation=None,
+          budget: float | None = None, force: bool = False) -> Proof:
+    """`symbptt prove`: a Proof holding the certificates of kind "both" (the default, as the
+    CLI's --kind), "unrolled" (at T) or "inductive" (for every T, no T needed); the one not
+    asked for is None. `.proven` is True when every certificate held is; iterating yields
+    them, unrolled first."""
     from .symbolic.certificate import prove as unrolled
     from .symbolic.inductive import prove_inductive
     spec = load_model(model)
     if kind not in ("unrolled", "inductive", "both"):
         raise SymbpttError(f"kind is unrolled, inductive or both, got {kind!r}")
     if kind != "inductive" and T is None:
-        raise SymbpttError("T is needed for the unrolled certificate (or kind='inductive')")
+        raise SymbpttError("T is needed for the unrolled certificate"
+                           + (" (kind 'both', the default, includes it)" if kind == "both"
+                              else "") + "; kind='inductive' needs no T: it holds for every T")
     if T is not None:
         _whole("T", T, 1, T_MAX)
     if budget is not None:
         _number("budget", budget)
     d = as_dims(spec, dims)
     act = _activation(spec, activation)
-    certs = []
-    if kind in ("unrolled", "both"):
-        certs.append(unrolled(spec, T, d, act, budget=budget, force=force))
-    if kind in ("inductive", "both"):
-        certs.append(prove_inductive(spec, d, act))
-    return certs[0] if len(certs) == 1 else tuple(certs)
+    return Proof(
+        unrolled(spec, T, d, act, budget=budget, force=force) if kind != "inductive" else None,
+        prove_inductive(spec, d, act) if kind != "unrolled" else None)
 
 
 def grad(model, T: int, values, activation=None):

@@ -13,6 +13,7 @@ from symbptt.crosscheck import Report
 from symbptt.model.spec import Dims, ModelSpec
 from symbptt.symbolic.certificate import Certificate
 from symbptt.symbolic.evaluate import GradReport
+from symbptt.symbolic.proof import Proof
 from symbptt.errors import SymbpttError
 
 MODELS = Path(symbptt.__file__).resolve().parent / "examples" / "models"
@@ -40,21 +41,77 @@ def test_load_model_warns_of_an_unused_parameter(tmp_path):
         symbptt.load_model(str(f))
 
 
-def test_prove_kinds():
-    c = symbptt.prove("elman", T=2)
-    assert isinstance(c, Certificate) and c.proven and c.kind == "unrolled"
-    i = symbptt.prove(INDRNN, kind="inductive", dims={"n": 3})
-    assert i.proven and i.kind == "inductive"
+def test_prove_gives_both_certificates_by_default_as_the_cli():
+    p = symbptt.prove("elman", T=2)
+    assert isinstance(p, Proof) and p.kind == "both" and p.model == "elman" and p.proven
+    assert isinstance(p.unrolled, Certificate) and p.unrolled.kind == "unrolled"
+    assert p.unrolled.T == 2 and p.unrolled.proven
+    assert isinstance(p.inductive, Certificate) and p.inductive.kind == "inductive"
+    assert p.certificates == (p.unrolled, p.inductive)          # the CLI's order
+    u, i = p                                                    # unpacks as the old tuple
+    assert (u, i) == p.certificates and list(p) == list(p.certificates)
+    assert str(p) == ("elman: unrolled certificate at T = 2: PROVEN (14 entries)\n"
+                      "elman: inductive certificate for every T: PROVEN (46 identities)")
+    with pytest.raises(AttributeError):
+        p.unrolled = None                                       # frozen: plain data
+
+
+def test_prove_one_kind_gives_a_proof_with_the_other_none():
+    p = symbptt.prove("elman", T=2, kind="unrolled")
+    assert isinstance(p, Proof) and p.kind == "unrolled" and p.inductive is None
+    assert p.certificates == (p.unrolled,) and p.proven
+    [u] = p
+    assert u is p.unrolled and "\n" not in str(p)
+    i = symbptt.prove(INDRNN, kind="inductive", dims={"n": 3})  # no T: every T
+    assert i.kind == "inductive" and i.unrolled is None and i.proven
+    assert i.certificates == (i.inductive,) and i.inductive.dims["n"] == 3
     u, i = symbptt.prove(INDRNN, T=3, kind="both", dims=Dims(3, 2, 2))
-    assert u.proven and i.proven
-    with pytest.raises(symbptt.SymbpttError, match="T is needed"):
+    assert u.proven and i.proven and u.T == 3
+
+
+def test_a_proof_with_a_wrong_rule_is_not_proven():
+    """The API takes no mutation (the CLI's --mutate): a Proof of a mutated cell's
+    certificate, built as prove builds it, says not proven, and its text says which."""
+    from symbptt.model.registry import get_model
+    from symbptt.symbolic.certificate import prove
+    from symbptt.symbolic.mutations import mutated_cell
+    good = symbptt.prove("elman", T=2, dims={"n": 3})
+    wrong = prove(get_model("elman"), 2, Dims(3, 2), cell=mutated_cell("elman",
+                                                                        "missing-transpose"))
+    p = Proof(wrong, good.inductive)
+    assert not p.proven and p.inductive.proven
+    assert "unrolled certificate at T = 2: NOT PROVEN (" in str(p)
+    assert "entries not proven)" in str(p) and "inductive certificate for every T: PROVEN" \
+        in str(p)
+    with pytest.raises(ValueError, match="at least one certificate"):
+        Proof()
+    with pytest.raises(ValueError, match="the unrolled certificate is a inductive one"):
+        Proof(good.inductive)
+
+
+def test_prove_errors():
+    with pytest.raises(symbptt.SymbpttError, match=r"T is needed for the unrolled certificate "
+                       r"\(kind 'both', the default, includes it\); kind='inductive' needs no T"):
         symbptt.prove("elman")
+    with pytest.raises(symbptt.SymbpttError, match=r"T is needed for the unrolled "
+                       r"certificate; kind='inductive' needs no T"):
+        symbptt.prove("elman", kind="unrolled")
     with pytest.raises(symbptt.SymbpttError, match="kind is unrolled, inductive or both"):
         symbptt.prove("elman", T=2, kind="all")
     with pytest.raises(symbptt.SymbpttError, match="scalar_linear has no hidden size"):
         symbptt.prove("scalar_linear", T=2, dims={"n": 3})
     with pytest.raises(symbptt.SymbpttError, match="unknown size 'm'"):
         symbptt.prove("elman", T=2, dims={"m": 3})
+
+
+def test_the_api_docstring_session_runs():
+    import doctest
+
+    import symbptt.api
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    for test in doctest.DocTestFinder(recurse=False).find(symbptt.api):
+        runner.run(test)
+    assert runner.failures == 0 and runner.tries >= 3
 
 
 def test_grad_from_a_dict_and_a_file():

@@ -504,6 +504,6 @@ def test_an_unrolled_proof_that_would_not_end_is_refused_up_front(tmp_path):
     import symbptt
     from symbptt.errors import SymbpttError
     path, _ = _cell(tmp_path, ["h[t] = w * h[t-1] * h[t-1] + x[t]"])
-    assert symbptt.prove(str(path), T=4).proven
+    assert symbptt.prove(str(path), T=4, kind="unrolled").proven
     with pytest.raises(SymbpttError, match="multiplies out to degree 510"):
-        symbptt.prove(str(path), T=8)
+        symbptt.prove(str(path), T=8, kind="unrolled")

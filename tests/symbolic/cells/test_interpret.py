@@ -266,11 +266,11 @@ def test_unrolled_certificate_proves_a_correct_cell(tmp_path, name, eqs, loss):
     digits, yet the unrolled certificate says the recursive form 'differs'."""
     path = _write(tmp_path, name, eqs, loss)
     assert symbptt.crosscheck(path, T=2).agree
-    cert = symbptt.prove(path, T=2)
+    cert = symbptt.prove(path, T=2, kind="unrolled").unrolled
     # proven (log of a sigmoid: SymPy's cancel settles a / a), or, where the difference is
     # too big to cancel (a softmax state at T = 2), undecided: never "differs"
     assert cert.proven or cert.undecided, f"{name}: NOT PROVEN on a correct cell: {cert.claim}"
     assert "differs" not in cert.claim
     if name == "log_sigmoid":
         assert cert.proven
-    assert symbptt.prove(path, T=1).proven          # small enough to cancel: proven
+    assert symbptt.prove(path, T=1, kind="unrolled").proven     # small enough to cancel
