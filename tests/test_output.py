@@ -1,5 +1,6 @@
 """symbptt.output: nothing half-written, nothing replaced that is not a file (issue 18: `render
---out /dev/null`, run as root, replaced the device file with a regular file)."""
+--out /dev/null`, run as root, replaced the device file with a regular file). The commands'
+probes (render, build, analyze --plot) are in tests/cli/test_hostile.py."""
 from __future__ import annotations
 
 import os
@@ -8,11 +9,8 @@ import stat
 
 import pytest
 
-import symbptt.documents.build as build_module
 from symbptt.errors import SymbpttError
 from symbptt.output import check_file, check_folder, terminating, write_atomic, write_folder
-
-from .cli_helpers import assert_bad_input, run
 
 
 def leftovers(folder) -> list:
@@ -88,40 +86,6 @@ def test_a_folder_is_checked_whole_before_anything_is_written(tmp_path):
     assert not (out / "a.md").exists()
     with pytest.raises(SymbpttError, match="is not a folder"):
         check_folder(out / "figures" / "deeper")
-
-
-# --------------------------------------------------------------------------- the commands
-
-def test_render_to_a_fifo_exits_2(capsys, tmp_path):
-    fifo = tmp_path / "pipe"
-    os.mkfifo(fifo)
-    code, out, err = run(capsys, ["render", "elman", "--T", "2", "--format", "md",
-                                  "--out", fifo])
-    assert_bad_input(code, out, err)
-    assert "not a regular file" in err and stat.S_ISFIFO(os.stat(fifo).st_mode)
-
-
-def test_build_checks_its_folder_before_its_minutes_of_work(capsys, tmp_path, monkeypatch):
-    def never(**_):
-        raise AssertionError("build_all ran before the output folder was checked")
-    monkeypatch.setattr(build_module, "build_all", never)
-    afile = tmp_path / "afile"
-    afile.write_bytes(b"")
-    code, out, err = run(capsys, ["build", "--no-pdf", "--out", afile])
-    assert_bad_input(code, out, err)
-    folder = tmp_path / "d"
-    folder.mkdir()
-    (folder / "figures").write_bytes(b"")
-    code, out, err = run(capsys, ["build", "--no-pdf", "--out", folder])
-    assert_bad_input(code, out, err)
-    assert "figures is not a folder" in err and os.listdir(folder) == ["figures"]
-
-
-def test_analyze_plot_under_a_file_exits_2(capsys, tmp_path):
-    afile = tmp_path / "afile"
-    afile.write_bytes(b"")
-    code, out, err = run(capsys, ["analyze", "elman", "--T", "3", "--plot", afile / "x"])
-    assert_bad_input(code, out, err)
 
 
 def test_a_child_forked_inside_terminating_dies_on_sigterm():

@@ -20,7 +20,7 @@ import symbptt.documents.build as build_module
 from symbptt.documents.build import DOC_T, build_all, overfull_boxes, stale, write
 from symbptt.model.zoo import models
 
-from ..cli_helpers import assert_bad_input, run
+from ..cli_helpers import run
 
 REPO = Path(symbptt.__file__).resolve().parent.parent
 OUTPUT = REPO / "output"
@@ -245,16 +245,6 @@ def test_the_dynamics_figures_are_byte_identical_and_drawn_from_the_analyses(bui
     assert "<dc:date>" not in svg and "symbptt" in svg
     pdf = built.files["figures/dynamics-elman-jacobians.pdf"]
     assert b"CreationDate" not in pdf and b"/Producer (symbptt)" in pdf
-
-
-def test_build_check_with_a_folder_where_a_file_goes(capsys, fake_build_all, output_copy):
-    """Issue 18: `build --check` with elman.md a folder exited 1 (read as stale)."""
-    (output_copy / "elman.md").unlink()
-    (output_copy / "elman.md").mkdir()
-    code, out, err = run(capsys, ["build", "--check", "--no-pdf", "--quiet", "--out",
-                                  output_copy])
-    assert_bad_input(code, out, err)
-    assert "elman.md: it is not a regular file" in err
 
 
 def test_one_worker_and_several_make_the_same_bytes(built):
