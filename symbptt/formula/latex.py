@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 
-from .tree import BinOp, Call, Deriv, Equation, Name, Neg, Num, Power, Reduce, Transpose
+from .tree import BinOp, Call, Deriv, Equation, Name, Neg, Num, Power, Reduce, Transpose, number_text
 
 _ADD, _MUL, _NEG, _POST, _ATOM = 1, 2, 3, 4, 5
 _FUNCS = {"tanh": r"\tanh", "sigmoid": r"\sigma", "exp": r"\exp", "log": r"\log",
           "softmax": r"\operatorname{softmax}", "diag": r"\operatorname{diag}",
           "phi": r"\varphi", "phi_prime": r"\varphi'", "tanh_prime": r"\tanh'",
-          "sigmoid_prime": r"\sigma'"}
+          "sigmoid_prime": r"\sigma'", "relu": r"\operatorname{relu}",
+          "relu_prime": r"\operatorname{relu}'", "leaky_relu": r"\operatorname{leaky\_relu}"}
 _ACCENTS = {"tilde": r"\tilde", "hat": r"\hat", "bar": r"\bar"}
 
 
@@ -86,6 +87,9 @@ def _show(node) -> tuple[str, int]:
         return _base(node.base) + f"^{{{node.exp.text()}}}", _POST
     if isinstance(node, Call):
         inner, _ = _show(node.arg)
+        if node.slope is not None:          # leaky_relu(a, 0.01), leaky_relu(a, 1/3)
+            text = number_text(node.slope)
+            inner += ", " + (text if "/" not in text else _show(Num(node.slope))[0])
         return rf"{_FUNCS.get(node.func, node.func)}\left({inner}\right)", _ATOM
     if isinstance(node, BinOp):
         if node.op in ("+", "-"):

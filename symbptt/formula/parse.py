@@ -20,8 +20,8 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
     UnexpectedToken, VisitError
 
 from ..errors import SymbpttError
-from .tree import (BinOp, Call, Deriv, Equation, Idx, Name, Neg, Num, Power, Reduce, Transpose,
-                   children)
+from .tree import (LEAKY_SLOPE, BinOp, Call, Deriv, Equation, Idx, Name, Neg, Num, Power, Reduce,
+                   Transpose, children, show)
 
 MAX_LENGTH = 4000          # characters in one formula
 MAX_DEPTH = 60             # nested brackets
@@ -308,11 +308,26 @@ class _Build(Transformer_NonRecursive):
         arg = [r for r in rest if not isinstance(r, Token)][-1]
         func = LATEX_FUNCTIONS.get(str(tok), ALIASES.get(str(tok), str(tok)))
         if prime:
-            if func not in ("phi", "tanh", "sigmoid"):
-                self._fail(f"only phi, tanh and sigmoid have a derivative written with ' "
-                           f"(got {tok}')", tok)
+            if func not in ("phi", "tanh", "sigmoid", "relu"):
+                self._fail(f"only phi, tanh, sigmoid and relu have a derivative written "
+                           f"with ' (got {tok}')", tok)
             func = f"{func}_prime"
-        return Call(func, arg)
+        return Call(func, arg, LEAKY_SLOPE if func == "leaky_relu" else None)
+
+    def call_two(self, tok, arg, slope):
+        """leaky_relu(a, 0.01): the one function with a second argument, its slope for
+        a < 0, a number (0.01, 1/100) between 0 and 1, kept exact."""
+        if str(tok) != "leaky_relu":
+            self._fail(f"{tok}() takes one argument (leaky_relu(a, slope) is the one with "
+                       f"two)", tok)
+        value = _constant(slope)
+        if value is None:
+            self._fail(f"leaky_relu's slope is a number such as 0.01 or 1/100, not "
+                       f"{show(slope)}", tok)
+        if not 0 < value < 1:
+            self._fail(f"leaky_relu's slope is a number between 0 and 1 (got "
+                       f"{show(slope)}; relu(a) is slope 0)", tok)
+        return Call("leaky_relu", arg, value)
 
     def wrapped_call(self, _wrap, tok, *rest):
         return self.call(tok, *rest)           # \operatorname{diag}(v), \mathrm{tanh}(a)
@@ -403,6 +418,19 @@ def _int_power(base: int, exp: int) -> int | None:
         return None
     value = base ** exp
     return value if abs(value) <= MAX_POWER else None
+
+
+def _constant(node) -> Fraction | None:
+    """A number written as a number or a fraction of two (0.01, 1/100), else None."""
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Neg):
+        inner = _constant(node.arg)
+        return None if inner is None else -inner
+    if isinstance(node, BinOp) and node.op == "/" and isinstance(node.left, Num) \
+            and isinstance(node.right, Num) and node.right.value != 0:
+        return node.left.value / node.right.value
+    return None
 
 
 def _strip_d(name: Name) -> Name:

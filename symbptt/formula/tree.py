@@ -114,13 +114,19 @@ class Power:
 
 
 FUNCTIONS = ("tanh", "sigmoid", "exp", "log", "softmax", "phi", "phi_prime", "tanh_prime",
-             "sigmoid_prime", "diag")
+             "sigmoid_prime", "diag", "relu", "relu_prime", "leaky_relu")
+# leaky_relu(a) is leaky_relu(a, 0.01), as PyTorch's default negative slope
+LEAKY_SLOPE = Fraction(1, 100)
+RELU_CONVENTION = "relu_prime(a) = 1[a > 0] elementwise: relu'(0) = 0, PyTorch's convention"
 
 
 @dataclass(frozen=True)
 class Call:
+    """func(arg); `slope` is leaky_relu's exact slope for a < 0 (None for the others).
+    relu'(0) = 0 (PyTorch's convention): relu_prime(a) is 1 where a > 0, else 0."""
     func: str
     arg: object
+    slope: Fraction | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +168,11 @@ def _frac(q: Fraction) -> str:
     return f"{q.numerator}/{q.denominator}"
 
 
+def number_text(q: Fraction) -> str:
+    """A number as the grammar reads it back: 2, 0.01, 1/3."""
+    return _frac(q)
+
+
 def show(node, strength: int = 0) -> str:
     """The node as ASCII formula text (parsing it again gives the same tree)."""
     text, own = _show(node)
@@ -201,7 +212,8 @@ def _show(node) -> tuple[str, int]:
             _postfix_base(node.base)
         return base + ("^" + e if e.isdigit() else f"^({e})"), _POST
     if isinstance(node, Call):
-        return f"{node.func}({show(node.arg)})", _POST
+        slope = f", {_frac(node.slope)}" if node.slope is not None else ""
+        return f"{node.func}({show(node.arg)}{slope})", _POST
     if isinstance(node, Reduce):
         rng = f"{node.var}={node.lo.text()}..{node.hi.text()}"
         text = f"{node.op}({rng}, {show(node.body)})"

@@ -20,10 +20,13 @@ from ..errors import SymbpttError
 from ..formula.tree import (BinOp, Call, Equation, Idx, Name, Neg, Num, Power, Transpose,
                            children)
 
-ELEMENTWISE = ("tanh", "sigmoid", "exp", "log")
+ELEMENTWISE = ("tanh", "sigmoid", "exp", "log", "relu", "leaky_relu")
 CALLS = ELEMENTWISE + ("softmax", "diag")
-FOREIGN_FUNCTIONS = {"relu", "softplus", "gelu", "elu", "sin", "cos", "sqrt", "abs", "max",
-                     "min", "tan", "sign", "logistic", "swish", "silu", "leaky_relu"}
+FOREIGN_FUNCTIONS = {"softplus", "gelu", "elu", "sin", "cos", "sqrt", "abs", "max", "min",
+                     "tan", "sign", "logistic", "swish", "silu", "prelu"}
+# relu(a) = s a with s = 1[a > 0] (relu'(0) = 0, PyTorch's convention); leaky_relu(a, l) =
+# (l + (1 - l) s) a: a slope s a new atom of degree 1, times its argument
+RELUS = ("relu", "leaky_relu")
 ROW = "1"
 
 
@@ -37,7 +40,7 @@ class Op:
     #                                transpose power call copy (a state's own value)
     args: tuple[int, ...] = ()
     name: str = ""                 # param / state / function name
-    value: Fraction | None = None  # const; power: the exponent
+    value: Fraction | None = None  # const; power: the exponent; leaky_relu: its slope
     shape: tuple = ()
 
 
@@ -249,7 +252,7 @@ class _Compiler:
             if len(s) != 1:
                 self.fail(node, f"diag of {shape_text(s)}: it takes a vector")
             return self.add(Op("call", (a,), name="diag", shape=(s[0], s[0])))
-        return self.add(Op("call", (a,), name=node.func, shape=s))
+        return self.add(Op("call", (a,), name=node.func, value=node.slope, shape=s))
 
 
 def _first_pos(node) -> int:
@@ -375,7 +378,8 @@ def degree(program: Program, T: int) -> int:
     quantity reaches over T steps from h_0 = 0: what expanding the unrolled model costs.
     A linear cell grows by one a step, a squaring doubles (h*h: 2^T), a chain of 19
     squarings reaches 2^19 in one step; an activation is an atom of degree 1, its argument
-    counted where it is made."""
+    counted where it is made; a relu is its slope atom times its argument (s a), one more
+    than the argument."""
     state = {name: 0 for name in program.states}
     worst = 0
     for _ in range(T):
@@ -402,4 +406,6 @@ def _op_degree(op: Op, i: int, deg: dict, state: dict) -> int:
         return min(_CAP, abs(int(op.value or 1)) * (args[0] if args else 1))
     if kind == "call" and op.name in _ATOMS:
         return 1
+    if kind == "call" and op.name in RELUS:         # s a: the slope atom times a
+        return min(_CAP, 1 + max(args, default=0))
     return max(args, default=0)

@@ -492,7 +492,7 @@ def test_error_prime_on_another_function():
     text = "x = exp'(a)"
     e = error(Q, text)
     caret_at(e, text, 4)
-    assert "only phi, tanh and sigmoid" in e.reason
+    assert "only phi, tanh, sigmoid and relu" in e.reason
 
 
 @pytest.mark.parametrize("text, func", [("tanh'(a)", "tanh_prime"), (r"\tanh'(a)", "tanh_prime"),
