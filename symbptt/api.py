@@ -16,6 +16,7 @@ from __future__ import annotations
 from .errors import SymbpttError
 from .model import registry
 from .model.spec import DIM_NAMES, DIM_RANGE, Dims, ModelSpec, resolve_activation
+from .symbolic.cost import Budget
 from .symbolic.proof import Proof
 
 
@@ -76,11 +77,13 @@ def _activation(spec: ModelSpec, activation):
 
 
 def prove(model, T: int | None = None, kind: str = "both", dims=None, activation=None,
-          budget: float | None = None, force: bool = False) -> Proof:
+          budget: float | None = None, force: bool = False,
+          memory: float | None = None) -> Proof:
     """`symbptt prove`: a Proof holding the certificates of kind "both" (the default, as the
     CLI's --kind), "unrolled" (at T) or "inductive" (for every T, no T needed); the one not
     asked for is None. `.proven` is True when every certificate held is; iterating yields
-    them, unrolled first."""
+    them, unrolled first. A request estimated past `budget` seconds (default 600) or
+    `memory` GiB (default 4) raises TooExpensive, unless `force`."""
     from .symbolic.certificate import prove as unrolled
     from .symbolic.inductive import prove_inductive
     spec = load_model(model)
@@ -94,11 +97,15 @@ def prove(model, T: int | None = None, kind: str = "both", dims=None, activation
         _whole("T", T, 1, T_MAX)
     if budget is not None:
         _number("budget", budget)
+    if memory is not None:
+        _number("memory", memory)
+    limits = Budget.of(budget, memory)
     d = as_dims(spec, dims)
     act = _activation(spec, activation)
     return Proof(
-        unrolled(spec, T, d, act, budget=budget, force=force) if kind != "inductive" else None,
-        prove_inductive(spec, d, act) if kind != "unrolled" else None)
+        unrolled(spec, T, d, act, budget=limits, force=force) if kind != "inductive" else None,
+        prove_inductive(spec, d, act, budget=limits, force=force) if kind != "unrolled"
+        else None)
 
 
 def grad(model, T: int, values, activation=None):

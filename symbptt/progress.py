@@ -28,3 +28,21 @@ def bar(total: int, what: str, estimate: str = ""):
     from tqdm import tqdm
     return tqdm(total=total, desc=what + (f" (about {estimate})" if estimate else ""),
                 file=sys.stderr, leave=False, unit="step")
+
+
+class Ticker:
+    """A progress(done, total) callback for the engines (which may not import this
+    module): the bar is made at the first call, when the total is known."""
+
+    def __init__(self, what: str, estimate: str = "") -> None:
+        self.what, self.estimate, self.bar, self.done = what, estimate, None, 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = bar(total, self.what, self.estimate)
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

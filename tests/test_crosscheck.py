@@ -404,3 +404,18 @@ def test_a_long_sequence_skips_the_quadratic_algorithms_and_says_so():
     assert r.agree and "engine_path_sum" not in r.grads and r.paths == 0
     assert "the path sum and the truncated window are skipped" in r.note
     assert "naive path sum: skipped" in report_text(r)
+
+
+def test_the_engine_estimate_is_quadratic_in_the_batch_and_refused_past_the_budget():
+    """Issue 18: --batch 4096 had no estimate; forward mode takes a VJP per example and
+    state entry, each over the whole batch."""
+    from symbptt.crosscheck import crosscheck, engine_estimate
+    from symbptt.errors import TooExpensive
+    from symbptt.model.registry import get_model
+    from symbptt.model.spec import Dims
+    elman = get_model("elman")
+    small, large = (engine_estimate(elman, 8, Dims(16, 2), b).seconds for b in (64, 4096))
+    assert large / small > 64 * 10
+    assert engine_estimate(elman, 8, Dims(8, 2), 512).seconds < 10     # measured 1.8 s
+    with pytest.raises(TooExpensive, match=r"batch 4096.*--budget SECONDS.*--force"):
+        crosscheck(elman, 10000, Dims(2, 2), batch=4096)

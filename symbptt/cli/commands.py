@@ -14,6 +14,7 @@ import sys
 from ..errors import SymbpttError
 from ..model.spec import Dims, ModelSpec, resolve_activation
 from ..model.zoo import models
+from ..symbolic.cost import Budget
 from .options import resolve_dims
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 3
@@ -64,24 +65,31 @@ def cmd_prove(args: argparse.Namespace) -> int:
     dims = resolve_dims(spec, args)
     activation = resolve_activation(spec, args.activation)
     cell = mutated_cell(spec.name, args.mutate, activation) if args.mutate else None
-    if args.budget is not None and not (math.isfinite(args.budget) and args.budget > 0):
+    if args.budget is not None and not args.budget > 0:
         raise SymbpttError(f"--budget must be a positive number of seconds, got {args.budget}")
+    budget = Budget.of(args.budget, args.memory)
     if args.kind != "inductive" and args.T is None:
         raise SymbpttError(f"--T is needed for the {args.kind} certificate "
                            f"(or ask for --kind inductive, which holds for every T)")
     certs = []
     if args.kind in ("unrolled", "both"):
         from ..symbolic.certificate import check_budget
-        from ..symbolic.cost import describe
-        est = check_budget(spec, args.T, dims, args.budget, args.force, activation)
-        if est > 10 and sys.stderr.isatty():   # a long run says so up front
-            print(f"symbptt: proving {spec.name} at T = {args.T}: about {describe(est)}",
+        from ..progress import Ticker
+        from ..symbolic.cost import about
+        est = check_budget(spec, args.T, dims, budget, args.force, activation)
+        if est.seconds > 10 and sys.stderr.isatty():   # a long run says so up front
+            print(f"symbptt: proving {spec.name} at T = {args.T}: {about(est.seconds)}",
                   file=sys.stderr, flush=True)
-        certs.append(prove(spec, args.T, dims, activation, cell=cell, budget=args.budget,
-                           force=args.force))
+        ticker = Ticker(f"{spec.name} at T = {args.T}: entries compared")
+        try:
+            certs.append(prove(spec, args.T, dims, activation, cell=cell, budget=budget,
+                               force=True, progress=ticker))
+        finally:
+            ticker.close()
     if args.kind in ("inductive", "both"):
         from ..symbolic.inductive import prove_inductive
-        certs.append(prove_inductive(spec, dims, activation, cell=cell))
+        certs.append(prove_inductive(spec, dims, activation, cell=cell, budget=budget,
+                                     force=args.force))
     proven = all(c.proven for c in certs)
     data = certificate_json(certs[0]) if len(certs) == 1 else \
         {"kind": "both", "model": spec.name, "proven": proven,
@@ -101,7 +109,7 @@ def cmd_grad(args: argparse.Namespace) -> int:
         raise SymbpttError(f"{spec.name} has undefined functions (f, g, l): there are no "
                            f"values to put in; try: symbptt prove {spec.name} --T {args.T}")
     vals, dims = values.load(args.values, spec, args.T)
-    check_budget(spec, args.T, dims, None, False, activation)
+    check_budget(spec, args.T, dims, Budget.of(None, args.memory), False, activation)
     report = evaluate(spec, args.T, vals, dims, activation)
     _emit(args, grad_json(report), grad_text(report))
     return EXIT_OK if report.agree else EXIT_MISMATCH
@@ -116,13 +124,13 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
     dims = resolve_dims(spec, args)
     activation = resolve_activation(spec, args.activation)
     report = crosscheck(spec, args.T, dims, args.seed, args.batch, args.dtype, activation,
-                        args.tau, args.pi)
+                        args.tau, args.pi, Budget.of(args.budget, args.memory), args.force)
     _emit(args, report_json(report, spec), report_text(report))
     return EXIT_OK if report.agree else EXIT_MISMATCH
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from ..bench import check as checks, custom, derive, numeric, proofs
+    from ..bench import check as checks, cost, custom, derive, numeric, proofs
     if not (math.isfinite(args.limit) and args.limit > 0):
         raise SymbpttError(f"--limit must be a positive number of seconds, got {args.limit}")
     progress = None if args.json else lambda line: print(line, flush=True)
@@ -136,6 +144,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "check": (lambda: checks.check_bench(progress), None, checks.check_text),
         "custom": (lambda: custom.custom_bench(progress), None, custom.custom_text),
         "derive": (lambda: derive.derive_bench(progress), None, derive.derive_text),
+        "cost": (lambda: cost.cost_bench(args.limit, progress), None, cost.cost_text),
     }
     data, texts = {}, []
     for name, (run, as_json, as_text) in parts.items():
@@ -163,7 +172,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     if out is not None:
         check_file(out)                        # before the proofs, not after
     from ..symbolic.certificate import check_budget
-    check_budget(spec, args.T, dims, None, False, activation)
+    check_budget(spec, args.T, dims, Budget.of(None, args.memory), False, activation)
     if args.json and args.format == "pdf" and args.out is None:
         raise SymbpttError("--json prints the document as text: use --format md or tex "
                            "(or --out FILE.pdf)")

@@ -72,12 +72,36 @@ def _add_model(p: argparse.ArgumentParser, T_required: bool = True) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
+def _gib(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--memory must be a number of GiB, got {text!r}")
+    if not 0.125 <= value <= 4096:          # NaN fails here too
+        raise argparse.ArgumentTypeError(f"--memory must be in 0.125..4096 GiB, got {text}")
+    return value
+
+
+def _add_memory(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--memory", type=_gib, default=None, metavar="GIB",
+                   help="memory the work may take, in GiB (default 4): a request estimated "
+                        "past it is refused up front, one that grows past it stops")
+
+
+def _add_budget(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--budget", type=_seconds("--budget", 1e9), default=None, metavar="SECONDS",
+                   help=f"refuse {what} estimated to take longer (default 600)")
+    _add_memory(p)
+    p.add_argument("--force", action="store_true", help="run even past the budget")
+
+
 def _add_render_build(sub) -> None:
     p = sub.add_parser("render", help="a derivation document (tex, md or pdf)")
     _add_model(p)
     _add_dims(p)
     p.add_argument("--format", default="md", help="tex | md | pdf (default md)")
     p.add_argument("--out", default=None, help="file to write (default: stdout; MODEL.pdf)")
+    _add_memory(p)
     p = sub.add_parser("build", help="regenerate output/ (every model's documents)")
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 when output/ differs from what the code makes")
@@ -104,14 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mutate", default=None, metavar="SLIP",
                    help="replace one rule by a classic slip (missing-transpose, "
                         "shifted-index, h_t-for-h_{t-1}, lost-1/T, ...) to see it caught")
-    p.add_argument("--budget", type=float, default=None, metavar="SECONDS",
-                   help="refuse requests estimated to take longer (default 600)")
-    p.add_argument("--force", action="store_true", help="run even past the budget")
+    _add_budget(p, "proofs")
 
     p = sub.add_parser("grad", help="exact loss and gradients at given values, all three forms")
     _add_model(p)
     p.add_argument("--values", required=True, metavar="FILE.json",
                    help="params, inputs, targets as numbers or strings like \"3/2\"")
+    _add_memory(p)
 
     p = sub.add_parser("crosscheck", help="every symbolic form and engine algorithm on the "
                                           "same random numbers")
@@ -127,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="truncation window (default T; tau < T is an estimate, shown apart)")
     p.add_argument("--pi", type=float, default=None,
                    help="also run randomized truncation with keep probability pi in (0, 1]")
+    _add_budget(p, "runs")
 
     p = sub.add_parser("bench", help="proof times against the plain SymPy path")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -135,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=float, default=60.0, metavar="SECONDS",
                    help="time limit per run; a curve stops at the first run past it")
     p.add_argument("--part", choices=("all", "proofs", "numeric", "inductive", "check",
-                                      "custom", "derive"), default="all",
+                                      "custom", "derive", "cost"), default="all",
                    help="one part of the benchmark (default all: several minutes each)")
     _add_render_build(sub)
     _add_check(sub)
@@ -190,6 +214,7 @@ def _add_analyze(sub) -> None:
                    help="also write each part's figure to DIR/MODEL-PART.svg")
     p.add_argument("--plot-format", default="svg", choices=("svg", "pdf"),
                    help="the figures' format with --plot (default svg)")
+    _add_memory(p)
     p.add_argument("--json", action="store_true", help="machine-readable output: the series "
                                                        "behind every figure")
 
@@ -208,6 +233,7 @@ def _add_derive(sub) -> None:
                         "recursion or a per-step sum is proven for every T")
     from ..check.verdict import CHECK_DIMS
     _add_dims(p, CHECK_DIMS)
+    _add_memory(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -232,6 +258,7 @@ def _add_check(sub) -> None:
                    help="check at a --T-max past the estimated time limit")
     p.add_argument("--convention", default="column", choices=("column", "row"),
                    help="row: dL/dh[t] is a row vector (default column)")
+    _add_memory(p)
     from ..check.verdict import CHECK_DIMS
     _add_dims(p, CHECK_DIMS)
     p.add_argument("--json", action="store_true", help="machine-readable output")

@@ -87,10 +87,11 @@ def _shape(text, where: str) -> tuple[str, ...]:
 def _escaped(s: str) -> tuple[str, list[int]]:
     """s as a TOML basic string writes it (backslashes and quotes escaped), and where each
     character of s lands in that text."""
-    out, where = [], []
+    out, where, at = [], [], 0
     for ch in s:
-        where.append(len("".join(out)))
+        where.append(at)
         out.append({"\\": "\\\\", '"': '\\"'}.get(ch, ch))
+        at += len(out[-1])
     return "".join(out), where
 
 
@@ -119,7 +120,8 @@ def _equation(text, src: Source, what: str):
     except FormulaError as err:
         where = src.at_column(text, err.column or 0)
         reason = re.sub(r" at column \d+", "", err.reason)
-        raise ModelError(f"{where}: {reason} (in {text!r})") from None
+        shown = text if len(text) <= 100 else text[:60] + " ... " + text[-20:]
+        raise ModelError(f"{where}: {reason} (in {shown!r})") from None
 
 
 def load(path: str) -> ModelFile:

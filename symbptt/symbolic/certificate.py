@@ -11,7 +11,7 @@ from ..model.spec import Dims, ModelSpec
 from . import closed_form, direct, recursive
 from .backend import BACKENDS, SYMENGINE, SYMPY, Backend
 from .cells import Cell, cell_for
-from .cost import DEFAULT_BUDGET, describe, estimate_seconds
+from .cost import Budget, Estimate, proof_estimate, require
 from .unroll import RECURRENT, Unrolled, path_group, unroll
 from .zero import Counterexample, SlopeAtoms, SoftmaxAtoms, canonical, counterexample, equal
 
@@ -195,8 +195,10 @@ def method_of(u: Unrolled, fast: SlopeAtoms | None, decided: int, total: int) ->
     return text
 
 
-def check_budget(spec: ModelSpec, T: int, dims: Dims, budget: float | None, force: bool,
-                 activation: str | None = None) -> float:
+def check_budget(spec: ModelSpec, T: int, dims: Dims, budget: Budget | None, force: bool,
+                 activation: str | None = None) -> Estimate:
+    """The estimate of an unrolled proof at T, or TooExpensive past the budget (time or
+    memory) unless `force`; a cell that multiplies out past MAX_DEGREE is refused first."""
     if spec.program is not None and not force:
         grown = degree(spec.program, T)
         if grown > MAX_DEGREE:
@@ -205,20 +207,23 @@ def check_budget(spec: ModelSpec, T: int, dims: Dims, budget: float | None, forc
                 f"{grown if grown < 10 ** 6 else 'over a million'} in its inputs (at most "
                 f"{MAX_DEGREE}: the expansion would not end); try --kind inductive, a "
                 f"smaller --T, or --force")
-    est = estimate_seconds(spec, T, dims, activation)
-    if not force and est > (budget or DEFAULT_BUDGET):
-        raise TooExpensive(
-            f"an unrolled proof of {spec.name} at T={T} would take about {describe(est)} "
-            f"(budget {describe(budget or DEFAULT_BUDGET)}); try --kind inductive (every T, "
-            f"at a cost independent of T), a smaller --T or dims, --budget SECONDS, or --force")
-    return est
+    est = proof_estimate(spec, T, dims, activation)
+    if force:
+        return est
+    return require(est, budget or Budget(), f"an unrolled proof of {spec.name} at T={T}",
+                   "try --kind inductive (every T, at a cost independent of T), a smaller "
+                   "--T or sizes")
 
 
 def prove(spec: ModelSpec, T: int, dims: Dims, activation: str | None = None,
           cell: Cell | None = None, backend: str | None = None,
-          budget: float | None = None, force: bool = False) -> Certificate:
-    """Unroll at T, derive the three forms and compare every entry exactly."""
-    check_budget(spec, T, dims, budget, force, activation)
+          budget: Budget | None = None, force: bool = False,
+          progress=None) -> Certificate:
+    """Unroll at T, derive the three forms and compare every entry exactly (refused up
+    front past the budget unless `force`: check_budget). `progress(done, total)` is
+    called as the entries are compared."""
+    if not force:
+        check_budget(spec, T, dims, budget, force, activation)
     start = time.perf_counter()
     cell = cell or cell_for(spec, activation)
     be = BACKENDS[backend] if backend else backend_for(cell)
@@ -232,11 +237,16 @@ def prove(spec: ModelSpec, T: int, dims: Dims, activation: str | None = None,
     names.append(("x", (T,) + dims.shape(spec.input_shape)))
     if cell.shortcut is not None:     # dL/dx_k = recurrent path + shortcut, each proven
         names += [(RECURRENT, names[-1][1]), (path_group(cell.shortcut), names[-1][1])]
-    for name, shape in names:
-        labels = [e.label for e in u.entries if e.param == name]
+    labelled = [(name, shape, [e.label for e in u.entries if e.param == name])
+                 for name, shape in names]
+    total, done = sum(len(labels) for *_, labels in labelled), 0
+    for name, shape, labels in labelled:
         failures = []
         proven = 0
         for label in labels:
+            if progress is not None:
+                progress(done, total)
+            done += 1
             ok = True
             expected = None
             for form, grads in forms.items():

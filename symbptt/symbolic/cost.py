@@ -8,7 +8,9 @@ be right within a factor of a few, enough to tell "a minute" from "a century".
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
+from ..errors import TooExpensive
 from ..model.program import MAX_DEGREE, degree
 from ..model.spec import Dims, ModelSpec
 
@@ -31,6 +33,80 @@ GEOMETRIC = {
 # seconds = base * T^power, for the scalar models
 POLYNOMIAL = {"scalar_linear": (7.9e-6, 3.6), "generic": (0.022, 2.0)}
 DEFAULT_BUDGET = 600.0
+GiB = 2 ** 30
+DEFAULT_MEMORY = 4 * GiB
+
+# memory: what a process holds before the work, and what the work adds. An expanded
+# term costs about 450 bytes (lstm and mgu model files at T = 3: 350-420); for a fitted
+# time, about 4 MB a second of expansion (gru at T = 3: 2.3, an lstm model file: 11)
+BASE_BYTES = 100 * 2 ** 20
+BYTES_PER_TERM = 450
+BYTES_PER_SECOND = 4 * 2 ** 20
+# seconds a term of the probed expansion costs the whole certificate (three forms
+# expanded and compared): lstm-like model file at T = 3 3.8e-5, mgu 1.3e-4
+SECONDS_PER_TERM = 7e-5
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What a request may cost: seconds and bytes (--budget, --memory)."""
+    seconds: float = DEFAULT_BUDGET
+    bytes: int = DEFAULT_MEMORY
+
+    @staticmethod
+    def of(seconds: float | None = None, memory: float | None = None) -> "Budget":
+        """From the options: seconds, and memory in GiB (None: the default)."""
+        return Budget(DEFAULT_BUDGET if seconds is None else seconds,
+                      DEFAULT_MEMORY if memory is None else int(memory * GiB))
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What the cost model expects a request to take."""
+    seconds: float
+    bytes: float
+
+    @staticmethod
+    def of_seconds(seconds: float) -> "Estimate":
+        """A fitted time, its memory from the expansion rate."""
+        return Estimate(seconds, BASE_BYTES + min(seconds, 1e300 / BYTES_PER_SECOND)
+                        * BYTES_PER_SECOND)
+
+    @staticmethod
+    def of_terms(terms: float, seconds_per_term: float = SECONDS_PER_TERM) -> "Estimate":
+        """An expansion of `terms` terms (probe.py)."""
+        terms = min(terms, 1e300 / BYTES_PER_TERM)
+        return Estimate(terms * seconds_per_term, BASE_BYTES + terms * BYTES_PER_TERM)
+
+    def over(self, budget: Budget) -> str:
+        """What of the budget this estimate passes, said; empty when it fits."""
+        parts = []
+        if self.seconds > budget.seconds:
+            parts.append(f"{about(self.seconds)} (budget {describe(budget.seconds)}, "
+                         f"--budget SECONDS)")
+        if self.bytes > budget.bytes:
+            parts.append(f"about {describe_bytes(self.bytes)} of memory (budget "
+                         f"{describe_bytes(budget.bytes)}, --memory GIB)")
+        return " and ".join(parts)
+
+
+def require(est: Estimate, budget: Budget, what: str, instead: str = "") -> Estimate:
+    """The estimate, or TooExpensive naming what passes the budget, the options that move
+    it and `instead` (a cheaper request)."""
+    over = est.over(budget)
+    if over:
+        raise TooExpensive(f"{what} would take {over}; "
+                           f"{instead + ', ' if instead else ''}raise the budget, or --force")
+    return est
+
+
+def describe_bytes(n: float) -> str:
+    if n >= 2 ** 80:
+        return "more than a million EiB"
+    for unit, size in (("EiB", 2 ** 60), ("TiB", 2 ** 40), ("GiB", GiB), ("MiB", 2 ** 20)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n / 1024:.3g} KiB"
 
 
 def entry_count(spec: ModelSpec, T: int, dims: Dims) -> int:
@@ -39,28 +115,73 @@ def entry_count(spec: ModelSpec, T: int, dims: Dims) -> int:
 
 
 def estimate_seconds(spec: ModelSpec, T: int, dims: Dims, activation: str | None = None) -> float:
+    """The seconds of an unrolled proof at T (proof_estimate's time)."""
+    return proof_estimate(spec, T, dims, activation).seconds
+
+
+def proof_estimate(spec: ModelSpec, T: int, dims: Dims,
+                   activation: str | None = None) -> Estimate:
+    """What an unrolled proof at T costs: a zoo model's fitted time; a model file's
+    expansion measured at small T and carried on (probe.py)."""
     if spec.name in POLYNOMIAL:
         base, power = POLYNOMIAL[spec.name]
-        return base * T ** power
-    if spec.program is not None:               # a user cell: scaled by its size
+        return Estimate.of_seconds(base * T ** power)
+    if spec.program is not None:               # a user cell: its expansion, measured
         if degree(spec.program, T) > MAX_DEGREE:
-            return math.exp(700.0)             # it multiplies out past any budget
-        ops, states = len(spec.program.ops), len(spec.program.states)
-        if not spec.dims_used:
-            return 1e-5 * ops * T ** 3.6
-        base, per_n, offset = 1e-6 * ops, 2.0 * states, 2.0 * states
-    else:
-        key = (spec.name, activation or "tanh") if spec.option("activation") else \
-            (spec.name, None)
-        base, per_n, offset = GEOMETRIC[key]
+            return Estimate(math.exp(700.0), math.exp(700.0))  # it never ends
+        from .probe import curve
+        acc = 1.7 if _gates(spec.program) else 0.85
+        return Estimate.of_terms(curve(spec, dims, activation, T, acc).at(T, acc))
+    key = (spec.name, activation or "tanh") if spec.option("activation") else \
+        (spec.name, None)
+    base, per_n, offset = GEOMETRIC[key]
     rate = max(1.8, per_n * (dims.n - 1) + offset)
     log_est = math.log(base * entry_count(spec, T, dims)) + T * math.log(rate)
-    return math.exp(min(log_est, 700.0))
+    return Estimate.of_seconds(math.exp(min(log_est, 700.0)))
+
+
+# ---- the inductive certificate: one step's rules at the sizes, whatever T -----------------
+#
+# seconds = a * k^p, k the largest size: measured at k = n = d (= q) = 2..16 on this
+# project's machines (attention: 1.7 s at k = 4, 142 s at 8; gru 1.6-3.7 s at 12, lstm
+# 3-7 s at 16). A model file: about 2.5e-4 s per operation at k^2.2 (an lstm-like,
+# mgu, elman2, softmax and two coupled states model files at k = 16: 1.8-7 s).
+INDUCTIVE_FIT = {"attention": (2.5e-4, 6.4), "gru": (1.5e-3, 2.96),
+                 "gru_torch": (1.5e-3, 2.96), "lstm": (0.012, 2.15)}
+INDUCTIVE_DEFAULT = (2e-3, 2.5)
+
+
+def inductive_estimate(spec: ModelSpec, dims: Dims) -> Estimate:
+    k = max([dims.size(d) for d in spec.dims_used] or [1])
+    if spec.program is not None:
+        a, p = 2.5e-4 * len(spec.program.ops), 2.2
+    else:
+        a, p = INDUCTIVE_FIT.get(spec.name, INDUCTIVE_DEFAULT)
+    return Estimate.of_seconds(a * k ** p)
+
+
+def _gates(program) -> int:
+    """Products of two things that both read the previous state (outside any
+    activation): each step multiplies the paths through it, so the growth grows."""
+    reads_state: set = set()
+    for i in program.step:
+        op = program.ops[i]
+        if op.kind == "prev" or any(a in reads_state for a in op.args):
+            reads_state.add(i)
+    return sum(program.ops[i].kind == "mul" and all(a in reads_state for a in
+                                                      program.ops[i].args)
+               for i in program.step)
+
+
+def about(seconds: float) -> str:
+    """'about 3 min', or 'over a million years' (never 'about over')."""
+    text = describe(seconds)
+    return text if text.startswith("over") else f"about {text}"
 
 
 def describe(seconds: float) -> str:
     if seconds >= 3.15e7 * 1e6:
-        return "more than a million years"
+        return "over a million years"
     for unit, size in (("years", 3.15e7), ("days", 86400.0), ("hours", 3600.0), ("min", 60.0)):
         if seconds >= size:
             return f"{seconds / size:.3g} {unit}"

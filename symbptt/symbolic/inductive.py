@@ -25,6 +25,7 @@ import sympy as sp
 from ..model.spec import Dims, ModelSpec
 from .backend import BACKENDS
 from .cells import Cell, Step, cell_for
+from .cost import Budget, inductive_estimate, require
 from .certificate import Certificate, Failure, Group, backend_for
 from .linalg import tree_entries
 from .unroll import _symbol_array, _vector, entry_label, target_vector
@@ -142,7 +143,13 @@ def closed_form_step(depth: int = 4) -> list[tuple[str, object, object]]:
 
 
 def prove_inductive(spec: ModelSpec, dims: Dims, activation: str | None = None,
-                    cell: Cell | None = None, backend: str | None = None) -> Certificate:
+                    cell: Cell | None = None, backend: str | None = None,
+                    budget: Budget | None = None, force: bool = False) -> Certificate:
+    if not force:       # its cost grows with the sizes (attention's like k^6), not with T
+        sizes = ", ".join(f"{d} = {dims.size(d)}" for d in spec.dims_used)
+        require(inductive_estimate(spec, dims), budget or Budget(),
+                f"the inductive certificate of {spec.name}{' at ' + sizes if sizes else ''}",
+                "try smaller sizes")
     start = time.perf_counter()
     cell = cell or cell_for(spec, activation)
     be = BACKENDS[backend] if backend else backend_for(cell)
