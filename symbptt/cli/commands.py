@@ -69,8 +69,9 @@ def cmd_prove(args: argparse.Namespace) -> int:
         raise SymbpttError(f"--budget must be a positive number of seconds, got {args.budget}")
     budget = Budget.of(args.budget, args.memory)
     if args.kind != "inductive" and args.T is None:
-        raise SymbpttError(f"--T is needed for the {args.kind} certificate "
-                           f"(or ask for --kind inductive, which holds for every T)")
+        raise SymbpttError("--T is needed for the unrolled certificate"
+                           + (" (--kind both, the default, includes it)" if args.kind == "both"
+                              else "") + "; --kind inductive needs no T: it holds for every T")
     certs = []
     if args.kind in ("unrolled", "both"):
         from ..symbolic.certificate import check_budget
@@ -308,7 +309,8 @@ def _values_length(path: str | None) -> int | None:
     if not path:
         return None
     try:
-        data = json.loads(open(path, encoding="utf-8").read())
+        with open(path, encoding="utf-8") as f:
+            data = json.loads(f.read())
         inputs = data.get("inputs") if isinstance(data, dict) else None
         return len(inputs) if isinstance(inputs, list) and inputs else None
     except (OSError, ValueError, RecursionError):

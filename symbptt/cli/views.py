@@ -4,6 +4,8 @@ Plain-data views of results for --json, and their one-screen text for people
 (check/report.py holds check's)."""
 from __future__ import annotations
 
+import math
+
 from typing import Any
 
 from ..model.spec import ModelSpec
@@ -106,8 +108,9 @@ def certificate_text(c: Certificate, shown: int = 5) -> str:
 
 
 def _values(v: Any) -> Any:
-    if isinstance(v, Value):
-        return {"exact": v.exact, "float": v.approx}
+    if isinstance(v, Value):        # JSON has no inf: past the float range, null
+        return {"exact": v.exact, "float": v.approx if math.isfinite(v.approx) else None,
+                "decimal": v.decimal}
     if isinstance(v, list):
         return [_values(x) for x in v]
     if isinstance(v, dict):
@@ -137,7 +140,7 @@ def wrapped(head: str, items: list[str], width: int = 96) -> list[str]:
 
 
 def _short(v: Value) -> str:
-    return v.exact if len(v.exact) <= 24 else f"{v.approx:.12g}"
+    return v.exact if len(v.exact) <= 24 else v.decimal
 
 
 def _fmt(v: Any) -> str:
@@ -147,7 +150,7 @@ def _fmt(v: Any) -> str:
         exact = v.exact
         plain = exact.lstrip("-").replace(".", "", 1).isdigit()
         if len(exact) <= 24 and not plain:
-            return f"{exact} ({v.approx:.12g})"
+            return f"{exact} ({v.decimal})"
         return _short(v)
     return "[" + ", ".join(_fmt(x) for x in v) + "]"
 

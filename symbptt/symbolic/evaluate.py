@@ -1,7 +1,10 @@
 """grad: the loss and the gradient in all three forms, exactly, at given values."""
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
@@ -24,9 +27,11 @@ FORMS = ("direct", "recursive", "closed_form")
 
 @dataclass(frozen=True)
 class Value:
-    """An exact value (a rational, or an expression in tanh/exp of rationals) and a float."""
+    """An exact value (a rational, or an expression in tanh/exp of rationals), a float
+    (inf past the float range) and its decimal to 12 digits (any size: 5e+399)."""
     exact: str
     approx: float
+    decimal: str = ""
 
 
 @dataclass(frozen=True)
@@ -49,15 +54,32 @@ def value(expr: Any) -> Value:
     SymPy's evalf re-evaluates every shared subexpression of a nested tanh)."""
     expr = as_sympy(expr)
     if expr.is_Rational:
-        return Value(str(expr), float(expr))
+        with localcontext() as ctx:
+            ctx.prec = 30
+            exact = Decimal(int(expr.p)) / Decimal(int(expr.q))
+        return Value(str(expr), _float(exact), _decimal(exact))
     # order="none": the default printer sorts the terms of a sum by evaluating each one
-    exact = sp.sstr(expr, order="none")
+    text = sp.sstr(expr, order="none")
     try:
-        approx = float(to_symengine(expr.rewrite(sp.tanh) if expr.has(sigmoid) else expr)
-                       .n(100, real=True))
+        digits = str(to_symengine(expr.rewrite(sp.tanh) if expr.has(sigmoid) else expr)
+                     .n(100, real=True))
     except (RuntimeError, TypeError, ValueError, AttributeError):
-        approx = float(sp.N(expr, 30))
-    return Value(exact, approx)
+        digits = str(sp.N(expr, 30))
+    try:
+        exact = Decimal(digits)
+    except ArithmeticError:
+        return Value(text, float("nan"), "nan")
+    return Value(text, _float(exact), _decimal(exact))
+
+
+def _float(d: Decimal) -> float:
+    return float(d)          # inf past the float range: the decimal says how far
+
+
+def _decimal(d: Decimal) -> str:
+    """12 significant digits, as a float prints them; past the float range, as a Decimal."""
+    f = float(d)
+    return f"{f:.12g}" if math.isfinite(f) and (f != 0 or d == 0) else f"{d.normalize():.12g}"
 
 
 def _substitution(u: Unrolled, values: dict) -> dict:

@@ -542,3 +542,18 @@ def test_a_claim_file_whose_verdicts_are_all_as_expected_exits_0(capsys, tmp_pat
     path.write_text(CLAIMS.format(expect="correct"), encoding="utf-8")
     code, out, err = run(capsys, ["check", str(path)])
     assert code == 1 and "1 of 2 verdicts as the file expects\n" in out + "\n"
+
+
+def test_grad_past_the_float_range_prints_the_exact_decimal_and_valid_json(capsys, tmp_path):
+    """grad with a 1e200 target printed L = inf, and --json wrote Infinity (not JSON)."""
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps({"params": {"W": [[1, 0], [0, 1]], "U": [[1, 0], [0, 1]],
+                                           "b": [0, 0]}, "inputs": [[1, 2], [3, 4]],
+                                "targets": [["1e200", 0], [1, 1]]}), encoding="utf-8")
+    code, out, err = run(capsys, ["grad", "elman", "--T", "2", "--values", path])
+    assert code == 0 and "L = 5e+399" in out and "inf" not in out
+    code, out, err = run(capsys, ["grad", "elman", "--T", "2", "--values", path, "--json"])
+    def no_constants(name):
+        raise AssertionError(f"{name} is not JSON")
+    loss = json.loads(out, parse_constant=no_constants)["loss"]     # strict: no Infinity
+    assert code == 0 and loss["float"] is None and loss["decimal"] == "5e+399"
