@@ -37,14 +37,19 @@ GiB = 2 ** 30
 DEFAULT_MEMORY = 4 * GiB
 
 # memory: what a process holds before the work, and what the work adds. An expanded
-# term costs about 450 bytes (lstm and mgu model files at T = 3: 350-420); for a fitted
-# time, about 4 MB a second of expansion (gru at T = 3: 2.3, an lstm model file: 11)
+# term of the direct gradient costs about 700 bytes with the other two forms beside it
+# (lstm-like and mgu model files at T = 3: 350-420 peak; issue 18's coupled states past
+# 2 GB at 3.2 million terms); for a fitted time, about 4 MB a second of expansion (gru at
+# T = 3: 2.3, an lstm model file: 11)
 BASE_BYTES = 100 * 2 ** 20
-BYTES_PER_TERM = 450
+BYTES_PER_TERM = 700
 BYTES_PER_SECOND = 4 * 2 ** 20
 # seconds a term of the probed expansion costs the whole certificate (three forms
-# expanded and compared): lstm-like model file at T = 3 3.8e-5, mgu 1.3e-4
-SECONDS_PER_TERM = 7e-5
+# expanded and compared), growing with the size (hash tables, caches): term^1.25.
+# Measured: an lstm-like model file at T = 3 (184,000 terms) 7 s, mgu (391,000) 17.6 s,
+# two coupled states at T = 2 (13,700) 0.94 s and at T = 3 (3.2 million) over 15 min
+SECONDS_PER_TERM = 5e-5
+TERMS_SCALE = 1e5
 
 
 @dataclass(frozen=True)
@@ -73,10 +78,11 @@ class Estimate:
                         * BYTES_PER_SECOND)
 
     @staticmethod
-    def of_terms(terms: float, seconds_per_term: float = SECONDS_PER_TERM) -> "Estimate":
+    def of_terms(terms: float) -> "Estimate":
         """An expansion of `terms` terms (probe.py)."""
-        terms = min(terms, 1e300 / BYTES_PER_TERM)
-        return Estimate(terms * seconds_per_term, BASE_BYTES + terms * BYTES_PER_TERM)
+        terms = min(terms, 1e200)
+        slower = max(1.0, terms / TERMS_SCALE) ** 0.25
+        return Estimate(terms * SECONDS_PER_TERM * slower, BASE_BYTES + terms * BYTES_PER_TERM)
 
     def over(self, budget: Budget) -> str:
         """What of the budget this estimate passes, said; empty when it fits."""
