@@ -1,7 +1,8 @@
 """symbptt bench --part cost: the cost model against the clock, and build's time.
 
 Each request is estimated (symbolic/cost.py, crosscheck.engine_estimate), then run in a
-child with a time limit, its time and peak memory measured: unrolled certificates of
+child with a time limit, its time and the memory it added measured (peak less what the
+child held before): unrolled certificates of
 zoo models and model files (among them issue 18's two coupled states, which a static
 guess put at 0.4 s), inductive certificates at growing sizes, and the engine's runs at a
 large batch. A run stopped at the limit agrees when its estimate said it would take more
@@ -100,10 +101,12 @@ def estimate(case: Case, path: str):
     return engine_estimate(spec, case.T, case.dims, case.batch)
 
 
-def _peak_bytes() -> int:
+def _status(key: str) -> int:
+    """A size from /proc/self/status, in bytes (VmRSS now, VmHWM its peak: a forked
+    child's peak starts at its own size, not the parent's)."""
     with open("/proc/self/status", encoding="ascii") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(key + ":"):
                 return int(line.split()[1]) * 1024
     return 0
 
@@ -114,6 +117,7 @@ def _run_child(case: Case, path: str, conn) -> None:
     from ..symbolic.certificate import prove
     from ..symbolic.inductive import prove_inductive
     spec = load_model(path)
+    held = _status("VmRSS")
     start = time.perf_counter()
     if case.kind == "unrolled":
         prove(spec, case.T, case.dims, force=True)
@@ -121,7 +125,7 @@ def _run_child(case: Case, path: str, conn) -> None:
         prove_inductive(spec, case.dims, force=True)
     else:
         crosscheck(spec, case.T, case.dims, batch=case.batch, force=True)
-    conn.send((time.perf_counter() - start, _peak_bytes()))
+    conn.send((time.perf_counter() - start, _status("VmHWM") - held))
     conn.close()
 
 
@@ -172,7 +176,7 @@ def cost_text(r: dict) -> str:
     for row, ok in zip(r["rows"], marks):
         got = "not run" if not row["run"] else (
             f"> {limit:g} s" if row["measured"] is None else f"{row['measured']:.3g} s")
-        peak = "" if row["peak_bytes"] is None else f", peak {describe_bytes(row['peak_bytes'])}"
+        peak = "" if row["peak_bytes"] is None else f", +{describe_bytes(row['peak_bytes'])}"
         mark = {True: "within 3x", False: "OFF", None: ""}[ok]
         case = Case(row["kind"], row["model"], row["T"], Dims(**row["dims"]), row["batch"])
         lines.append(f"  {row['kind']:<9} {row['model']:<13} {_where(case):<32} estimate "

@@ -17,7 +17,7 @@ from ..formula.parse import parse_equation
 from ..formula.tree import Equation, Idx, Name, show
 from ..model.registry import get_model
 from ..model.spec import Dims, ModelSpec
-from ..symbolic.cost import check_seconds, describe
+from ..symbolic.cost import Budget, Estimate, check_seconds
 from .algebra import as_array
 from .bind import Bound, ClaimError, ShapeError, bind, namespace
 from .claim import evaluate, indices
@@ -197,25 +197,28 @@ def check_estimate(spec: ModelSpec, T_max: int, dims: Dims, activation=None) -> 
     return sum(check_seconds(spec, T, dims, activation) for T in range(1, T_max + 1))
 
 
-def within_budget(spec: ModelSpec, T_max: int, dims: Dims, activation, force: bool) -> None:
+def within_budget(spec: ModelSpec, T_max: int, dims: Dims, activation, force: bool,
+                  memory: int | None = None) -> None:
     """An explicit --T-max past T_MAX is refused when its exact checks are estimated
-    past CHECK_BUDGET (unless `force`); T_MAX itself is always allowed."""
+    past CHECK_BUDGET seconds or `memory` bytes (default 4 GiB), unless `force`; T_MAX
+    itself is always allowed (the memory budget still stops it, limits.py)."""
     if T_max <= T_MAX or force:
         return
-    est = check_estimate(spec, T_max, dims, activation)
-    if est > CHECK_BUDGET:
-        fits = max((K for K in range(T_MAX, T_max)
-                    if check_estimate(spec, K, dims, activation) <= CHECK_BUDGET),
-                   default=T_MAX)
+    limits = Budget(CHECK_BUDGET, memory or Budget().bytes)
+    est = Estimate.of_seconds(check_estimate(spec, T_max, dims, activation))
+    if est.over(limits):
+        fits = max((K for K in range(T_MAX, T_max) if not Estimate.of_seconds(
+                    check_estimate(spec, K, dims, activation)).over(limits)), default=T_MAX)
         raise TooExpensive(
-            f"checking {spec.name} at T = 1..{T_max} (n = {dims.n}) could take about "
-            f"{describe(est)} (budget {describe(CHECK_BUDGET)}); check at T <= {fits} "
+            f"checking {spec.name} at T = 1..{T_max} (n = {dims.n}) could take "
+            f"{est.over(limits).replace(', --budget SECONDS', '')}; check at T <= {fits} "
             f"(--T-max, or T = [...] in a claim file), at smaller sizes, or pass --force")
 
 
 def check(model: str, claims: list[ClaimInput], activation: str | None = None,
           dims: Dims | None = None, T_max: int | None = None,
-          force: bool = False, budget: float = SEARCH_BUDGET) -> CheckReport:
+          force: bool = False, budget: float = SEARCH_BUDGET,
+          memory: int | None = None) -> CheckReport:
     """Check each claim against the model (see the module docstring). T_max None: the
     default, T_MAX (4) for every model; an explicit T_max past T_MAX whose exact checks
     are estimated past CHECK_BUDGET is refused unless `force`. A claim's own T list is the author's
@@ -235,7 +238,7 @@ def check(model: str, claims: list[ClaimInput], activation: str | None = None,
     m = ClaimModel(spec, activation if opt else None, dims)
     default = default_T_max(spec, dims, m.activation)
     if T_max is not None and any(not ci.Ts for ci in claims):
-        within_budget(spec, T_max, dims, m.activation, force)
+        within_budget(spec, T_max, dims, m.activation, force, memory)
     if not budget >= 0 or budget > 1e6:
         raise SymbpttError(f"--budget must be a number of seconds in 0..1e6, got {budget}")
     reports = tuple(check_claim(m, ci, T_max or default, budget) for ci in claims)

@@ -228,7 +228,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def _budget(args: argparse.Namespace) -> dict:
-    return {} if args.budget is None else {"budget": args.budget}
+    """check's search budget (seconds past K) and its memory budget (bytes)."""
+    return {**({} if args.budget is None else {"budget": args.budget}),
+            "memory": Budget.of(None, args.memory).bytes}
 
 
 def cmd_derive(args: argparse.Namespace) -> int:

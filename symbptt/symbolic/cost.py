@@ -36,12 +36,12 @@ DEFAULT_BUDGET = 600.0
 GiB = 2 ** 30
 DEFAULT_MEMORY = 4 * GiB
 
-# memory: what a process holds before the work, and what the work adds. An expanded
+# memory: what the work adds to what the process holds (the budget is of that, as
+# limits.py enforces it). An expanded
 # term of the direct gradient costs about 700 bytes with the other two forms beside it
 # (lstm-like and mgu model files at T = 3: 350-420 peak; issue 18's coupled states past
 # 2 GB at 3.2 million terms); for a fitted time, about 4 MB a second of expansion (gru at
 # T = 3: 2.3, an lstm model file: 11)
-BASE_BYTES = 100 * 2 ** 20
 BYTES_PER_TERM = 700
 BYTES_PER_SECOND = 4 * 2 ** 20
 # seconds a term of the probed expansion costs the whole certificate (three forms
@@ -74,15 +74,14 @@ class Estimate:
     @staticmethod
     def of_seconds(seconds: float) -> "Estimate":
         """A fitted time, its memory from the expansion rate."""
-        return Estimate(seconds, BASE_BYTES + min(seconds, 1e300 / BYTES_PER_SECOND)
-                        * BYTES_PER_SECOND)
+        return Estimate(seconds, min(seconds, 1e300 / BYTES_PER_SECOND) * BYTES_PER_SECOND)
 
     @staticmethod
     def of_terms(terms: float) -> "Estimate":
         """An expansion of `terms` terms (probe.py)."""
         terms = min(terms, 1e200)
         slower = max(1.0, terms / TERMS_SCALE) ** 0.25
-        return Estimate(terms * SECONDS_PER_TERM * slower, BASE_BYTES + terms * BYTES_PER_TERM)
+        return Estimate(terms * SECONDS_PER_TERM * slower, terms * BYTES_PER_TERM)
 
     def over(self, budget: Budget) -> str:
         """What of the budget this estimate passes, said; empty when it fits."""

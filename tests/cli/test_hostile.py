@@ -557,3 +557,10 @@ def test_grad_past_the_float_range_prints_the_exact_decimal_and_valid_json(capsy
         raise AssertionError(f"{name} is not JSON")
     loss = json.loads(out, parse_constant=no_constants)["loss"]     # strict: no Infinity
     assert code == 0 and loss["float"] is None and loss["decimal"] == "5e+399"
+
+
+def test_check_past_its_budget_names_time_and_memory_not_the_search_budget(capsys):
+    """check's --budget is the search past K: the refusal names --memory and --force."""
+    line = assert_bad_input(*run(capsys, ["check", "gru", "--T-max", "6", "--claim",
+                                          "dL/db_z = sum(t=1..T, dL/dz[t])"]), "of memory")
+    assert "--memory GIB" in line and "--force" in line and "--budget" not in line
