@@ -17,6 +17,7 @@ import numpy as np
 from ..formula.tree import BinOp, Num, show
 from ..symbolic.activations import ACTIVATIONS, Activation
 from ..symbolic.backend import Backend
+from ..symbolic.relu import relu
 from .bind import ClaimError, ShapeError
 from .quantities import Quantities
 
@@ -53,6 +54,10 @@ def symbolic_algebra(be: Backend, act: Activation | None) -> Algebra:
                                  "functions out (sigmoid, tanh)")
             out = act.apply(be, v)
             return out if name == "phi" else act.slope_from_output(out)
+        if name == "relu":                     # s v, s = 1[v > 0] an atom with s^2 = s
+            return relu(be.step, v)
+        if name == "relu_prime":
+            return be.step(v)
         if name.endswith("_prime"):            # tanh' = 1 - tanh^2, sigmoid' = s (1 - s)
             of = ACTIVATIONS[name[:-len("_prime")]]
             return of.slope_from_output(of.apply(be, v))
@@ -68,6 +73,8 @@ def numeric_algebra(act: Activation | None) -> Algebra:
     slopes = {"tanh": lambda v: 1 - np.tanh(v) ** 2,
               "sigmoid": lambda v: _sigmoid(v) * (1 - _sigmoid(v)), "identity": lambda v: 1.0}
     applies = {"tanh": np.tanh, "sigmoid": _sigmoid, "identity": lambda v: v}
+    relus = {"relu": lambda v: v if v > 0 else 0.0,             # relu'(0) = 0
+             "relu_prime": lambda v: 1.0 if v > 0 else 0.0}
 
     def func(name: str, v: Any) -> Any:
         if name in ("phi", "phi_prime"):
@@ -75,6 +82,8 @@ def numeric_algebra(act: Activation | None) -> Algebra:
                 raise ClaimError("this model has no single activation phi: write the "
                                  "functions out (sigmoid, tanh)")
             return (applies if name == "phi" else slopes)[act.name](v)
+        if name in relus:
+            return relus[name](v)
         if name.endswith("_prime"):
             return slopes[name[:-len("_prime")]](v)
         return {"tanh": np.tanh, "sigmoid": _sigmoid, "exp": np.exp, "log": np.log}[name](v)
@@ -331,8 +340,13 @@ def call_op(func: str, v, node, alg: Algebra):
         return out
     out = np.empty(arr.shape, dtype=arr.dtype)
     for idx, e in np.ndenumerate(arr):
-        out[idx] = alg.func(func, e)
+        out[idx] = alg.func(func, e) if func != "leaky_relu" else _leaky(e, node.slope, alg)
     return out
+
+
+def _leaky(v, slope: Fraction, alg: Algebra):
+    """leaky_relu(v, l) = (l + (1 - l) s) v with relu's slope s, as the cell builds it."""
+    return (alg.number(slope) + alg.number(1 - slope) * alg.func("relu_prime", v)) * v
 
 
 def divide_op(a, b, node, alg: Algebra):

@@ -200,7 +200,7 @@ class _Resolver:
         if isinstance(node, Power):
             return Power(self.node(node.base, bound), self.index(node.exp, bound, node))
         if isinstance(node, Call):
-            return Call(node.func, self.node(node.arg, bound))
+            return Call(node.func, self.node(node.arg, bound), node.slope)
         if isinstance(node, Neg):
             return Neg(self.node(node.arg, bound))
         if isinstance(node, Transpose):

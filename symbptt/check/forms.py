@@ -45,17 +45,22 @@ def expand_adjoint(g: StepGraph, expr: Any, key: tuple) -> Any:
 
 def unfold(g: StepGraph, expr: Any, below: int | None = None) -> Any:
     """expr with each state defined as an activation's atom (StepGraph.atom_states)
-    written as that atom, latest step first (so the atoms' own arguments are written
+    written as that atom, and each relu slope of a state as its argument's
+    (StepGraph.relu_slopes), latest step first (so the atoms' own arguments are written
     the same way), at the steps before `below` (all by default)."""
     if not hasattr(expr, "subs"):
         return expr
     top = g.span.last if below is None else below - 1
     for k in range(top, 0, -1):
         atoms = g.atom_states(k)
+        slopes = g.relu_slopes(k)
         for name in reversed(g.order[k]):     # a later state may read an earlier one
             sub = {e: atoms[e] for e in g.eta[k, name] if e in atoms}
             if sub and free(expr) & sub.keys():
                 expr = expr.subs(sub)
+            relu = {s: u for e in g.eta[k, name] for s, u in slopes.items() if s.args[0] == e}
+            if relu and free(expr) & {s.args[0] for s in relu}:
+                expr = expr.subs(relu)      # relu'(h[t]) as relu'(a[t]): the same sign
     return expr
 
 

@@ -14,6 +14,7 @@ import symengine as se
 import sympy as sp
 
 from .activations import sigmoid as sympy_sigmoid
+from .relu import relu_step, se_step
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Backend:
     sigmoid: Callable[[Any], Any]
     exp: Callable[[Any], Any]
     log: Callable[[Any], Any]
+    step: Callable[[Any], Any]              # relu'(a) = 1[a > 0], an atom (symbolic/relu.py)
     function: Callable[[str], Any] | None   # undefined function (f, g, l of `generic`)
     diff: Callable[[Any, Any], Any]
     expand: Callable[[Any], Any]
@@ -47,6 +49,7 @@ SYMPY = Backend(
     sigmoid=sympy_sigmoid,
     exp=sp.exp,
     log=sp.log,
+    step=relu_step,
     function=lambda name: sp.Function(name, real=True),
     diff=lambda e, s: sp.diff(e, s),
     expand=sp.expand,
@@ -63,6 +66,7 @@ SYMENGINE = Backend(
     sigmoid=lambda a: (1 + se.tanh(a / 2)) / 2,
     exp=se.exp,
     log=se.log,
+    step=se_step,
     function=None,
     diff=lambda e, s: se.diff(e, s),
     expand=se.expand,

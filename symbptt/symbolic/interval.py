@@ -4,7 +4,8 @@ Used to confirm a counterexample that floats found (check's search past the exac
 with every operation rounded outwards (mpmath's interval arithmetic), an interval of
 lhs - rhs that excludes 0 proves the two sides differ at that point; no float noise can
 make that up. tanh, which mpmath's intervals lack, is 1 - 2 / (exp(2 x) + 1): one use of
-x, monotone, so the enclosure stays tight.
+x, monotone, so the enclosure stays tight. A relu's slope 1[x > 0] is 1 or 0 when x's
+interval is on one side of 0.
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from typing import Any
 import mpmath
 import symengine as se
 from mpmath import iv
+
+from .relu import is_step
 
 PRECISION = 256          # bits
 
@@ -78,6 +81,12 @@ def _node(e: Any, args: list, point: dict):
         return 1 - 2 / (iv.exp(2 * args[0]) + 1)
     if isinstance(e, se.log):
         return iv.log(args[0])
+    if is_step(e):                  # relu'(x) = 1[x > 0]: decided when x's sign is
+        if args[0].a > 0:
+            return iv.mpf(1)
+        if args[0].b <= 0:
+            return iv.mpf(0)
+        raise NoInterval("a relu's slope at an argument too close to 0")
     if isinstance(e, se.exp):
         return iv.exp(args[0])
     raise NoInterval(f"the operation {type(e).__name__}")

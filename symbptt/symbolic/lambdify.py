@@ -10,7 +10,7 @@ import symengine as se
 import sympy as sp
 
 from ..model.spec import Dims, ModelSpec
-from . import closed_form, direct, recursive
+from . import closed_form, direct, recursive, relu
 from .backend import SYMENGINE
 from .cells import cell_for
 from .unroll import unroll
@@ -19,7 +19,9 @@ from .zero import index_logit, peel_logits
 FORMS = ("direct", "recursive", "closed_form")
 ROWMAX = "rowmax"          # the largest logit of a softmax row, elementwise over a batch
 NUMPY = [{"sigmoid": lambda a: 0.5 * (1.0 + np.tanh(0.5 * a)),
-          ROWMAX: lambda *xs: reduce(np.maximum, xs)}, "numpy"]
+          ROWMAX: lambda *xs: reduce(np.maximum, xs),
+          relu.NAME: lambda a: np.greater(a, 0.0) * 1.0},       # relu'(0) = 0
+         "numpy"]
 
 
 @dataclass(frozen=True)

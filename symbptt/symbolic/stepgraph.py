@@ -29,6 +29,7 @@ from ..model.spec import Dims, ModelSpec
 from .backend import Backend
 from .cells import Cell, Step
 from .linalg import total, tree_entries
+from .relu import output_of
 from .unroll import _symbol_array, entry_label, target_vector
 
 MEAN_LOSS = ("d2l_linear", "generic")      # zoo models whose L carries 1/T
@@ -100,6 +101,7 @@ class StepGraph:
             if span.future else {}
         self._adjoints: dict | None = None
         self._atom_states: dict = {}
+        self._relu_slopes: dict = {}
 
     # ---- symbols --------------------------------------------------------------------------
     def symbol(self, label: str) -> Any:
@@ -227,6 +229,22 @@ class StepGraph:
                             k == self.span.first + 1 else d
             self._atom_states[k] = out
         return self._atom_states[k]
+
+    def relu_slopes(self, k: int) -> dict:
+        """{relu_step(state symbol): relu_step(u)} for step k's states defined as relu(u)
+        or leaky_relu(u, l): their sign is u's, so a claim's relu'(h[t]), the slope read
+        from the output, meets the derivative's relu'(a[t])."""
+        if k not in self._relu_slopes:
+            out = {}
+            for name in self.order.get(k, ()):
+                for e, d in zip(self.eta[k, name], self.defs[k][name]):
+                    u = output_of(d)
+                    if u is not None:
+                        if self.at_zero and k == self.span.first + 1:
+                            u = u.subs(self.at_zero)
+                        out[self.be.step(e)] = self.be.step(u)
+            self._relu_slopes[k] = out
+        return self._relu_slopes[k]
 
     def point(self, value_of: Callable[[Any], float]) -> dict:
         """Float values at a point: each free symbol value_of(it), each state symbol the

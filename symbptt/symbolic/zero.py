@@ -1,9 +1,10 @@
 """The exact zero test, and a counterexample point when it fails.
 
 Every gradient here is a polynomial (a rational function for softmax) in the activation
-atoms tanh(a_{t,i}), the parameters, the inputs and the targets: the activations' own
-derivative rules keep it so. Two forms are equal when their expansions are; expansion is
-exact algebra, so "equal" here is a proof, never a sample.
+atoms tanh(a_{t,i}) and relu slopes s = 1[a > 0] (s^2 = s, applied here), the parameters,
+the inputs and the targets: the activations' own derivative rules keep it so. Two forms
+are equal when their expansions are; expansion is exact algebra, so "equal" here is a
+proof, never a sample.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import symengine as se
 import sympy as sp
 
 from .backend import Backend
+from .relu import LeakyAtoms, has_step, idempotent, is_step
 
 
 def canonical(be: Backend, expr: Any) -> Any:
@@ -39,6 +41,7 @@ class SlopeAtoms:
         self.atoms: dict = {}
         self.memo: dict = {}
         self.softmax = softmax
+        self.leaky = LeakyAtoms()        # a leaky ReLU's slope, one atom (symbolic/relu.py)
 
     def equal(self, a: Any, b: Any, cancel: bool = True) -> bool:
         """a == b, exactly. Most pairs are already equal after rewriting and expanding;
@@ -55,6 +58,10 @@ class SlopeAtoms:
             return True
         if self.softmax is not None and self.softmax.sum_to_one(diff) == 0:
             return True
+        if self.leaky.of:               # sigma = 1 + r s written out: s^2 = s decides
+            diff = se.expand(idempotent(se.expand(diff.subs(self.leaky.back()))))
+            if diff == 0:
+                return True
         if not cancel:
             return False
         # the slope atoms back to 1 - tau^2 (an identity), for cancel to see through them
@@ -73,7 +80,10 @@ class SlopeAtoms:
             return done
         out = e
         power = _exp_of_log(e)
-        if power is not None:
+        leaky = self.leaky.factor(e)
+        if leaky is not None:
+            out = leaky
+        elif power is not None:
             out = self.rewrite(power[0]) ** power[1]
         elif isinstance(e, se.Pow) and isinstance(e.args[0], se.tanh) and _even_split(e.args[1]):
             k = int(e.args[1])
@@ -105,6 +115,11 @@ class SlopeAtoms:
         if isinstance(poly, se.Pow) and isinstance(poly.args[0], se.tanh) \
                 and _even_split(poly.args[1]):
             return self.rewrite(poly)
+        if isinstance(poly, se.Pow) and is_step(poly.args[0]) and _even_split(poly.args[1]):
+            return poly.args[0]             # a relu's slope: s^k = s
+        if isinstance(poly, se.Pow) and poly.args[0] in self.leaky.of \
+                and _even_split(poly.args[1]):
+            return self.leaky.power(poly.args[0], int(poly.args[1]))
         if isinstance(poly, (se.Add, se.Mul)):
             return poly.func(*[self._reduce_powers(a) for a in poly.args])
         return poly
@@ -295,6 +310,10 @@ def equal(be: Backend, a: Any, b: Any) -> bool:
     diff = be.expand(a - b)
     if diff == 0:
         return True
+    if be.name == "symengine" and has_step(diff):      # s^2 = s for a relu's slope s
+        diff = se.expand(idempotent(diff))
+        if diff == 0:
+            return True
     if be.name == "sympy" and diff.has(sp.Pow):
         return sp.cancel(sp.together(diff)) == 0
     return False

@@ -2,7 +2,8 @@
 
 The same operations as the symbolic side (symbptt/program.py, the shared spec), with this
 module's own forward and VJP rule per kind, written as a hand-written backward pass is
-(tanh' = 1 - y^2 from the stored output). No SymPy here: the cross-check of a user cell
+(tanh' = 1 - y^2 from the stored output; relu' = 1[a > 0] from the stored argument, so
+relu'(0) = 0, PyTorch's convention). No SymPy here: the cross-check of a user cell
 still compares two implementations that share nothing but the equations.
 
 Every value is held as a stack of 2-D arrays (B, r, c): a column vector (B, k, 1), a row
@@ -50,6 +51,18 @@ def _sigmoid(a):
     return 0.5 * (1.0 + np.tanh(0.5 * a))
 
 
+def _relu(a):                     # relu(0) = 0
+    return np.where(a > 0.0, a, 0.0)
+
+
+def _leaky_relu(a, slope: float):
+    return np.where(a > 0.0, a, slope * a)
+
+
+def _leaky_slope(a, slope: float):  # relu'(0) = 0: leaky_relu'(0) = slope, as in PyTorch
+    return np.where(a > 0.0, 1.0, slope)
+
+
 def _softmax(a):                  # over the entries of a column (axis 1)
     z = np.exp(a - a.max(axis=1, keepdims=True))
     return z / z.sum(axis=1, keepdims=True)
@@ -65,7 +78,7 @@ FORWARD = {
     "matmul": lambda a, b: a @ b,
     "transpose": lambda a: np.swapaxes(a, 1, 2),
     "tanh": np.tanh, "sigmoid": _sigmoid, "exp": np.exp, "log": np.log,
-    "softmax": _softmax,
+    "relu": _relu, "softmax": _softmax,
     "diag": lambda a: a * np.eye(a.shape[1])[None],
 }
 
@@ -96,6 +109,8 @@ def _vjp_rule(kind: str, g, y, a):
         return (g * y * (1.0 - y),)
     if kind == "exp":
         return (g * y,)
+    if kind == "relu":                      # relu'(a) = 1[a > 0]: relu'(0) = 0
+        return (g * (a[0] > 0.0),)
     if kind == "log":
         return (g / a[0],)
     if kind == "softmax":
@@ -121,6 +136,8 @@ class _Run:
             a = [self.val[j] for j in op.args]
             if op.kind == "power":
                 self.val[i] = a[0] ** int(op.value)
+            elif op.kind == "call" and op.name == "leaky_relu":
+                self.val[i] = _leaky_relu(a[0], float(op.value))
             else:
                 self.val[i] = FORWARD[op.name if op.kind == "call" else op.kind](*a)
 
@@ -135,6 +152,8 @@ class _Run:
             if kind == "power":
                 n = int(op.value)
                 parts = (G[i] * n * a[0] ** (n - 1) if n else 0 * G[i],)
+            elif kind == "leaky_relu":
+                parts = (G[i] * _leaky_slope(a[0], float(op.value)),)
             else:
                 parts = _vjp_rule(kind, G[i], self.val[i], a)
             for j, part in zip(op.args, parts):

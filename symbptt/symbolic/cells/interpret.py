@@ -2,7 +2,8 @@
 
 The forward step evaluates the program's operations (symbptt/program.py) in order. The VJP
 rules are reverse mode over the same operations, one rule per kind (tanh' written from the
-output, 1 - y^2, as a hand-written backward pass does); the direct form never sees them
+output, 1 - y^2, as a hand-written backward pass does; relu' the slope atom s of the
+forward's relu(a) = s a, symbolic/relu.py); the direct form never sees them
 (it differentiates the unrolled loss), so the three-way agreement proves them as it proves
 the zoo's. Values: a scalar is an expression, a vector (column or row) a tuple, a matrix a
 tuple of rows; a scalar sequence is kept as a 1-tuple in a step's values, as the zoo does.
@@ -14,6 +15,7 @@ from fractions import Fraction
 from ...model.program import ROW, Program, needed
 from .rule import Cell, keep
 from ..linalg import total
+from ..relu import leaky_relu, leaky_slope, relu
 
 
 def _2d(v, shape: tuple) -> tuple:
@@ -115,6 +117,11 @@ class _Run:
                 zero = be.number(Fraction(0))
                 v = tuple(tuple(e if r == c else zero for c in range(len(a[0])))
                           for r, e in enumerate(a[0]))
+            elif op.name == "relu":                # s a, s = 1[a > 0] an atom
+                v = _map(lambda e: relu(be.step, e), a[0], sa[0])
+            elif op.name == "leaky_relu":          # (l + (1 - l) s) a
+                slope = be.number(op.value)
+                v = _map(lambda e: leaky_relu(be.step, e, slope), a[0], sa[0])
             else:
                 fn = {"tanh": be.tanh, "sigmoid": be.sigmoid, "exp": be.exp, "log": be.log}
                 v = _map(fn[op.name], a[0], sa[0])
@@ -179,6 +186,12 @@ class _Run:
             return [(args[0], _zip(lambda x, h: x * h * (1 - h), g, y, s, s, s))]
         if name == "exp":
             return [(args[0], _zip(mul, g, y, s, s, s))]
+        if name == "relu":                        # relu'(a) = s, the forward's own atom
+            return [(args[0], _zip(lambda x, e: x * self.be.step(e), g, a[0], s, s, s))]
+        if name == "leaky_relu":
+            slope = self.be.number(op.value)
+            return [(args[0], _zip(lambda x, e: x * leaky_slope(self.be.step, e, slope),
+                                   g, a[0], s, s, s))]
         if name == "log":
             return [(args[0], _zip(lambda x, z: x / z, g, a[0], s, s, s))]
         if name == "softmax":                     # J^T g = y * (g - y . g)
