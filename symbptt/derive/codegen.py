@@ -141,9 +141,12 @@ class _Code:
             fn = {"tanh": "np.tanh", "sigmoid": "_sigmoid", "phi": "_phi",
                   "phi_prime": "_phi_prime", "tanh_prime": "_tanh_prime",
                   "sigmoid_prime": "_sigmoid_prime", "exp": "np.exp", "log": "np.log",
-                  "softmax": "_softmax"}.get(node.func)
+                  "softmax": "_softmax", "relu": "_relu", "relu_prime": "_relu_prime",
+                  "leaky_relu": "_leaky_relu"}.get(node.func)
             if fn is None:
                 raise CodegenError(f"derive --format numpy: no code for {node.func}()")
+            if node.slope is not None:
+                return f"{fn}({arg}, {float(node.slope)!r})"
             return f"{fn}({arg})"
         if isinstance(node, BinOp):
             if node.op == "@":
@@ -267,6 +270,7 @@ def numpy_code(ce: CellEquations, formulas: tuple[Formula, ...], activation: str
         "    return s * (1.0 - s)",
         "",
         "",
+        *RELU,
         "def bptt(P, X, Y):",
         "    B, T, _ = X.shape",
         f"    size = {_size(ce, state)}",
@@ -324,6 +328,22 @@ def numpy_code(ce: CellEquations, formulas: tuple[Formula, ...], activation: str
         lines += [f"        # {f.text}", f'        grads["{p}"] += {term}']
     lines += ["    return loss, grads", ""]
     return "\n".join(lines)
+
+
+RELU = [
+    "def _relu(a):",
+    "    return np.where(a > 0.0, a, 0.0)",
+    "",
+    "",
+    "def _relu_prime(a):             # 1[a > 0]: relu'(0) = 0, PyTorch's convention",
+    "    return np.where(a > 0.0, 1.0, 0.0)",
+    "",
+    "",
+    "def _leaky_relu(a, slope):",
+    "    return np.where(a > 0.0, a, slope * a)",
+    "",
+    "",
+]
 
 
 ATTEND = [

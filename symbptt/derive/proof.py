@@ -197,6 +197,11 @@ def grouped(d: Derivation) -> list[tuple[str, list[DerivedFormula]]]:
             if any(f.role == role for f in d.formulas)]
 
 
+def reads_relu_prime(d: Derivation) -> bool:
+    """Whether a formula of the derivation reads relu' (its convention at 0 is stated)."""
+    return any("relu_prime(" in f.text for f in d.formulas)
+
+
 def derivation_latex(d: Derivation, standalone: bool = True) -> str:
     """An align* block a role a group, each formula with its verdict as a tag; with
     `standalone`, a whole document that compiles on its own."""
@@ -210,6 +215,9 @@ def derivation_latex(d: Derivation, standalone: bool = True) -> str:
                 (f"$T \\le {f.T[-1]}$" if f.verdict == "correct" and f.T else "NOT PROVEN")
             rows.append(rf"{left} &= {right} && \text{{{tag}}} \\")
     body = "\\begin{align*}\n" + "\n".join(rows) + "\n\\end{align*}"
+    if reads_relu_prime(d):
+        body += ("\n\\noindent where $\\operatorname{relu}'(a) = \\mathbf{1}[a > 0]$ "
+                 "elementwise, so $\\operatorname{relu}'(0) = 0$ (PyTorch's convention).\n")
     if not standalone:
         return body
     title = d.model.replace("_", r"\_")

@@ -10,6 +10,8 @@ back(node, G) hands the adjoint G of a formula tree's value down to its leaves:
     y = tanh(a)         da += diag(1 - y * y) G          (y the named output, else tanh'(a))
     y = sigmoid(a)      da += diag(y * (1 - y)) G
     y = phi(a)          da += diag(phi'(a)) G            (elman's activation)
+    y = relu(a)         da += diag(relu'(a)) G           (relu'(a) = 1[a > 0], relu'(0) = 0)
+    y = leaky_relu(a, l)  da += diag(l + (1 - l) relu'(a)) G
     y = exp(a), log(a)  da += diag(y) G, da += diag(1 / a) G
     y = softmax(o)      do += diag(y) G - y (y^T G)
     y = A.T, -A         dA += G^T, dA += -G
@@ -133,6 +135,11 @@ def _slope(call: Call, out):
         return Call("phi_prime", call.arg)
     if call.func == "exp":
         return out
+    if call.func == "relu":                         # 1[a > 0], relu'(0) = 0
+        return Call("relu_prime", call.arg)
+    if call.func == "leaky_relu":                   # l + (1 - l) 1[a > 0]
+        return BinOp("+", Num(call.slope), BinOp("*", Num(1 - call.slope),
+                                                 Call("relu_prime", call.arg)))
     raise DeriveError(f"derive has no rule for {call.func}()")
 
 

@@ -3,7 +3,8 @@ it) and as plain data for --json; its LaTeX (an align* block, or a whole documen
 proof.derivation_latex, which a notebook shows."""
 from __future__ import annotations
 
-from .proof import HEADINGS, Derivation, DerivedFormula, grouped
+from ..formula.tree import RELU_CONVENTION
+from .proof import HEADINGS, Derivation, DerivedFormula, grouped, reads_relu_prime
 
 
 def scope_text(f: DerivedFormula) -> str:
@@ -23,6 +24,8 @@ def derivation_text(d: Derivation) -> str:
     for k, e in enumerate(d.equations):
         lines.append(("  cell:  " if k == 0 else "         ") + e)
     lines.append(f"  loss:  {d.loss},  L = {'(1/T) ' if d.mean else ''}sum_t l[t]")
+    if reads_relu_prime(d):
+        lines.append(f"  where {RELU_CONVENTION}")
     for role, fs in grouped(d):
         lines += ["", HEADINGS[role]]
         for f in fs:

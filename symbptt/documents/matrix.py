@@ -3,7 +3,7 @@ each proven by check, grouped as the notes present them, a sentence each, and th
 entry that matters in the model pointed out where it appears."""
 from __future__ import annotations
 
-from ..derive.proof import Derivation, derive
+from ..derive.proof import Derivation, derive, reads_relu_prime
 from ..formula.lines import lines
 from ..model.spec import ModelSpec
 
@@ -88,8 +88,15 @@ def matrix_context(spec: ModelSpec, activation: str | None) -> dict:
                 rows += [(left, right, scope_tex(f) if k == len(parts) - 1 else "", f.text)
                          for k, (left, right) in enumerate(parts)]
             groups.append({"heading": HEADINGS[role], "say": SAY[role], "rows": rows})
-    return {"groups": groups, "matters": MATTERS.get(spec.name, ""), "derivation": d,
-            "scope_say": SCOPE_SAY}
+    matters = MATTERS.get(spec.name, "") or (RELU_SAY if reads_relu_prime(d) else "")
+    return {"groups": groups, "matters": matters, "derivation": d, "scope_say": SCOPE_SAY}
+
+
+RELU_SAY = ("The ReLU's derivative is an indicator, $\\operatorname{relu}'(a) = "
+            "\\mathbf{1}[a > 0]$ elementwise, and at the kink we take "
+            "$\\operatorname{relu}'(0) = 0$, PyTorch's convention (a leaky ReLU of slope $l$ "
+            "then has slope $l$ at 0). To the proofs each slope is an atom $s$ with "
+            "$s^2 = s$; the numeric engine uses the same convention.")
 
 
 SCOPE_SAY = ("*Proven for every $T$*: `check` proved the formula by induction over $T$. "
