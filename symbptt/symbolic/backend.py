@@ -16,6 +16,15 @@ import sympy as sp
 from .activations import sigmoid as sympy_sigmoid
 from .relu import relu_step, se_step
 
+# symengine's C++ runtime allocates its exception state (thread-local) at the first C++
+# exception. Throw one now: if the first one were the std::bad_alloc of a request past
+# the memory budget (limits.py), that allocation would fail too and glibc would abort
+# the process instead of raising MemoryError.
+try:
+    se.sympify("(")
+except RuntimeError:
+    pass
+
 
 @dataclass(frozen=True)
 class Backend:

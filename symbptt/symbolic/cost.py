@@ -45,9 +45,9 @@ DEFAULT_MEMORY = 4 * GiB
 BYTES_PER_TERM = 700
 BYTES_PER_SECOND = 4 * 2 ** 20
 # seconds a term of the probed expansion costs the whole certificate (three forms
-# expanded and compared), growing with the size (hash tables, caches): term^1.25.
+# expanded and compared), growing with the size (hash tables, caches): term^1.35.
 # Measured: an lstm-like model file at T = 3 (184,000 terms) 7 s, mgu (391,000) 17.6 s,
-# two coupled states at T = 2 (13,700) 0.94 s and at T = 3 (3.2 million) over 15 min
+# two coupled states at T = 2 (13,700) 0.94 s and at T = 3 (3.2 million) 1240 s, 2.1 GB
 SECONDS_PER_TERM = 5e-5
 TERMS_SCALE = 1e5
 
@@ -80,7 +80,7 @@ class Estimate:
     def of_terms(terms: float) -> "Estimate":
         """An expansion of `terms` terms (probe.py)."""
         terms = min(terms, 1e200)
-        slower = max(1.0, terms / TERMS_SCALE) ** 0.25
+        slower = max(1.0, terms / TERMS_SCALE) ** 0.35
         return Estimate(terms * SECONDS_PER_TERM * slower, terms * BYTES_PER_TERM)
 
     def over(self, budget: Budget) -> str:
