@@ -68,6 +68,11 @@ EXPECTED = {
     "softmax_rnn": dict(params=[("W", ("n", "n")), ("U", ("n", "d")), ("b", ("n",)),
                                 ("V", ("q", "n")), ("c", ("q",))],
                         dims=("n", "d", "q"), target=("q",), states=("h",), equations=2),
+    "relu_rnn": dict(params=[("W", ("n", "n")), ("U", ("n", "d")), ("b", ("n",))],
+                     dims=("n", "d"), target=("n",), states=("h",), equations=2),
+    "leaky_relu_rnn": dict(params=[("W", ("n", "n")), ("U", ("n", "d")), ("b", ("n",)),
+                                   ("V", ("q", "n")), ("c", ("q",))],
+                           dims=("n", "d", "q"), target=("q",), states=("h",), equations=3),
 }
 
 

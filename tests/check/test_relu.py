@@ -1,0 +1,95 @@
+"""check of hand claims on the relu examples: a right BPTT derivation (diag(relu'(a[t])))
+is correct for every T; the same derivation without the slope is WRONG, with a point
+where the model's derivative and the claim really differ; a claim that is right only
+because s^2 = s, and one that reads relu' from the output h[t], are proven; the float
+screen and the exact algebra use relu'(0) = 0."""
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import symbptt
+from symbptt.check.algebra import call_op, numeric_algebra, symbolic_algebra
+from symbptt.formula.parse import parse_expression
+from symbptt.symbolic.backend import SYMENGINE
+
+from ..cli_helpers import run
+
+MODELS = Path(symbptt.__file__).resolve().parent / "examples" / "models"
+RELU = MODELS / "relu_rnn.toml"
+LEAKY = MODELS / "leaky_relu_rnn.toml"
+
+DELTA = "delta[t] = dl[t]/dh[t] + W.T @ diag(relu_prime(a[t+1])) @ delta[t+1]"
+BASE = "delta[T+1] = 0"
+
+
+def check(capsys, path, claim, *where):
+    args = ["check", path, "--claim", claim]
+    for w in where:
+        args += ["--where", w]
+    return run(capsys, args)
+
+
+def test_the_right_derivation_is_correct_for_every_T(capsys):
+    code, out, err = check(capsys, RELU,
+                           "dL/dW = sum(t=1..T, diag(relu_prime(a[t])) @ delta[t] @ h[t-1].T)",
+                           DELTA, BASE)
+    assert code == 0, out + err
+    assert "correct for every T" in out
+
+
+def test_forgetting_the_slope_is_wrong_with_a_real_counterexample(capsys):
+    code, out, err = check(capsys, RELU, "dL/dW = sum(t=1..T, delta[t] @ h[t-1].T)",
+                           "delta[t] = dl[t]/dh[t] + W.T @ delta[t+1]", BASE)
+    assert code == 1, out + err
+    assert "WRONG" in out
+    model = next(l for l in out.splitlines() if "the derivative of the unrolled model" in l)
+    claim = next(l for l in out.splitlines() if "the claim:" in l)
+    assert model.split(":")[-1].strip() != claim.split(":")[-1].strip()
+
+
+@pytest.mark.parametrize("claim", [
+    "dL/db = sum(t=1..T, relu_prime(a[t]) * relu_prime(a[t]) * dL/dh[t])",     # s^2 = s
+    "dL/da[t] = relu'(a[t]) * dL/dh[t]",
+    "dL/da[t] = relu_prime(h[t]) * dL/dh[t]",          # relu' read from the output
+    "dh[t]/dh[t-1] = diag(relu_prime(a[t])) @ W",
+])
+def test_right_claims(capsys, claim):
+    code, out, err = check(capsys, RELU, claim)
+    assert code == 0, out + err
+    assert "correct for every T" in out
+
+
+def test_a_relu_written_in_the_claim(capsys):
+    code, out, err = check(capsys, RELU, "h[t] = relu(W @ h[t-1] + U @ x[t] + b)")
+    assert code == 0, out + err
+
+
+@pytest.mark.parametrize("claim, right", [
+    ("dL/da[t] = (0.1 + 0.9 * relu_prime(a[t])) * dL/dh[t]", True),
+    ("dL/da[t] = (0.1 + 0.9 * relu_prime(h[t])) * dL/dh[t]", True),
+    ("h[t] = leaky_relu(a[t], 1/10)", True),
+    ("dL/da[t] = relu_prime(a[t]) * dL/dh[t]", False),
+    ("h[t] = leaky_relu(a[t])", False),                 # slope 0.01, not the model's 0.1
+])
+def test_leaky_claims(capsys, claim, right):
+    code, out, err = check(capsys, LEAKY, claim)
+    assert code == (0 if right else 1), out + err
+    assert ("WRONG" in out) != right
+
+
+def test_both_algebras_take_relu_prime_of_0_as_0():
+    node = parse_expression("relu_prime(a)")
+    zero = np.array([[0.0], [1.0], [-1.0]], dtype=object)
+    floats = call_op("relu_prime", zero, node, numeric_algebra(None))
+    assert list(floats[:, 0]) == [0.0, 1.0, 0.0]
+    alg = symbolic_algebra(SYMENGINE, None)
+    exact = np.array([[alg.number(Fraction(0))], [alg.number(Fraction(1, 3))]], dtype=object)
+    assert list(call_op("relu_prime", exact, node, alg)[:, 0]) == [0, 1]
+    leaky = parse_expression("leaky_relu(a, 0.1)")
+    out = call_op("leaky_relu", np.array([[-2.0], [0.0], [3.0]], dtype=object), leaky,
+                  numeric_algebra(None))
+    assert list(out[:, 0]) == pytest.approx([-0.2, 0.0, 3.0])
