@@ -118,6 +118,9 @@ CLAIMS_AT_K = {
                           "dL/dh[t+1])", ()),                      # L = (1/T) sum_t l_t
     "softmax_rnn.toml": ("dL/dh[t] = dl[t]/dh[t] + W.T @ ((1 - h[t+1] * h[t+1]) * "
                          "dL/dh[t+1])", ()),
+    "relu_rnn.toml": ("dL/dW = sum(t=1..T, (relu_prime(a[t]) * dL/dh[t]) @ h[t-1].T)", ()),
+    "leaky_relu_rnn.toml": ("dL/dh[t] = V.T @ dL/do[t] + W.T @ ((0.1 + 0.9 * "
+                            "relu_prime(a[t+1])) * dL/dh[t+1])", ()),
 }
 
 
