@@ -129,9 +129,11 @@ def grad(model, T: int, values, activation=None):
 
 def crosscheck(model, T: int, dims=None, seed: int = 0, batch: int = 1,
                dtype: str = "float64", activation=None, tau: int | None = None,
-               pi: float | None = None):
+               pi: float | None = None, budget: float | None = None,
+               memory: float | None = None, force: bool = False):
     """`symbptt crosscheck`: every symbolic form and engine algorithm on the same random
-    numbers. Returns a crosscheck Report."""
+    numbers. Returns a crosscheck Report. A run estimated past `budget` seconds (default
+    600) or `memory` GiB (default 4) raises TooExpensive, unless `force`."""
     from .crosscheck import crosscheck as run
     spec = load_model(model)
     _whole("T", T, 1, T_MAX)
@@ -143,8 +145,11 @@ def crosscheck(model, T: int, dims=None, seed: int = 0, batch: int = 1,
         _whole("tau", tau, -10**9, 10**9)
     if pi is not None:
         _number("pi", pi)
+    for name, value in (("budget", budget), ("memory", memory)):
+        if value is not None:
+            _number(name, value)
     return run(spec, T, as_dims(spec, dims), seed, batch, dtype, _activation(spec, activation),
-               tau, pi)
+               tau, pi, Budget.of(budget, memory), force)
 
 
 def render(model, T: int, dims=None, format: str = "md", activation=None):

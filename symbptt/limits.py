@@ -7,6 +7,9 @@ said). The work may take `budget` bytes more than the process already holds: the
 RLIMIT_DATA (heap and private mappings, what an expansion allocates) is set for the
 duration and put back after, so a caller (a test, a notebook) keeps its own limit.
 symengine turns a failed allocation into MemoryError (std::bad_alloc), as Python does.
+The limit counts mapped memory: a long-lived process (a notebook, pytest) reuses its freed
+heap first, so there the work may take more than the budget before it stops; the CLI
+starts fresh.
 """
 from __future__ import annotations
 

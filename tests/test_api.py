@@ -218,3 +218,15 @@ def test_bad_argument_raises_symbptt_error(name):
     except Exception as err:                          # noqa: BLE001
         pytest.fail(f"{name}: raised {type(err).__name__}: {err}, not SymbpttError")
     pytest.fail(f"{name}: accepted")
+
+
+def test_crosscheck_past_its_budget_raises_and_force_is_the_way_past():
+    """Issue 18: the engine's runs have a budget in the API as in the CLI."""
+    from symbptt.errors import TooExpensive
+    with pytest.raises(TooExpensive, match="batch 4096"):
+        symbptt.crosscheck("elman", T=10000, batch=4096)
+    with pytest.raises(TooExpensive, match="of memory"):
+        symbptt.crosscheck("elman", T=8, batch=4096, dims={"n": 16}, budget=1e6, memory=0.125)
+    assert symbptt.crosscheck("elman", T=3, budget=1e-3, force=True).agree
+    with pytest.raises(SymbpttError):
+        symbptt.crosscheck("elman", T=3, memory=-1)
