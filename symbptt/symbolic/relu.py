@@ -137,14 +137,18 @@ def output_of(a: Any) -> Any:
 
 
 def _leaky_factor(f: Any) -> Any:
-    """s when f = l + c s for numbers l > 0 and c, else None."""
+    """s when f = l + c s for numbers with l > 0 and l + c > 0 (the factor positive at
+    s = 0 and at s = 1, so f u has the sign of u), else None. (1/2 - s) u is never
+    positive: read as relu'(u), it made four wrong claims "correct" (a red-team pass)."""
     if not getattr(f, "is_Add", False) or len(f.args) != 2:
         return None
     for const, term in (f.args, f.args[::-1]):
         if const.is_Number and const > 0 and getattr(term, "is_Mul", False):
             steps = [g for g in term.args if is_step(g)]
-            if len(steps) == 1 and (term / steps[0]).is_Number:
-                return steps[0]
+            if len(steps) == 1:
+                c = term / steps[0]
+                if c.is_Number and const + c > 0:
+                    return steps[0]
     return None
 
 

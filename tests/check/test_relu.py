@@ -93,3 +93,22 @@ def test_both_algebras_take_relu_prime_of_0_as_0():
     out = call_op("leaky_relu", np.array([[-2.0], [0.0], [3.0]], dtype=object), leaky,
                   numeric_algebra(None))
     assert list(out[:, 0]) == pytest.approx([-0.2, 0.0, 3.0])
+
+
+@pytest.mark.parametrize("claim", [
+    # (1/2 - s) a and (2 - 3 s) a are never positive: relu' of them is 0, not relu'(a).
+    # A red-team pass found each called "correct for every T" (finite differences: wrong)
+    "dL/da[t] = relu'((1/2 - relu'(a[t])) * a[t]) * dL/dh[t]",
+    "dL/db = sum(t=1..T, relu'((1/2 - relu'(a[t])) * a[t]) * dL/dh[t])",
+    "dL/da[t] = relu'(a[t]) * dL/dh[t] + 2 * relu((1/2 - relu'(a[t])) * a[t]) + h[t]",
+    "dL/da[t] = relu'((2 - 3 * relu'(a[t])) * a[t]) * dL/dh[t]",
+])
+def test_a_slope_of_a_never_positive_value_is_not_the_slope_of_a(capsys, claim):
+    code, out, err = check(capsys, RELU, claim)
+    assert code == 1 and "WRONG: first at T = 1" in out, out + err
+
+
+def test_a_slope_read_through_a_positive_factor_is_never_called_wrong(capsys):
+    """(1/2 + s) a has the sign of a: right, and never refuted (undecided is honest)."""
+    code, out, err = check(capsys, RELU, "dL/da[t] = relu'((1/2 + relu'(a[t])) * a[t]) * dL/dh[t]")
+    assert "WRONG" not in out and ("correct" in out or "UNDECIDED" in out), out + err
