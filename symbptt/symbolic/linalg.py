@@ -99,3 +99,18 @@ def tree_map(fn, a: Any) -> Any:
     if isinstance(a, tuple):
         return tuple(tree_map(fn, x) for x in a)
     return fn(a)
+
+
+def any_node(e: Any, test) -> bool:
+    """Whether some node of e passes `test`, each shared subexpression looked at once (a
+    form is a DAG: walked as a tree it is exponentially large)."""
+    todo, seen = [e], set()
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        if test(n):
+            return True
+        todo.extend(getattr(n, "args", ()))
+    return False

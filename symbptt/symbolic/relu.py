@@ -22,6 +22,8 @@ import symengine as se
 import sympy as sp
 from symengine.lib.symengine_wrapper import PyFunction, sympy_module
 
+from .linalg import any_node
+
 NAME = "relu_step"
 
 
@@ -205,17 +207,8 @@ def idempotent(e: Any) -> Any:
 
 
 def has_step(e: Any) -> bool:
-    """Whether a slope atom occurs in e (each shared subexpression looked at once)."""
-    todo, seen = [e], set()
-    while todo:
-        n = todo.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        if is_step(n):
-            return True
-        todo.extend(getattr(n, "args", ()))
-    return False
+    """Whether a slope atom occurs in e."""
+    return any_node(e, is_step)
 
 
 class LeakyAtoms:

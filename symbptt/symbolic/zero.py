@@ -16,6 +16,7 @@ import symengine as se
 import sympy as sp
 
 from .backend import Backend
+from .linalg import any_node
 from .relu import LeakyAtoms, has_step, idempotent, is_step
 
 
@@ -423,15 +424,6 @@ def node_count(e: Any) -> int:
 
 
 def _has_denominator(e: Any) -> bool:
-    """A negative power anywhere in e (each shared subexpression looked at once: a form is
-    a DAG, and walked as a tree it is exponentially large)."""
-    todo, seen = [e], set()
-    while todo:
-        n = todo.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        if isinstance(n, se.Pow) and n.args[1].is_Number and n.args[1] < 0:
-            return True
-        todo.extend(n.args)
-    return False
+    """A negative power anywhere in e."""
+    return any_node(e, lambda n: isinstance(n, se.Pow) and n.args[1].is_Number
+                    and n.args[1] < 0)

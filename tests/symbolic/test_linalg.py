@@ -42,3 +42,17 @@ def test_diag_identity_and_trees(data, k):
     assert tree_add(m, m) == tuple(tuple(2 * a for a in row) for row in m)
     assert [i for i, _ in tree_entries(m)] == [(i, j) for i in range(k) for j in range(k)]
     assert vadd(d, d, d) == tuple(3 * a for a in d)
+
+
+def test_any_node_walks_a_shared_dag_once():
+    """Each level reads the one below twice: as a tree, 2^200 leaves; as a DAG, 600 nodes."""
+    import symengine as se
+
+    from symbptt.symbolic.linalg import any_node
+    x, y = se.symbols("x y")
+    e = x
+    for _ in range(200):
+        e = se.tanh(e) + se.exp(e)
+    assert any_node(e + y, lambda n: n == y)
+    assert not any_node(e, lambda n: n == y)
+    assert any_node(1 / (x + 1), lambda n: isinstance(n, se.Pow) and n.args[1] < 0)
