@@ -90,6 +90,11 @@ def numeric_algebra(act: Activation | None) -> Algebra:
     return Algebra(lambda q: float(q), func, False)
 
 
+POSITIVE = 0      # the seed of a point where every value is positive: a ReLU cell's slopes
+#                   are all 1 there (at random points many are 0, and a path the claim
+#                   drops may carry none of its weight there)
+
+
 class NumericQuantities:
     """A Quantities read at one numeric point: every free symbol a value in [-0.9, 0.9]
     drawn from its own name and the seed (so opaque symbols get values too), and every
@@ -103,8 +108,11 @@ class NumericQuantities:
 
     def rational_of(self, symbol: Any) -> Fraction:
         """The point's value of a free symbol: k/1000 in [-0.9, 0.9], drawn from its name
-        and the seed (exact, so an interval can confirm what the floats found)."""
+        and the seed (exact, so an interval can confirm what the floats found); at the
+        seed POSITIVE, in [0.1, 0.9]."""
         h = zlib.crc32(f"{self.seed}:{symbol}".encode())
+        if self.seed == POSITIVE:
+            return Fraction(100 + round((h / 0xFFFFFFFF) * 800), 1000)
         return Fraction(round((h / 0xFFFFFFFF) * 1800) - 900, 1000)
 
     def value_of(self, symbol: Any) -> float:

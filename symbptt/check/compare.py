@@ -13,12 +13,13 @@ from typing import Any
 import numpy as np
 
 from ..formula.tree import Idx, Name, Deriv, show
+from ..model.program import RELUS
 from ..model.spec import Dims, ModelSpec
 from ..symbolic.backend import SYMPY
 from ..symbolic.cells import cell_for
 from ..symbolic.certificate import backend_for
 from ..symbolic.zero import SlopeAtoms, SoftmaxAtoms, counterexample, equal
-from .algebra import NumericQuantities, as_array, numeric_algebra, symbolic_algebra
+from .algebra import POSITIVE, NumericQuantities, as_array, numeric_algebra, symbolic_algebra
 from .bind import Bound, ShapeError, activation_of
 from .claim import evaluate, indices
 from .outcome import Mismatch
@@ -26,6 +27,12 @@ from .quantities import Quantities, equal_on
 
 
 SEEDS = (1, 2)                       # numeric screening points
+
+
+def has_relu(spec: ModelSpec) -> bool:
+    """Whether the cell takes a ReLU (its slopes are 0 at many random points)."""
+    ops = getattr(spec.program, "ops", ())
+    return any(op.kind == "call" and op.name in RELUS for op in ops)
 
 
 class ClaimModel:
@@ -42,6 +49,8 @@ class ClaimModel:
         self._q: dict = {}
         self._nq: dict = {}
         self._zero: dict = {}
+        # the screening points: for a ReLU cell also one where every slope is 1
+        self.seeds = SEEDS + ((POSITIVE,) if has_relu(spec) else ())
 
     def q(self, T: int) -> Quantities:
         if T not in self._q:
@@ -84,11 +93,11 @@ def close(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def numeric_failure(model: ClaimModel, bound: Bound, Ts: tuple[int, ...],
-                     seeds: tuple[int, ...] = SEEDS) -> tuple | None:
+                     seeds: tuple[int, ...] | None = None) -> tuple | None:
     """(T, seed, env, lhs, rhs) where the sides first differ at a float point (None: they
-    agree at all)."""
+    agree at all); the points: the model's screening points unless `seeds` are given."""
     for T in Ts:
-        for seed in seeds:
+        for seed in model.seeds if seeds is None else seeds:
             nq = model.nq(T, seed)
             for env in indices(bound, T):
                 with np.errstate(all="ignore"):

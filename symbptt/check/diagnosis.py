@@ -38,7 +38,7 @@ def _other_layout(model: ClaimModel, bound: Bound, Ts, ns):
     """A claim written in the other layout (seed 000 writes rows: dL/dh[t+1] @ J) is right
     there, and that is the diagnosis a person needs."""
     other = replace(bound, row=not bound.row)
-    if _candidate_holds(model, other, Ts, SEEDS) and (not model.numeric or
+    if _candidate_holds(model, other, Ts, model.seeds) and (not model.numeric or
                                                       holds_exactly(model, other, Ts)):
         layout = "row layout (dL/dh[t] a row vector, --convention row)" if other.row else \
             "column layout (dL/dh[t] a column vector, --convention column)"
@@ -47,23 +47,27 @@ def _other_layout(model: ClaimModel, bound: Bound, Ts, ns):
 
 
 def diagnose(model: ClaimModel, bound: Bound, Ts: tuple[int, ...],
-             ns) -> tuple[tuple[Fix, ...], int]:
+             ns, found=None) -> tuple[tuple[Fix, ...], int]:
     """The single edits after which the claim holds: screened at one float point, then
-    at the second, then proven exactly (the first few)."""
+    at the model's other points, then proven exactly (the first few). `found(fixes,
+    tried)` hears the fixes so far before each exact proof."""
     equations = (bound.equation,) + bound.where
     edits = single_edits(equations)
+    found = found or (lambda fixes, tried: None)
+    found((), 0)
     fixes = list(_other_layout(model, bound, Ts, ns))
-    for edit in edits:
+    for tried, edit in enumerate(edits):
         try:
             candidate = _rebind(bound, edit.result, ns)
         except (ClaimError, FormulaError, QuantityError):
             continue
         if not _candidate_holds(model, candidate, Ts, SEEDS[:1]):
             continue
-        if model.numeric and not _candidate_holds(model, candidate, Ts, SEEDS[1:]):
+        if model.numeric and not _candidate_holds(model, candidate, Ts, model.seeds[1:]):
             continue
         proven = not model.numeric          # without floats, _candidate_holds proved it
         if model.numeric and len([f for f in fixes if f.proven]) < MAX_PROVEN_FIXES:
+            found(tuple(fixes), tried)
             try:
                 proven = holds_exactly(model, candidate, Ts)
             except (ShapeError, ClaimError, QuantityError, ArithmeticError):

@@ -70,6 +70,8 @@ class ClaimReport:
     searched: int = 0        # no counterexample at Ts[-1] < T <= searched (numerically)
     search_note: str = ""    # why the search stopped
     found_by: str = ""       # "search" when the counterexample lies past the exact range
+    first: bool = True       # every T in range below the counterexample's shown right exactly
+    stopped: str = ""        # what was left undone, and why (check/runner.py: a time limit)
 
     @property
     def correct(self) -> bool:

@@ -20,6 +20,8 @@ def _claim_json(c: ClaimReport) -> dict:
             "windows": c.proof.windows},
         "searched_to": c.searched or None, "search": c.search_note or None,
         "found_by": c.found_by or None,
+        "first": c.first if c.counterexample is not None else None,
+        "stopped": c.stopped or None,
         "shape_error": c.shape_error or None,
         "counterexample": None if ce is None else {
             "T": ce.T, "at": ce.at, "entry": ce.entry, "point": ce.point,
@@ -63,6 +65,14 @@ def claim_text(c: ClaimReport) -> list[str]:
         lines.append("  (row layout: the derivative of a scalar by a vector is a row)")
     if c.correct:
         lines += scope_text(c)
+        if c.stopped:
+            lines.append(f"    ({c.stopped})")
+        lines.append(f"  ({c.seconds:.2f} s)")
+        return lines
+    if c.verdict == "undecided" and c.counterexample is None:
+        lines.append(f"  UNDECIDED: {c.stopped or 'not decided'}")
+        lines.append(f"    equal exactly at {Ts_text(c.Ts)}; nothing is claimed past it" if c.Ts
+                     else "    not shown equal exactly at any T")
         lines.append(f"  ({c.seconds:.2f} s)")
         return lines
     if c.verdict == "undecided":
@@ -76,7 +86,11 @@ def claim_text(c: ClaimReport) -> list[str]:
         lines.append(f"  WRONG: shape error: {c.shape_error}")
     else:
         ce = c.counterexample
-        lines.append(f"  WRONG: first at T = {ce.T}, entry {ce.at}{ce.entry}")
+        if c.first:
+            lines.append(f"  WRONG: first at T = {ce.T}, entry {ce.at}{ce.entry}")
+        else:
+            lines.append(f"  WRONG at T = {ce.T}, entry {ce.at}{ce.entry} (whether a smaller "
+                         "T is wrong too is not decided)")
         if c.found_by == "search":
             lines.append(f"    (right at {Ts_text(c.Ts)}, exactly; found by the search past "
                          f"them, at a float point, and confirmed at the rational point below "
@@ -85,12 +99,16 @@ def claim_text(c: ClaimReport) -> list[str]:
             lines.append(f"    at {point_text(ce.point)}")
         lines.append(f"    the derivative of the unrolled model: {ce.expected}")
         lines.append(f"    the claim:                            {ce.got}")
+    if c.stopped:
+        lines.append(f"  ({c.stopped})")
     if c.fixes:
-        lines.append(f"  diagnosis ({c.tried} single edits tried): correct at {Ts_text(c.Ts)} if")
+        so_far = " so far" if c.stopped else ""
+        lines.append(f"  diagnosis{so_far} ({c.tried} single edits tried): correct at "
+                     f"{Ts_text(c.Ts)} if")
         for f in c.fixes:
             how = "proven exactly" if f.proven else "at two float points"
             lines.append(f"    - you {f.edit}{' ' + f.where if f.where else ''} ({how})")
-    else:
+    elif not c.stopped:
         lines.append(f"  diagnosis: none of {c.tried} single edits (transpose, index ±1, "
                      "scale, product order, dropped term) makes it right")
     lines.append(f"  ({c.seconds:.2f} s)")

@@ -41,16 +41,17 @@ def search(model: ClaimModel, bound: Bound, after: int, budget: float) -> tuple:
             return None, reached, f"the budget of {budget:g} s was spent"
         try:
             q = Quantities(model.spec, model.cell, T, model.dims, model.be, model.activation)
-            nq = NumericQuantities(q, SEEDS[0])
-            for env in indices(bound, T):
-                with np.errstate(all="ignore"):
-                    lhs, rhs = sides(bound, nq, model.floats, env)
-                lhs, rhs = np.asarray(lhs, dtype=float), np.asarray(rhs, dtype=float)
-                if close(lhs, rhs):
-                    continue
-                found = confirm(model, bound, q, nq, env, lhs, rhs)
-                if found is not None:
-                    return found, T, ""
+            for seed in (model.seeds[0],) + model.seeds[len(SEEDS):]:   # + ReLU's positive
+                nq = NumericQuantities(q, seed)
+                for env in indices(bound, T):
+                    with np.errstate(all="ignore"):
+                        lhs, rhs = sides(bound, nq, model.floats, env)
+                    lhs, rhs = np.asarray(lhs, dtype=float), np.asarray(rhs, dtype=float)
+                    if close(lhs, rhs):
+                        continue
+                    found = confirm(model, bound, q, nq, env, lhs, rhs)
+                    if found is not None:
+                        return found, T, ""
         except (ShapeError, ClaimError, QuantityError, ArithmeticError, ValueError,
                 OverflowError, RecursionError) as e:
             return None, reached, f"stopped at T = {T}: {e}"

@@ -11,6 +11,7 @@ each proven as the claim would be.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from ..errors import SymbpttError, TooExpensive
 from ..formula.parse import parse_equation
@@ -23,9 +24,10 @@ from .bind import Bound, ClaimError, ShapeError, bind, namespace
 from .claim import evaluate, indices
 from .compare import ClaimModel, first_failure, counterexample_of, numeric_failure
 from .diagnosis import diagnose
-from .induction import Lemmas, assume, lemmas, prove_every_T
+from .induction import Induction, Lemmas, assume, lemmas, prove_every_T
 from .outcome import CheckReport, ClaimInput, ClaimReport, EVERY_T, UP_TO_K
 from .quantities import QuantityError
+from .runner import CLAIM_LIMIT, run_claims
 from .search import SEARCH_BUDGET, confirm, search
 
 T_MAX = 4
@@ -44,11 +46,20 @@ def _parse(ci: ClaimInput) -> tuple[Equation, tuple[Equation, ...]]:
     return eq, where
 
 
+def _quiet(report: ClaimReport, doing: str = "", confirming: bool = False) -> None:
+    """No one listening: check_claim run in this process, as derive's children run it."""
+
+
 def check_claim(model: ClaimModel, ci: ClaimInput, T_max: int = T_MAX,
-                budget: float = SEARCH_BUDGET) -> ClaimReport:
+                budget: float = SEARCH_BUDGET, tell=_quiet) -> ClaimReport:
     """The verdict on one claim: exactly at T = 1..T_max (or its own T list); when correct
     there, proven for every T by induction over windows where it has that shape, else
-    searched numerically past T_max for a counterexample within `budget` seconds."""
+    searched numerically past T_max for a counterexample within `budget` seconds.
+
+    `tell(report, doing, confirming)` hears the verdict as it stands before each step
+    that may take long (`doing` names it); check/runner.py stops a claim past its time
+    limit with that verdict. `confirming`: what is left only confirms a verdict already
+    proven (exact checks past the T an induction needs)."""
     start = time.perf_counter()
     if ci.convention not in CONVENTIONS:
         raise SymbpttError(f"unknown convention {ci.convention!r} (column or row)")
@@ -63,52 +74,96 @@ def check_claim(model: ClaimModel, ci: ClaimInput, T_max: int = T_MAX,
         raise SymbpttError(f"nothing to check: the left side {show(bound.equation.lhs)} names "
                            f"no step in 1..T at {', '.join(f'T = {T}' for T in Ts)}")
     Ts = tuple(T for T in Ts if indices(bound, T))     # T = 1 says nothing of h[t+1]
-    report["Ts"] = Ts
+    seconds = lambda: time.perf_counter() - start       # noqa: E731
+    done: list = []                                     # the T proven exactly so far
+
+    def pending(doing: str) -> None:
+        tell(ClaimReport(**report, verdict="undecided", Ts=tuple(done), seconds=seconds()),
+             doing)
+
+    pending("showing the claim's definitions to be quantities")
     proven = _lemmas(model, bound)
     assumed = assume(proven.found) if proven.found else None
-    outcome = _verdict(model, bound, Ts, assumed)
-    if outcome is not None:
-        return _wrong(model, bound, Ts, ns, report, outcome, start)
-    if ci.Ts:                           # the author's own T: no more is claimed
-        return ClaimReport(**report, verdict="correct", scope="T = " + ", ".join(map(str, Ts)),
-                           seconds=time.perf_counter() - start)
-    proof = prove_every_T(model, bound, proven)
+    pending("the float screen")
+    outcome = _screen(model, bound, Ts)
+    if outcome is not None and outcome[0] != "float":
+        return _wrong(model, bound, Ts, ns, report, outcome, start, tell, done, assumed)
+    first = outcome[1] if outcome is not None else None
+    # with the floats agreeing, the proof first: past its T_from the exact checks only
+    # confirm it (and may be left undone when they run long)
+    proof = None if first is not None or ci.Ts else _proof(model, bound, proven, pending)
+    if proof is None or not proof.proven:
+        order = Ts if first is None else (first, *(T for T in Ts if T != first))
+        outcome = _exact(model, bound, order, assumed, done, pending, first)
+        if outcome is not None:
+            return _wrong(model, bound, Ts, ns, report, outcome, start, tell, done, assumed)
+        if ci.Ts:                           # the author's own T: no more is claimed
+            return ClaimReport(**report, Ts=Ts, verdict="correct",
+                               scope="T = " + ", ".join(map(str, Ts)), seconds=seconds())
+        if proof is None:                   # the floats flagged a T the exact test passed
+            proof = _proof(model, bound, proven, pending)
     if proof.proven:
-        missing = tuple(T for T in range(1, proof.T_from) if T not in Ts and indices(bound, T))
-        outcome = _verdict(model, bound, missing, assumed) if missing else None
+        need = tuple(T for T in range(1, proof.T_from) if T not in done and indices(bound, T))
+        outcome = _exact(model, bound, need, assumed, done, pending)
+
+        def confirming(doing: str) -> None:     # the proof is complete: these confirm it
+            tell(ClaimReport(**report, Ts=tuple(sorted(done)), verdict="correct",
+                             scope=EVERY_T, proof=proof, seconds=seconds()),
+                 doing, True)
         if outcome is None:
-            report["Ts"] = tuple(sorted(set(Ts) | set(missing)))
-            return ClaimReport(**report, verdict="correct", scope=EVERY_T, proof=proof,
-                               seconds=time.perf_counter() - start)
-        return _wrong(model, bound, Ts + missing, ns, report, outcome, start)
+            rest = tuple(T for T in Ts if T not in done)
+            outcome = _exact(model, bound, rest, assumed, done, confirming)
+        if outcome is not None:                 # the exact test is the ground truth
+            return _wrong(model, bound, tuple(sorted(set(Ts) | set(need))), ns, report,
+                          outcome, start, tell, done, assumed)
+        return ClaimReport(**report, Ts=tuple(sorted(done)), verdict="correct",
+                           scope=EVERY_T, proof=proof, seconds=seconds())
+    past = f"the search past T = {max(Ts)}"
+    tell(ClaimReport(**report, Ts=Ts, verdict="correct", scope=UP_TO_K, proof=proof,
+                     search_note="the search was stopped", seconds=seconds()), past)
     found, searched, note = search(model, bound, max(Ts), budget)
     if found is not None:
-        return _wrong(model, bound, Ts, ns, report, ("search", found), start,
-                      searched=searched)
-    return ClaimReport(**report, verdict="correct", scope=UP_TO_K, proof=proof,
-                       searched=searched, search_note=note,
-                       seconds=time.perf_counter() - start)
+        return _wrong(model, bound, Ts, ns, report, ("search", found), start, tell, done,
+                      assumed, searched)
+    return ClaimReport(**report, Ts=Ts, verdict="correct", scope=UP_TO_K, proof=proof,
+                       searched=searched, search_note=note, seconds=seconds())
 
 
-def _verdict(model: ClaimModel, bound: Bound, Ts, assumed=None) -> tuple | None:
-    """None when the claim is proven at every T in Ts; else ("shape", message),
-    ("mismatch", Mismatch) or ("failure", failure, first float T)."""
+def _proof(model: ClaimModel, bound: Bound, proven: Lemmas, pending) -> Induction:
+    pending("the proof for every T")
+    return prove_every_T(model, bound, proven)
+
+
+def _screen(model: ClaimModel, bound: Bound, Ts) -> tuple | None:
+    """The floats at every T: None when they agree; ("mismatch", Mismatch) when a
+    difference is confirmed at a rational point by intervals (no expansion); ("float",
+    T) when only the floats differ (the smallest such T); ("shape", message)."""
     try:
         found = numeric_failure(model, bound, Ts) if model.numeric else None
-        first = None
-        if found is not None:
-            # a float difference, shown at a rational point by intervals: no expansion
-            first, seed, env, lhs, rhs = found
-            mismatch = confirm(model, bound, model.q(first), model.nq(first, seed), env,
-                                lhs, rhs)
-            if mismatch is not None:
-                return ("mismatch", mismatch)
-        # exact from the T the floats flagged (the smallest wrong one), else at every T
-        order = Ts if first is None else (first, *(T for T in Ts if T != first))
-        failure = first_failure(model, bound, order, assumed)
+        if found is None:
+            return None
+        first, seed, env, lhs, rhs = found
+        mismatch = confirm(model, bound, model.q(first), model.nq(first, seed), env, lhs, rhs)
     except ShapeError as e:
         return ("shape", str(e))
-    return None if failure is None else ("failure", failure, first)
+    return ("float", first) if mismatch is None else ("mismatch", mismatch)
+
+
+def _exact(model: ClaimModel, bound: Bound, Ts, assumed, done: list, pending,
+           first: int | None = None) -> tuple | None:
+    """The exact test at each T in turn (each added to `done` when it passes): None, or
+    the outcome of the first failure: ("failure", (T, env, entry, lhs, rhs), the T the
+    floats flagged) or ("shape", message)."""
+    for T in Ts:
+        pending(f"the exact check at T = {T}")
+        try:
+            failure = first_failure(model, bound, (T,), assumed)
+        except ShapeError as e:
+            return ("shape", str(e))
+        if failure is not None:
+            return ("failure", failure, first)
+        done.append(T)
+    return None
 
 
 def _lemmas(model: ClaimModel, bound: Bound) -> Lemmas:
@@ -136,31 +191,54 @@ def _lemmas(model: ClaimModel, bound: Bound) -> Lemmas:
 
 
 def _wrong(model: ClaimModel, bound: Bound, Ts, ns, report: dict, outcome: tuple, start: float,
-           searched: int = 0) -> ClaimReport:
+           tell=_quiet, done=(), assumed=None, searched: int = 0) -> ClaimReport:
     """The report of a claim that is not proven: wrong (a counterexample, or a shape
-    error) or, when the exact test failed but no point shows a difference, undecided."""
+    error) or, when the exact test failed but no point shows a difference, undecided.
+    A counterexample at T is the first only when every T below it was shown right
+    exactly: those left are checked now, smallest first."""
     seconds = lambda: time.perf_counter() - start       # noqa: E731
     if outcome[0] == "shape":
-        fixes, tried = diagnose(model, bound, Ts, ns)
-        return ClaimReport(**report, verdict="wrong", shape_error=outcome[1], fixes=fixes,
-                           tried=tried, seconds=seconds())
-    if outcome[0] in ("search", "mismatch"):
-        past = (outcome[1].T,) if outcome[1].T not in Ts else ()
-        fixes, tried = diagnose(model, bound, Ts + past, ns)
-        return ClaimReport(**report, verdict="wrong", counterexample=outcome[1], fixes=fixes,
-                           tried=tried, searched=searched,
-                           found_by="search" if outcome[0] == "search" else "",
-                           seconds=seconds())
-    _, failure, first = outcome
-    mismatch, differs = counterexample_of(model, bound, failure)
-    if first is None and model.numeric and not differs:
-        # equal at the float points and, to 100 digits, at the rational point: an identity
-        # the exact test cannot show (never a "correct" it has not proven)
-        return ClaimReport(**report, verdict="undecided", counterexample=mismatch,
-                           seconds=seconds())
-    fixes, tried = diagnose(model, bound, Ts, ns)
-    return ClaimReport(**report, verdict="wrong", counterexample=mismatch, fixes=fixes,
-                       tried=tried, seconds=seconds())
+        wrong = ClaimReport(**report, Ts=Ts, verdict="wrong", shape_error=outcome[1])
+        return _diagnosed(model, bound, Ts, ns, wrong, start, tell)
+    if outcome[0] == "failure":
+        _, failure, first = outcome
+        ce, differs = counterexample_of(model, bound, failure)
+        if first is None and model.numeric and not differs:
+            # equal at the float points and, to 100 digits, at the rational point: an
+            # identity the exact test cannot show (never a "correct" it has not proven)
+            return ClaimReport(**report, Ts=Ts, verdict="undecided", counterexample=ce,
+                               seconds=seconds())
+    else:
+        ce = outcome[1]
+    found_by = "search" if outcome[0] == "search" else ""
+    below = tuple(T for T in Ts if T < ce.T and T not in done)
+    wrong = ClaimReport(**report, Ts=Ts, verdict="wrong", counterexample=ce, searched=searched,
+                        found_by=found_by, first=not below and (
+                            not found_by or ce.T == max(Ts) + 1))
+    if below:
+        def pending(doing: str) -> None:
+            tell(replace(wrong, seconds=seconds()), doing + " (is T = "
+                 f"{ce.T} the first wrong T?)")
+        earlier = _exact(model, bound, below, assumed, list(done), pending)
+        wrong = replace(wrong, first=True)
+        if earlier is not None and earlier[0] == "failure":
+            ce, differs = counterexample_of(model, bound, earlier[1])
+            wrong = replace(wrong, counterexample=ce, found_by="") if differs else \
+                replace(wrong, first=False)     # an identity the test cannot show, there
+        elif earlier is not None:
+            wrong = replace(wrong, first=False)
+    past = (ce.T,) if ce.T not in Ts else ()
+    return _diagnosed(model, bound, Ts + past, ns, wrong, start, tell)
+
+
+def _diagnosed(model: ClaimModel, bound: Bound, Ts, ns, wrong: ClaimReport, start: float,
+               tell) -> ClaimReport:
+    """A wrong claim with the single edits that make it right (each heard as found)."""
+    def found(fixes: tuple, tried: int) -> None:
+        tell(replace(wrong, fixes=fixes, tried=tried, seconds=time.perf_counter() - start),
+             "the diagnosis (single edits)")
+    fixes, tried = diagnose(model, bound, Ts, ns, found)
+    return replace(wrong, fixes=fixes, tried=tried, seconds=time.perf_counter() - start)
 
 
 # ---- past the exact range: a numeric search --------------------------------------------
@@ -218,12 +296,14 @@ def within_budget(spec: ModelSpec, T_max: int, dims: Dims, activation, force: bo
 def check(model: str, claims: list[ClaimInput], activation: str | None = None,
           dims: Dims | None = None, T_max: int | None = None,
           force: bool = False, budget: float = SEARCH_BUDGET,
-          memory: int | None = None) -> CheckReport:
+          memory: int | None = None, time_limit: float | None = CLAIM_LIMIT) -> CheckReport:
     """Check each claim against the model (see the module docstring). T_max None: the
     default, T_MAX (4) for every model; an explicit T_max past T_MAX whose exact checks
     are estimated past CHECK_BUDGET is refused unless `force`. A claim's own T list is the author's
     choice and is not estimated (the estimate is of a whole proof: a single claim on a
-    linear model at T = 10 takes seconds where the proof would take hours)."""
+    linear model at T = 10 takes seconds where the proof would take hours). Each claim
+    runs in a child process and is stopped at `time_limit` seconds with the verdict it
+    has then, and what was left undone (check/runner.py); None: in this process, no limit."""
     start = time.perf_counter()
     spec = get_model(model)
     opt = spec.option("activation")
@@ -241,7 +321,10 @@ def check(model: str, claims: list[ClaimInput], activation: str | None = None,
         within_budget(spec, T_max, dims, m.activation, force, memory)
     if not budget >= 0 or budget > 1e6:
         raise SymbpttError(f"--budget must be a number of seconds in 0..1e6, got {budget}")
-    reports = tuple(check_claim(m, ci, T_max or default, budget) for ci in claims)
+    if time_limit is not None and not 0 < time_limit <= 1e6:
+        raise SymbpttError(f"--time-limit must be a number of seconds in 0..1e6 (not 0), "
+                           f"got {time_limit}")
+    reports = run_claims(m, claims, T_max or default, budget, time_limit)
     options = {"activation": activation or opt[1]} if opt else {}
     return CheckReport(spec.name, options, dims.as_dict(spec.dims_used), reports,
                        time.perf_counter() - start)

@@ -230,6 +230,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 def _budget(args: argparse.Namespace) -> dict:
     """check's search budget (seconds past K) and its memory budget (bytes)."""
     return {**({} if args.budget is None else {"budget": args.budget}),
+            **({} if getattr(args, "time_limit", None) is None else
+               {"time_limit": args.time_limit}),
             "memory": Budget.of(None, args.memory).bytes}
 
 

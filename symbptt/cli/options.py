@@ -254,6 +254,10 @@ def _add_check(sub) -> None:
     p.add_argument("--budget", type=_seconds("--budget"), default=None, metavar="SECONDS",
                    help="time to search past K for a counterexample when a claim is not "
                         "proven for every T (default 20; 0: no search)")
+    p.add_argument("--time-limit", dest="time_limit", type=_seconds("--time-limit", 1e6),
+                   default=None, metavar="SECONDS",
+                   help="stop a claim still running after this long, with the verdict it "
+                        "has then (default 180)")
     p.add_argument("--force", action="store_true",
                    help="check at a --T-max past the estimated time limit")
     p.add_argument("--convention", default="column", choices=("column", "row"),

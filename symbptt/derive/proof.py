@@ -11,9 +11,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from ..check.compare import ClaimModel
 from ..check.outcome import ClaimInput
+from ..check.runner import run_claims
 from ..check.verdict import CHECK_DIMS, T_MAX, within_budget
 from ..formula.latex import latex
+from ..model.registry import get_model
 from ..model.spec import Dims, ModelSpec
 from .codegen import CodegenError, numpy_code
 from .derivation import ROLES, derive_cell
@@ -67,74 +70,23 @@ def _problem(c) -> str:
     if ce is not None:
         return (f"at T = {ce.T}, {ce.at}{ce.entry}: expected {ce.expected}, the formula "
                 f"gives {ce.got}")
-    return c.search_note or ""
+    return c.stopped or c.search_note or ""
 
 
 FORMULA_LIMIT = 30.0         # seconds one formula's check may take at a K before K - 1
-MEMORY_LIMIT = 4 * 2 ** 30   # bytes a checking child may hold (then: not proven, why)
-
-
-def _worker(target: str, inputs: list, activation, dims: Dims, K: int, conn) -> None:
-    """In a child: check each formula in turn (the model's quantities built once), send
-    (index, verdict, scope, T, seconds, problem) as each is done."""
-    from ..check.compare import ClaimModel
-    from ..check.verdict import check_claim
-    from ..model.registry import get_model
-    try:
-        import resource
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-    except (ImportError, ValueError, OSError):
-        pass
-    try:
-        spec = get_model(target)
-        model = ClaimModel(spec, activation if spec.option("activation") else None, dims)
-        for i, ci in inputs:
-            c = check_claim(model, ci, K, SEARCH_BUDGET)
-            conn.send((i, c.verdict, c.scope, c.Ts, c.seconds, "" if c.correct else
-                       _problem(c)))
-    except MemoryError:
-        conn.send(("error", f"check needed more than {MEMORY_LIMIT // 2 ** 30} GB"))
-    except Exception as e:                  # reported as the next formula's problem
-        conn.send(("error", f"{type(e).__name__}: {e}"))
-    conn.close()
 
 
 def _checked(target: str, inputs: list, activation, dims: Dims, K: int) -> dict:
-    """Each formula's (verdict, scope, T, seconds, problem) at K, one child process for
-    the lot; a formula past FORMULA_LIMIT is left out (the child stopped, a new one goes
-    on with the rest)."""
-    import multiprocessing as mp
-    out: dict = {}
-    todo = list(inputs)
-    while todo:
-        ctx = mp.get_context("fork")
-        parent, child = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_worker, args=(target, todo, activation, dims, K, child))
-        proc.start()
-        child.close()
-        done = 0
-        while done < len(todo) and parent.poll(FORMULA_LIMIT):
-            try:
-                got = parent.recv()
-            except EOFError:                    # the child died: not a matter of time
-                out[todo[done][0]] = ("undecided", "", (), 0.0, "check stopped (its "
-                                      "process ended: out of memory?)")
-                done += 1
-                break
-            if got[0] == "error":
-                i = todo[done][0]
-                out[i] = ("undecided", "", (), 0.0, f"check stopped: {got[1]}")
-                done += 1
-                break
-            out[got[0]] = got[1:]
-            done += 1
-        proc.terminate()
-        proc.join()
-        if done < len(todo):                    # the next one ran out of time
-            out.setdefault(todo[done][0], None)
-            done += 1
-        todo = todo[done:]
-    return out
+    """Each formula's (verdict, scope, T, seconds, problem) at K, checked in a child
+    process (check/runner.py); None for one whose check was stopped at FORMULA_LIMIT
+    before its verdict was proven."""
+    spec = get_model(target)
+    model = ClaimModel(spec, activation if spec.option("activation") else None, dims)
+    reports = run_claims(model, [ci for _, ci in inputs], K, SEARCH_BUDGET, FORMULA_LIMIT,
+                         report_errors=True)
+    return {i: None if c.stopped and not c.correct and " failed: " not in c.stopped else
+            (c.verdict, c.scope, c.Ts, c.seconds, "" if c.correct else _problem(c))
+            for (i, _), c in zip(inputs, reports)}
 
 
 def derive(spec: ModelSpec, activation: str | None = None, dims: Dims | None = None,

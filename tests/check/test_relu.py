@@ -112,3 +112,82 @@ def test_a_slope_read_through_a_positive_factor_is_never_called_wrong(capsys):
     """(1/2 + s) a has the sign of a: right, and never refuted (undecided is honest)."""
     code, out, err = check(capsys, RELU, "dL/da[t] = relu'((1/2 + relu'(a[t])) * a[t]) * dL/dh[t]")
     assert "WRONG" not in out and ("correct" in out or "UNDECIDED" in out), out + err
+
+
+# ---- the float screen at a ReLU cell: a point where every slope is 1 (red-team, issue 18)
+
+STACK = """title = "two stacked relu layers"
+[params]
+W1 = "n x n"
+U1 = "n x d"
+b1 = "n"
+W2 = "n x n"
+U2 = "n x n"
+b2 = "n"
+V = "q x n"
+[sequences]
+x = "d"
+y = "q"
+[cell]
+equations = [
+  "a1[t] = W1 @ h1[t-1] + U1 @ x[t] + b1",
+  "h1[t] = relu(a1[t])",
+  "a2[t] = W2 @ h2[t-1] + U2 @ h1[t] + b2",
+  "h2[t] = relu(a2[t])",
+  "o[t] = V @ h2[t]",
+]
+loss = "l[t] = (o[t] - y[t]).T @ (o[t] - y[t]) / 2"
+"""
+# drops layer 1's two-step path: right at T <= 2 only. At the random float points most
+# of its slopes are 0 and the dropped path weighs nothing: the screen passed it, and the
+# exact test (and each candidate fix's proof) ran for more than 400 s
+DROPPED = ("dL/dh1[t] = U2.T @ diag(relu'(a2[t])) @ dL/dh2[t] + W1.T @ diag(relu'(a1[t+1])) "
+           "@ U2.T @ diag(relu'(a2[t+1])) @ dL/dh2[t+1]")
+REVERSED = "dL/dh[t] = sum(k=t..T, prod(j=t+1..k, W.T @ diag(relu'(a[j]))) @ (h[k] - y[k]))"
+
+
+def test_a_relu_cell_is_screened_where_every_slope_is_1_too():
+    from symbptt.check.algebra import POSITIVE, NumericQuantities
+    from symbptt.check.compare import SEEDS, ClaimModel
+    from symbptt.check.verdict import CHECK_DIMS
+    from symbptt.model.registry import get_model
+    relu = ClaimModel(get_model(str(RELU)), None, CHECK_DIMS)
+    assert relu.seeds == SEEDS + (POSITIVE,)
+    assert ClaimModel(get_model("elman"), None, CHECK_DIMS).seeds == SEEDS
+    nq = relu.nq(3, POSITIVE)
+    assert all(0.1 <= nq.value_of(s) <= 0.9 for s in relu.q(3).symbols)
+    assert isinstance(nq, NumericQuantities)
+
+
+def test_a_dropped_path_of_a_stacked_relu_is_wrong_at_once(tmp_path):
+    path = tmp_path / "stack.toml"
+    path.write_text(STACK)
+    (r,) = symbptt.check(str(path), [DROPPED])
+    (c,) = r.claims
+    assert c.verdict == "wrong" and c.counterexample.T == 3 and c.first
+    assert not c.stopped and c.seconds < 60
+    assert c.fixes == ()                # no edit the slopes of 0 only seemed to fix
+
+
+def test_a_counterexample_is_the_first_wrong_T_only_when_the_smaller_T_are_proven(capsys):
+    """The reversed product is wrong from T = 3; the floats first see it at T = 4 (at
+    T = 3 it hides at both points): the T below are checked exactly before "first"."""
+    code, out, _ = check(capsys, RELU, REVERSED)
+    assert code == 1 and "WRONG: first at T = 3" in out
+
+
+def test_a_counterexample_whose_smaller_T_are_not_decided_does_not_say_first(monkeypatch,
+                                                                              capsys):
+    import time
+    from symbptt.check import verdict
+    real = verdict.first_failure
+
+    def slow(model, bound, Ts, assumed=None):
+        if tuple(Ts) == (1,):
+            time.sleep(600)
+        return real(model, bound, Ts, assumed)
+    monkeypatch.setattr(verdict, "first_failure", slow)
+    code, out, _ = run(capsys, ["check", str(RELU), "--claim", REVERSED, "--time-limit", "4"])
+    assert code == 1
+    assert "WRONG at T = 4" in out and "whether a smaller T is wrong too is not decided" in out
+    assert "first at" not in out

@@ -335,6 +335,37 @@ def test_work_that_grows_past_the_memory_budget_stops_in_one_line(coupled):
                      "grew past its memory budget of 0.125 GiB")
 
 
+# gru's closed form: a product of Jacobians that shares nothing with the model's quantities,
+# so no proof for every T and a costly exact check at T = 4 (seconds at n = 3; red-team
+# claims of this kind ran 400 s at 4 GB, and one aborted the process)
+GRU_CLOSED = "dL/dh[t] = sum(k=t..T, prod(j=t+1..k, dh[j]/dh[j-1]).T @ dl[k]/dh[k])"
+
+
+def test_a_claim_past_its_time_limit_is_undecided_with_its_scope_not_a_hang(capsys):
+    code, out, err = run_within(capsys, ["check", "gru", "--claim", GRU_CLOSED,
+                                         "--time-limit", "1", "--budget", "0"], seconds=60)
+    assert code == 1 and err == "", err
+    assert "UNDECIDED: the exact check at T = " in out and "stopped after 1 s" in out
+    assert "--time-limit SECONDS allows more" in out and "correct" not in out.split("\n")[3]
+
+
+def test_a_claim_past_the_memory_budget_is_undecided_not_a_crash():
+    """In a fresh process (a long-lived one reuses its freed heap first, limits.py)."""
+    done = subprocess_symbptt(["check", "gru", "--claim", GRU_CLOSED, "--hidden", "4",
+                               "--memory", "0.125", "--budget", "0", "--json"],
+                              capture_output=True, text=True)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    (claim,) = json.loads(done.stdout)["groups"][0]["claims"]
+    assert claim["verdict"] == "undecided"
+    assert "grew past the memory budget" in claim["stopped"]
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "soon"])
+def test_a_bad_time_limit_is_one_line(capsys, value):
+    assert_bad_input(*run(capsys, ["check", "elman", "--claim", "dL/dh[T] = dl[T]/dh[T]",
+                                   "--time-limit", value]), "--time-limit")
+
+
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "lots", "1e9"])
 def test_a_bad_memory_budget_is_one_line(capsys, value):
     assert_bad_input(*run(capsys, ["prove", "elman", "--T", "2", "--memory", value]),
