@@ -12,6 +12,7 @@ from . import closed_form, direct, recursive
 from .backend import BACKENDS, SYMENGINE, SYMPY, Backend
 from .cells import Cell, cell_for
 from .cost import Budget, Estimate, proof_estimate, require
+from .relu import has_step
 from .unroll import RECURRENT, Unrolled, path_group, unroll
 from .zero import Counterexample, SlopeAtoms, SoftmaxAtoms, canonical, counterexample, equal
 
@@ -186,7 +187,9 @@ def method_of(u: Unrolled, fast: SlopeAtoms | None, decided: int, total: int) ->
                 "(activations; undefined f, g, l and their derivatives)")
     first = str(u.losses[0])            # step 1 shows which atoms the model has
     atoms = (["tanh(a)"] if "tanh(" in first else []) + \
-        ([f"the softmax probabilities of {u.cell.softmax} (sum 1)"] if u.cell.softmax else [])
+        ([f"the softmax probabilities of {u.cell.softmax} (sum 1)"] if u.cell.softmax else []) + \
+        (["the ReLU slopes s = relu'(a) (s^2 = s; relu'(0) = 0)"]
+         if any(has_step(loss) for loss in u.losses) else [])
     text = "symengine expand: equal canonical polynomials in the entries"
     text += f" and the atoms {', '.join(atoms)}" if atoms else ""
     if fast is not None and fast.atoms:

@@ -164,3 +164,18 @@ def test_the_zero_test_with_leaky_atoms_proves_and_refuses():
     assert SlopeAtoms().equal(leaky_relu(se_step, a, l) * se_step(a), se_step(a) * a)
     wrong = (leaky_relu(se_step, a, l) ** 2, leaky_relu(se_step, a, 1 - l) ** 2)
     assert not SlopeAtoms().equal(*wrong)
+
+
+def test_a_relu_certificate_names_the_slope_atoms_its_zero_test_used():
+    """The certificate says how it was decided: for a ReLU cell, slope atoms with s^2 = s."""
+    from pathlib import Path
+
+    import symbptt
+    from symbptt.symbolic.certificate import prove
+    from symbptt.model.registry import get_model
+    from symbptt.model.spec import Dims
+    models = Path(symbptt.__file__).resolve().parent / "examples" / "models"
+    cert = prove(get_model(str(models / "relu_rnn.toml")), 2, Dims(2, 2, 2))
+    assert cert.proven and "ReLU slopes s = relu'(a) (s^2 = s; relu'(0) = 0)" in cert.method
+    elman = prove(get_model("elman"), 2, Dims(2, 2, 2))
+    assert "ReLU" not in elman.method
