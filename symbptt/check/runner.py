@@ -48,35 +48,68 @@ def run_claims(model: ClaimModel, claims: list[ClaimInput], T_max: int, budget: 
     return tuple(reports)
 
 
+class _Child:
+    """A forked child (os.fork, not multiprocessing.Process: a daemonic caller, such as
+    a multiprocessing.Pool worker, may not start a Process, but may fork)."""
+
+    def __init__(self, work, *args) -> None:
+        self.conn, theirs = mp.Pipe(duplex=False)
+        self.pid = os.fork()
+        if self.pid == 0:                   # the child: work, then leave at once
+            try:
+                self.conn.close()
+                work(*args, theirs)
+            finally:
+                os._exit(0)
+        theirs.close()
+        self.code: int | None = None
+
+    def wait(self, seconds: float | None = None) -> int | None:
+        """The exit code (-signal when killed), once the child has ended."""
+        end = None if seconds is None else time.perf_counter() + seconds
+        while self.code is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG if end is not None else 0)
+            if pid:
+                self.code = os.waitstatus_to_exitcode(status)
+            elif time.perf_counter() > end:
+                break
+            else:
+                time.sleep(0.01)
+        return self.code
+
+    def stop(self) -> None:
+        if self.code is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.wait()
+        self.conn.close()
+
+
 def _in_child(model: ClaimModel, claims: list[ClaimInput], T_max: int, budget: float,
               limit: float, report_errors: bool) -> list[ClaimReport]:
     """The reports of the claims one child finished, then of the one it was stopped on."""
-    ctx = mp.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(model, claims, T_max, budget, report_errors, child), daemon=True)
-    proc.start()
-    child.close()
+    child = _Child(_child, model, claims, T_max, budget, report_errors)
     out: list[ClaimReport] = []
     try:
         for ci in claims:
-            report, going = _one(parent, proc, ci, limit)
+            report, going = _one(child, ci, limit)
             out.append(report)
             if not going:
                 break
     finally:
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
-        parent.close()
+        child.stop()
     return out
 
 
-def _one(conn, proc, ci: ClaimInput, limit: float) -> tuple[ClaimReport, bool]:
+def _one(child: _Child, ci: ClaimInput, limit: float) -> tuple[ClaimReport, bool]:
     """One claim's report from the child (its final one, or the last it told, stopped),
     and whether the child goes on."""
     start = time.perf_counter()
     deadline = start + limit
     last: tuple | None = None               # (report, doing, confirming)
+    conn = child.conn
     while True:
         wait = deadline - time.perf_counter()
         if wait <= 0 or not conn.poll(wait):
@@ -87,8 +120,7 @@ def _one(conn, proc, ci: ClaimInput, limit: float) -> tuple[ClaimReport, bool]:
         try:
             kind, *body = conn.recv()
         except (EOFError, OSError):
-            proc.join(5)
-            return _stopped(ci, last, start, _death(proc.exitcode)), False
+            return _stopped(ci, last, start, _death(child.wait(5))), False
         if kind == "done":
             return body[0], True
         if kind == "error":

@@ -125,3 +125,16 @@ def test_no_limit_checks_in_this_process_with_the_same_verdicts():
 def test_a_time_limit_out_of_range_is_refused(limit):
     with pytest.raises(SymbpttError, match="--time-limit"):
         check("elman", _claims(SIMPLE), time_limit=limit)
+
+
+def _check_simple(_):
+    (r,) = check("elman", _claims(SIMPLE), T_max=2, time_limit=60).claims,
+    return r[0].verdict
+
+
+def test_a_multiprocessing_pool_worker_can_check():
+    """A Pool's workers are daemonic: they may not start a multiprocessing.Process, so the
+    child is forked directly."""
+    import multiprocessing
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.map(_check_simple, [0]) == ["correct"]
