@@ -164,11 +164,15 @@ def render(model, T: int, dims=None, format: str = "md", activation=None):
 
 
 def check(model, claims=(), where=(), dims=None, activation=None, T_max: int | None = None,
-          convention: str = "column", force: bool = False):
+          convention: str = "column", force: bool = False, time_limit: float | None = 180.0):
     """`symbptt check`: a claim (or a list) with its definitions, against a model; or a
     claim file (model = its path, no claims). Returns a list of CheckReport, one per model
-    group (one for a single model)."""
-    from .check.verdict import CHECK_DIMS, check as run
+    group (one for a single model). Each claim runs in a child process and is stopped at
+    `time_limit` seconds with the verdict it has then (None: here, with no limit)."""
+    from functools import partial
+
+    from .check.verdict import CHECK_DIMS, check as checked
+    run = partial(checked, time_limit=time_limit)
     from .check.outcome import ClaimInput
     if T_max is not None:
         _whole("T_max", T_max, 1, 12)

@@ -138,3 +138,13 @@ def test_a_multiprocessing_pool_worker_can_check():
     import multiprocessing
     with multiprocessing.get_context("fork").Pool(1) as pool:
         assert pool.map(_check_simple, [0]) == ["correct"]
+
+
+def test_the_api_takes_the_same_time_limit():
+    import inspect
+
+    import symbptt
+    assert inspect.signature(symbptt.check).parameters["time_limit"].default == \
+        runner.CLAIM_LIMIT
+    (r,) = symbptt.check("elman", [SIMPLE], T_max=2, time_limit=None)
+    assert r.claims[0].correct
