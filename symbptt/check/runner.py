@@ -25,27 +25,28 @@ import time
 from dataclasses import replace
 
 from ..errors import SymbpttError
-from .compare import ClaimModel
 from .outcome import ClaimInput, ClaimReport
 
 CLAIM_LIMIT = 180.0          # seconds one claim may take (check --time-limit)
 CONFIRM_LIMIT = 15.0         # seconds for what only confirms a proven verdict
 
 
-def run_claims(model: ClaimModel, claims: list[ClaimInput], T_max: int, budget: float,
-               limit: float | None = CLAIM_LIMIT,
+def run_claims(claims: list[ClaimInput], check_one, limit: float | None = CLAIM_LIMIT,
                report_errors: bool = False) -> tuple[ClaimReport, ...]:
-    """Each claim's report, in order; `limit` None: in this process, with no limit. A
-    claim that raises (bad input) stops the lot with its error, or, with `report_errors`,
-    is reported undecided with the error as what stopped it (derive's own formulas)."""
-    from .verdict import check_claim
+    """Each claim's report, in order, from check_one(claim, tell) (verdict.check_claim
+    with its model). `limit` None: in this process, with no limit. A claim that raises
+    (bad input) stops the lot with its error, or, with `report_errors`, is reported
+    undecided with the error as what stopped it (derive's own formulas)."""
     if limit is None:
-        return tuple(check_claim(model, ci, T_max, budget) for ci in claims)
+        return tuple(check_one(ci, quiet) for ci in claims)
     reports: list[ClaimReport] = []
     while len(reports) < len(claims):
-        reports += _in_child(model, claims[len(reports):], T_max, budget, limit,
-                             report_errors)
+        reports += _in_child(claims[len(reports):], check_one, limit, report_errors)
     return tuple(reports)
+
+
+def quiet(report: ClaimReport, doing: str = "", confirming: bool = False) -> None:
+    """No one listening."""
 
 
 class _Child:
@@ -87,10 +88,10 @@ class _Child:
         self.conn.close()
 
 
-def _in_child(model: ClaimModel, claims: list[ClaimInput], T_max: int, budget: float,
-              limit: float, report_errors: bool) -> list[ClaimReport]:
+def _in_child(claims: list[ClaimInput], check_one, limit: float,
+              report_errors: bool) -> list[ClaimReport]:
     """The reports of the claims one child finished, then of the one it was stopped on."""
-    child = _Child(_child, model, claims, T_max, budget, report_errors)
+    child = _Child(_child, claims, check_one, report_errors)
     out: list[ClaimReport] = []
     try:
         for ci in claims:
@@ -153,10 +154,8 @@ def _stopped(ci: ClaimInput, last: tuple | None, start: float, why: str) -> Clai
     return replace(report, stopped=f"{doing} {why}", seconds=seconds)
 
 
-def _child(model: ClaimModel, claims: list[ClaimInput], T_max: int, budget: float,
-           report_errors: bool, conn) -> None:
+def _child(claims: list[ClaimInput], check_one, report_errors: bool, conn) -> None:
     """In the child: each claim in turn, telling the parent as it goes."""
-    from .verdict import check_claim
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     faulthandler.disable()
     # the child speaks through the pipe only: a C++ abort's "terminate called after
@@ -170,7 +169,7 @@ def _child(model: ClaimModel, claims: list[ClaimInput], T_max: int, budget: floa
     try:
         for ci in claims:
             try:
-                conn.send(("done", check_claim(model, ci, T_max, budget, tell)))
+                conn.send(("done", check_one(ci, tell)))
             except SymbpttError as e:
                 if not report_errors:
                     raise

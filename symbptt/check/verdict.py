@@ -27,7 +27,7 @@ from .diagnosis import diagnose
 from .induction import Induction, Lemmas, assume, lemmas, prove_every_T
 from .outcome import CheckReport, ClaimInput, ClaimReport, EVERY_T, UP_TO_K
 from .quantities import QuantityError
-from .runner import CLAIM_LIMIT, run_claims
+from .runner import CLAIM_LIMIT, quiet, run_claims
 from .search import SEARCH_BUDGET, confirm, search
 
 T_MAX = 4
@@ -46,12 +46,8 @@ def _parse(ci: ClaimInput) -> tuple[Equation, tuple[Equation, ...]]:
     return eq, where
 
 
-def _quiet(report: ClaimReport, doing: str = "", confirming: bool = False) -> None:
-    """No one listening: check_claim run in this process, as derive's children run it."""
-
-
 def check_claim(model: ClaimModel, ci: ClaimInput, T_max: int = T_MAX,
-                budget: float = SEARCH_BUDGET, tell=_quiet) -> ClaimReport:
+                budget: float = SEARCH_BUDGET, tell=quiet) -> ClaimReport:
     """The verdict on one claim: exactly at T = 1..T_max (or its own T list); when correct
     there, proven for every T by induction over windows where it has that shape, else
     searched numerically past T_max for a counterexample within `budget` seconds.
@@ -191,7 +187,7 @@ def _lemmas(model: ClaimModel, bound: Bound) -> Lemmas:
 
 
 def _wrong(model: ClaimModel, bound: Bound, Ts, ns, report: dict, outcome: tuple, start: float,
-           tell=_quiet, done=(), assumed=None, searched: int = 0) -> ClaimReport:
+           tell=quiet, done=(), assumed=None, searched: int = 0) -> ClaimReport:
     """The report of a claim that is not proven: wrong (a counterexample, or a shape
     error) or, when the exact test failed but no point shows a difference, undecided.
     A counterexample at T is the first only when every T below it was shown right
@@ -324,7 +320,9 @@ def check(model: str, claims: list[ClaimInput], activation: str | None = None,
     if time_limit is not None and not 0 < time_limit <= 1e6:
         raise SymbpttError(f"--time-limit must be a number of seconds in 0..1e6 (not 0), "
                            f"got {time_limit}")
-    reports = run_claims(m, claims, T_max or default, budget, time_limit)
+    K = T_max or default
+    reports = run_claims(claims, lambda ci, tell: check_claim(m, ci, K, budget, tell),
+                         time_limit)
     options = {"activation": activation or opt[1]} if opt else {}
     return CheckReport(spec.name, options, dims.as_dict(spec.dims_used), reports,
                        time.perf_counter() - start)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..check.compare import ClaimModel
 from ..check.outcome import ClaimInput
 from ..check.runner import run_claims
-from ..check.verdict import CHECK_DIMS, T_MAX, within_budget
+from ..check.verdict import CHECK_DIMS, T_MAX, check_claim, within_budget
 from ..formula.latex import latex
 from ..model.registry import get_model
 from ..model.spec import Dims, ModelSpec
@@ -82,8 +82,9 @@ def _checked(target: str, inputs: list, activation, dims: Dims, K: int) -> dict:
     before its verdict was proven."""
     spec = get_model(target)
     model = ClaimModel(spec, activation if spec.option("activation") else None, dims)
-    reports = run_claims(model, [ci for _, ci in inputs], K, SEARCH_BUDGET, FORMULA_LIMIT,
-                         report_errors=True)
+    reports = run_claims([ci for _, ci in inputs],
+                         lambda ci, tell: check_claim(model, ci, K, SEARCH_BUDGET, tell),
+                         FORMULA_LIMIT, report_errors=True)
     return {i: None if c.stopped and not c.correct and " failed: " not in c.stopped else
             (c.verdict, c.scope, c.Ts, c.seconds, "" if c.correct else _problem(c))
             for (i, _), c in zip(inputs, reports)}
