@@ -55,9 +55,11 @@ class _Child:
 
     def __init__(self, work, *args) -> None:
         self.conn, theirs = mp.Pipe(duplex=False)
+        parent = os.getpid()
         self.pid = os.fork()
         if self.pid == 0:                   # the child: work, then leave at once
             try:
+                _die_with_parent(parent)
                 self.conn.close()
                 work(*args, theirs)
             finally:
@@ -86,6 +88,19 @@ class _Child:
                 pass
             self.wait()
         self.conn.close()
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: the child is killed when its parent dies (a parent killed with SIGKILL
+    cannot stop it, and an orphan would go on computing for nobody)."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)               # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:                      # it died before prctl took hold
+        os._exit(1)
 
 
 def _in_child(claims: list[ClaimInput], check_one, limit: float,

@@ -148,3 +148,37 @@ def test_the_api_takes_the_same_time_limit():
         runner.CLAIM_LIMIT
     (r,) = symbptt.check("elman", [SIMPLE], T_max=2, time_limit=None)
     assert r.claims[0].correct
+
+
+def test_a_child_dies_with_its_parent(tmp_path):
+    """A parent killed outright (SIGKILL: no finally runs) takes its child with it: an
+    orphan would go on computing for nobody."""
+    import signal
+    import subprocess
+    import sys
+    code = ("import time, sys\n"
+            "from symbptt.check.runner import _Child\n"
+            "child = _Child(lambda conn: time.sleep(600))\n"
+            "print(child.pid, flush=True)\n"
+            "time.sleep(600)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(proc.stdout.readline())
+        os.kill(pid, 0)                                 # the child is there
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    for _ in range(500):
+        if not _running(pid):
+            return
+        time.sleep(0.01)
+    pytest.fail(f"the child {pid} outlived its parent")
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie waits for whoever reaps it)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return not any(line.startswith("State:") and "Z" in line.split()[1] for line in f)
+    except FileNotFoundError:
+        return False
