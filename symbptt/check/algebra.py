@@ -17,7 +17,7 @@ import numpy as np
 from ..formula.tree import BinOp, Num, show
 from ..symbolic.activations import ACTIVATIONS, Activation
 from ..symbolic.backend import Backend
-from ..symbolic.relu import relu
+from ..symbolic.relu import PATTERN_ATOMS, relu, vanishes_on_a_region
 from .bind import ClaimError, ShapeError
 from .quantities import Quantities
 
@@ -93,6 +93,9 @@ def numeric_algebra(act: Activation | None) -> Algebra:
 POSITIVE = 0      # the seed of a point where every value is positive: a ReLU cell's slopes
 #                   are all 1 there (at random points many are 0, and a path the claim
 #                   drops may carry none of its weight there)
+WIDE = -1         # the seed of a point of values in [-9, 9]: a ReLU cell's pre-activations
+#                   take both signs there even behind a shift (a = W h + U x + b + 3), so
+#                   a claim that divides by a slope, or drops one, shows it
 
 
 class NumericQuantities:
@@ -113,6 +116,8 @@ class NumericQuantities:
         h = zlib.crc32(f"{self.seed}:{symbol}".encode())
         if self.seed == POSITIVE:
             return Fraction(100 + round((h / 0xFFFFFFFF) * 800), 1000)
+        if self.seed == WIDE:
+            return Fraction(round((h / 0xFFFFFFFF) * 1800) - 900, 100)
         return Fraction(round((h / 0xFFFFFFFF) * 1800) - 900, 1000)
 
     def value_of(self, symbol: Any) -> float:
@@ -348,6 +353,9 @@ def call_op(func: str, v, node, alg: Algebra):
         return out
     out = np.empty(arr.shape, dtype=arr.dtype)
     for idx, e in np.ndenumerate(arr):
+        if func == "log" and not alg.exact and not e > 0:     # NaN too
+            raise ShapeError(f"log of a value <= 0 in {_short(node)} (log({float(e):.4g}) "
+                             "at a float point): the claim is undefined there")
         out[idx] = alg.func(func, e) if func != "leaky_relu" else _leaky(e, node.slope, alg)
     return out
 
@@ -357,6 +365,24 @@ def _leaky(v, slope: Fraction, alg: Algebra):
     return (alg.number(slope) + alg.number(1 - slope) * alg.func("relu_prime", v)) * v
 
 
+class Undecided(ShapeError):
+    """What the exact algebra cannot decide of a claim (it is then not proven)."""
+
+
+def _defined(d, node) -> None:
+    """A division by d is undefined on a whole region of inputs when d is 0 for some
+    value of its ReLU slopes: the exact algebra would cancel d / d there, so it is
+    refused before (the floats see it only where a point falls in that region)."""
+    vanishes = vanishes_on_a_region(d)
+    if vanishes:
+        raise ShapeError(f"division by {_short(node.right)}, which is 0 wherever a ReLU "
+                         f"slope in it is 0 (or 1): the claim is undefined on a whole "
+                         f"region of inputs, in {_short(node)}")
+    if vanishes is None:
+        raise Undecided(f"whether the divisor {_short(node.right)} is 0 on a region of "
+                        f"inputs is not decided (more than {PATTERN_ATOMS} ReLU slopes in it)")
+
+
 def divide_op(a, b, node, alg: Algebra):
     if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape \
             and b.shape != (1, 1):
@@ -364,6 +390,8 @@ def divide_op(a, b, node, alg: Algebra):
         for idx, d in np.ndenumerate(b):
             if not alg.exact and d == 0:
                 raise ShapeError(f"division by zero in {_short(node)}")
+            if alg.exact:
+                _defined(d, node)
             out[idx] = a[idx] * d ** -1 if alg.exact else a[idx] / d
         return out
     if not _is_scalar(b):
@@ -375,6 +403,8 @@ def divide_op(a, b, node, alg: Algebra):
         return scale_op(1 / b, a, alg)
     if not alg.exact and b == 0:
         raise ShapeError(f"division by zero in {_short(node)}")
+    if alg.exact:
+        _defined(b, node)
     return scale_op(b ** -1 if alg.exact else 1.0 / b, a, alg)
 
 

@@ -19,7 +19,7 @@ from ..symbolic.backend import SYMPY
 from ..symbolic.cells import cell_for
 from ..symbolic.certificate import backend_for
 from ..symbolic.zero import SlopeAtoms, SoftmaxAtoms, counterexample, equal
-from .algebra import POSITIVE, NumericQuantities, as_array, numeric_algebra, symbolic_algebra
+from .algebra import POSITIVE, WIDE, NumericQuantities, as_array, numeric_algebra, symbolic_algebra
 from .bind import Bound, ShapeError, activation_of
 from .claim import evaluate, indices
 from .outcome import Mismatch
@@ -49,8 +49,9 @@ class ClaimModel:
         self._q: dict = {}
         self._nq: dict = {}
         self._zero: dict = {}
-        # the screening points: for a ReLU cell also one where every slope is 1
-        self.seeds = SEEDS + ((POSITIVE,) if has_relu(spec) else ())
+        # the screening points: for a ReLU cell also one where every slope is 1, and one
+        # of wide values where the slopes take both values behind a shift
+        self.seeds = SEEDS + ((POSITIVE, WIDE) if has_relu(spec) else ())
 
     def q(self, T: int) -> Quantities:
         if T not in self._q:

@@ -20,7 +20,7 @@ def _claim_json(c: ClaimReport) -> dict:
             "windows": c.proof.windows},
         "searched_to": c.searched or None, "search": c.search_note or None,
         "found_by": c.found_by or None,
-        "first": c.first if c.counterexample is not None else None,
+        "first": c.first if c.verdict == "wrong" and c.counterexample is not None else None,
         "stopped": c.stopped or None,
         "shape_error": c.shape_error or None,
         "counterexample": None if ce is None else {

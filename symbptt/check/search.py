@@ -25,7 +25,8 @@ SEARCH_T_MAX = 40                    # the largest T it searches
 
 
 def search(model: ClaimModel, bound: Bound, after: int, budget: float) -> tuple:
-    """(Mismatch or None, the last T searched, why it stopped): the claim evaluated at
+    """(Mismatch, or the message of a claim undefined at a T (a shape error there), or
+    None; the last T searched; why it stopped): the claim evaluated at
     T = after+1, after+2, ... at a float point (no expansion: linear in T), until the
     budget is spent; a difference there is confirmed at a rational point by interval
     arithmetic (symbolic/interval.py) before it is called a counterexample."""
@@ -52,7 +53,9 @@ def search(model: ClaimModel, bound: Bound, after: int, budget: float) -> tuple:
                     found = confirm(model, bound, q, nq, env, lhs, rhs)
                     if found is not None:
                         return found, T, ""
-        except (ShapeError, ClaimError, QuantityError, ArithmeticError, ValueError,
+        except ShapeError as e:          # undefined there (a division by a slope of 0)
+            return f"at T = {T}: {e}", T, ""
+        except (ClaimError, QuantityError, ArithmeticError, ValueError,
                 OverflowError, RecursionError) as e:
             return None, reached, f"stopped at T = {T}: {e}"
         reached = T

@@ -19,7 +19,7 @@ from ..formula.tree import Equation, Idx, Name, show
 from ..model.registry import get_model
 from ..model.spec import Dims, ModelSpec
 from ..symbolic.cost import Budget, Estimate, check_seconds
-from .algebra import as_array
+from .algebra import Undecided, as_array
 from .bind import Bound, ClaimError, ShapeError, bind, namespace
 from .claim import evaluate, indices
 from .compare import ClaimModel, first_failure, counterexample_of, numeric_failure
@@ -118,6 +118,9 @@ def check_claim(model: ClaimModel, ci: ClaimInput, T_max: int = T_MAX,
     tell(ClaimReport(**report, Ts=Ts, verdict="correct", scope=UP_TO_K, proof=proof,
                      search_note="the search was stopped", seconds=seconds()), past)
     found, searched, note = search(model, bound, max(Ts), budget)
+    if isinstance(found, str):
+        return _wrong(model, bound, Ts, ns, report, ("shape", found, searched), start, tell,
+                      done, assumed, searched)
     if found is not None:
         return _wrong(model, bound, Ts, ns, report, ("search", found), start, tell, done,
                       assumed, searched)
@@ -154,6 +157,8 @@ def _exact(model: ClaimModel, bound: Bound, Ts, assumed, done: list, pending,
         pending(f"the exact check at T = {T}")
         try:
             failure = first_failure(model, bound, (T,), assumed)
+        except Undecided as e:
+            return ("undecided", str(e))
         except ShapeError as e:
             return ("shape", str(e))
         if failure is not None:
@@ -193,9 +198,14 @@ def _wrong(model: ClaimModel, bound: Bound, Ts, ns, report: dict, outcome: tuple
     A counterexample at T is the first only when every T below it was shown right
     exactly: those left are checked now, smallest first."""
     seconds = lambda: time.perf_counter() - start       # noqa: E731
+    if outcome[0] == "undecided":
+        return ClaimReport(**report, Ts=tuple(done), verdict="undecided", stopped=outcome[1],
+                           seconds=seconds())
     if outcome[0] == "shape":
-        wrong = ClaimReport(**report, Ts=Ts, verdict="wrong", shape_error=outcome[1])
-        return _diagnosed(model, bound, Ts, ns, wrong, start, tell)
+        wrong = ClaimReport(**report, Ts=Ts, verdict="wrong", shape_error=outcome[1],
+                            searched=searched)
+        past = outcome[2:] if outcome[2:] and outcome[2] not in Ts else ()    # the search's T
+        return _diagnosed(model, bound, Ts + past, ns, wrong, start, tell)
     if outcome[0] == "failure":
         _, failure, first = outcome
         ce, differs = counterexample_of(model, bound, failure)

@@ -16,6 +16,8 @@ substitution that makes the argument a number makes s 0 or 1 (`_Make`).
 """
 from __future__ import annotations
 
+import itertools
+
 from typing import Any
 
 import symengine as se
@@ -249,3 +251,29 @@ class LeakyAtoms:
 
     def back(self) -> dict:
         return {sigma: 1 + r * s for sigma, (s, r) in self.of.items()}
+
+
+def steps_in(e: Any) -> set:
+    """The slope atoms of e."""
+    found: set = set()
+    any_node(e, lambda n: is_step(n) and found.add(n))      # add: None, so it walks on
+    return found
+
+
+PATTERN_ATOMS = 8            # the most slope atoms vanishes_on_a_region sets (2^8 patterns)
+
+
+def vanishes_on_a_region(e: Any) -> bool | None:
+    """Whether e is 0 for some 0/1 value of its slope atoms: then it is 0 wherever the
+    pre-activations have those signs (a whole region of inputs, not a point), and a
+    division by it is undefined there. None when it has too many atoms to tell."""
+    atoms = sorted(steps_in(e), key=str)
+    if not atoms:
+        return False
+    if len(atoms) > PATTERN_ATOMS:
+        return None
+    for bits in itertools.product((0, 1), repeat=len(atoms)):
+        value = e.subs(dict(zip(atoms, bits)))
+        if (se.expand(value) if isinstance(value, se.Basic) else sp.expand(value)) == 0:
+            return True
+    return False

@@ -147,16 +147,16 @@ REVERSED = "dL/dh[t] = sum(k=t..T, prod(j=t+1..k, W.T @ diag(relu'(a[j]))) @ (h[
 
 
 def test_a_relu_cell_is_screened_where_every_slope_is_1_too():
-    from symbptt.check.algebra import POSITIVE, NumericQuantities
+    from symbptt.check.algebra import POSITIVE, WIDE
     from symbptt.check.compare import SEEDS, ClaimModel
     from symbptt.check.verdict import CHECK_DIMS
     from symbptt.model.registry import get_model
     relu = ClaimModel(get_model(str(RELU)), None, CHECK_DIMS)
-    assert relu.seeds == SEEDS + (POSITIVE,)
+    assert relu.seeds == SEEDS + (POSITIVE, WIDE)
     assert ClaimModel(get_model("elman"), None, CHECK_DIMS).seeds == SEEDS
-    nq = relu.nq(3, POSITIVE)
-    assert all(0.1 <= nq.value_of(s) <= 0.9 for s in relu.q(3).symbols)
-    assert isinstance(nq, NumericQuantities)
+    assert all(0.1 <= relu.nq(3, POSITIVE).value_of(s) <= 0.9 for s in relu.q(3).symbols)
+    wide = [relu.nq(3, WIDE).value_of(s) for s in relu.q(3).symbols]
+    assert max(map(abs, wide)) > 3 and all(abs(v) <= 9 for v in wide)
 
 
 def test_a_dropped_path_of_a_stacked_relu_is_wrong_at_once(tmp_path):
@@ -191,3 +191,84 @@ def test_a_counterexample_whose_smaller_T_are_not_decided_does_not_say_first(mon
     assert code == 1
     assert "WRONG at T = 4" in out and "whether a smaller T is wrong too is not decided" in out
     assert "first at" not in out
+
+
+
+# ---- a claim undefined on a whole region of inputs is never correct (red-team 2, issue 18)
+
+SHIFTED = STACK.split("[cell]")[0].replace("two stacked relu layers", "shifted") \
+    .replace('W2 = "n x n"\nU2 = "n x n"\nb2 = "n"\nV = "q x n"\n', "") + """[cell]
+equations = [
+  "a[t] = W1 @ h[t-1] + U1 @ x[t] + b1 + 3",
+  "h[t] = tanh(relu(a[t]))",
+]
+loss = "l[t] = (h[t] - y[t]).T @ (h[t] - y[t]) / 2"
+"""
+
+
+@pytest.fixture
+def shifted(tmp_path):
+    """a = W h + U x + b + 3: positive at every point of values in [-0.9, 0.9]."""
+    path = tmp_path / "shifted.toml"
+    path.write_text(SHIFTED.replace("y = \"q\"", "y = \"n\""))
+    return str(path)
+
+
+@pytest.mark.parametrize("claim, says", [
+    # 0/0 wherever a[t] < 0: the exact algebra would cancel relu'(a) / relu'(a)
+    ("dL/dh[t] = dL/da[t] / relu'(a[t]) / (1 - h[t] * h[t])", "WRONG: shape error: division"),
+    # the slope dropped: the difference (1 - s) ... shows only where a < 0
+    ("dL/dh[t] = h[t] - y[t] + W1.T @ ((1 - h[t+1] * h[t+1]) * dL/dh[t+1])", "WRONG: first at"),
+], ids=["divides-by-a-slope", "drops-a-slope"])
+def test_a_shifted_relu_is_screened_where_slopes_are_0_too(capsys, shifted, claim, says):
+    code, out, err = check(capsys, shifted, claim)
+    assert code == 1 and "correct for every T" not in out and says in out, out + err
+
+
+def test_a_division_by_a_slope_from_T_5_is_wrong_at_5(capsys):
+    """Past the exact range only the search reaches it: the windows no longer cancel it."""
+    code, out, _ = check(capsys, RELU, "dL/db = sum(t=1..T, relu'(a[t]) * dL/dh[t]) + "
+                         "sum(t=5..T, dL/da[t] - dL/da[t] * relu'(a[t]) / relu'(a[t]))")
+    assert code == 1 and "WRONG" in out and "at T = 5: division by zero" in out
+
+
+def test_a_division_by_a_leaky_factor_is_defined(capsys):
+    code, out, _ = check(capsys, LEAKY, "dL/da[t] = dL/dh[t] * h[t] / a[t]")
+    assert code == 0 and "correct for every T" in out
+
+
+def test_vanishes_on_a_region():
+    import symengine as se
+    from symbptt.symbolic.relu import se_step, vanishes_on_a_region
+    a, b = se.symbols("a b")
+    s, r = se_step(a), se_step(b)
+    assert vanishes_on_a_region(s) and vanishes_on_a_region(1 - s)
+    assert vanishes_on_a_region(s * r - s) and vanishes_on_a_region(a * s)
+    assert vanishes_on_a_region(se.Rational(1, 10) + se.Rational(9, 10) * s) is False
+    assert vanishes_on_a_region(a + b) is False
+
+
+def test_log_of_a_negative_value_is_undefined_not_cancelled(capsys):
+    """exp(log(h)) = h only where h > 0: a tanh state is negative at half the points."""
+    code, out, _ = run(capsys, ["check", "elman", "--claim", "dL/dh[t] = exp(log(h[t])) - "
+                                "y[t] + W.T @ diag(phi_prime(a[t+1])) @ dL/dh[t+1]"])
+    assert code == 1 and "log of a value <= 0 in log(h[t])" in out
+
+
+
+def test_the_exact_algebra_refuses_a_division_by_a_slope():
+    """Where no float point falls in the region, the exact algebra still refuses it."""
+    import symengine as se
+    from symbptt.check.algebra import Undecided, divide_op
+    from symbptt.check.bind import ShapeError
+    from symbptt.formula.parse import parse_expression
+    from symbptt.symbolic.relu import PATTERN_ATOMS, se_step
+    alg = symbolic_algebra(SYMENGINE, None)
+    node = parse_expression("x / relu_prime(a)")
+    a, x = se.symbols("a x")
+    with pytest.raises(ShapeError, match="which is 0 wherever a ReLU slope"):
+        divide_op(x, se_step(a), node, alg)
+    assert divide_op(x, 1 + se_step(a), node, alg) is not None
+    many = sum((se_step(se.Symbol(f"a{k}")) for k in range(PATTERN_ATOMS + 1)), se.Integer(1))
+    with pytest.raises(Undecided, match="not decided"):
+        divide_op(x, many, node, alg)
