@@ -46,12 +46,15 @@ class Algebra:
     exact: bool
 
 
+NO_PHI = ("this model has no single activation phi: write the functions out (tanh, "
+          "sigmoid, relu, relu_prime, ...)")
+
+
 def symbolic_algebra(be: Backend, act: Activation | None) -> Algebra:
     def func(name: str, v: Any) -> Any:
         if name in ("phi", "phi_prime"):
             if act is None:
-                raise ClaimError("this model has no single activation phi: write the "
-                                 "functions out (sigmoid, tanh)")
+                raise ClaimError(NO_PHI)
             out = act.apply(be, v)
             return out if name == "phi" else act.slope_from_output(out)
         if name == "relu":                     # s v, s = 1[v > 0] an atom with s^2 = s
@@ -79,8 +82,7 @@ def numeric_algebra(act: Activation | None) -> Algebra:
     def func(name: str, v: Any) -> Any:
         if name in ("phi", "phi_prime"):
             if act is None:
-                raise ClaimError("this model has no single activation phi: write the "
-                                 "functions out (sigmoid, tanh)")
+                raise ClaimError(NO_PHI)
             return (applies if name == "phi" else slopes)[act.name](v)
         if name in relus:
             return relus[name](v)
